@@ -1,0 +1,64 @@
+# The two commands a newcomer needs are `make dev` and `make test`; everything they
+# need is installed by scripts/bootstrap.sh on first use.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+PORT ?= 3000
+VENV := .venv/bin
+TOOLS := .venv-tools/bin
+export SAM_CLI_TELEMETRY := 0
+export AWS_DEFAULT_REGION ?= us-east-1
+PY_SOURCES := functions layers/chat_core/python local tests benchmarks
+
+.PHONY: help bootstrap dev dev-reset test test-unit test-integration test-e2e test-web \
+        lint format validate build web lock bench openapi
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+
+bootstrap:  ## install everything the stack and the tests need (idempotent)
+	@scripts/bootstrap.sh
+
+dev: bootstrap web  ## run the whole local stack on http://127.0.0.1:$(PORT) (data kept in .local-data/)
+	$(VENV)/python -m local --port $(PORT)
+
+dev-reset:  ## forget the local stack's data (DynamoDB Local tables, signing key)
+	rm -rf .local-data
+
+web:  ## build the web UI into web/dist
+	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi
+
+test: lint validate test-unit test-web test-integration test-e2e  ## every test: lint, template, unit, web, integration, browser
+
+test-unit: bootstrap  ## fast unit tests (moto, fakes)
+	$(VENV)/python -m pytest tests/unit -q
+
+test-integration: bootstrap  ## through the local gateway on DynamoDB Local
+	$(VENV)/python -m pytest tests/integration -q
+
+test-e2e: web  ## the web UI in headless Chromium against the local stack
+	@scripts/bootstrap.sh --browser
+	$(VENV)/python -m pytest tests/e2e -q
+
+test-web: bootstrap  ## vitest unit tests of the web UI
+	@if [ -f web/package.json ]; then cd web && npm test --silent; fi
+
+lint: bootstrap  ## ruff (lint + format check) and mypy
+	$(VENV)/ruff check $(PY_SOURCES)
+	$(VENV)/ruff format --check $(PY_SOURCES)
+	$(VENV)/mypy functions layers/chat_core/python local
+
+format: bootstrap  ## apply ruff's fixes and formatting
+	$(VENV)/ruff check --fix $(PY_SOURCES)
+	$(VENV)/ruff format $(PY_SOURCES)
+
+validate: bootstrap  ## sam validate --lint and cfn-lint on template.yaml
+	$(TOOLS)/sam validate --lint
+	$(TOOLS)/cfn-lint template.yaml
+
+build: bootstrap  ## sam build (arm64 wheels via pip --platform; no Docker)
+	$(TOOLS)/sam build
+
+lock:  ## re-pin .venv's full package set into constraints.txt
+	$(VENV)/pip install -r requirements-dev.txt
+	{ head -2 constraints.txt; $(VENV)/pip freeze --exclude-editable; } > constraints.txt.new
+	mv constraints.txt.new constraints.txt

@@ -1,0 +1,68 @@
+"""Agent types are data, not code branches: adding one is adding an entry here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from chat_core.errors import UnknownAgentType
+
+
+@dataclass(frozen=True)
+class AgentType:
+    name: str
+    description: str
+    system_prompt: str
+    temperature: float = 0.7
+    # Token budget of the prompt (system + history + new message) sent to the model.
+    history_token_budget: int = 6000
+    max_output_tokens: int = 1024
+    model: str | None = None  # None: the OPENAI_MODEL setting
+    default: bool = False
+
+
+AGENT_TYPES: tuple[AgentType, ...] = (
+    AgentType(
+        name="general",
+        description="A helpful general-purpose assistant.",
+        system_prompt=(
+            "You are a helpful, friendly assistant. Answer clearly and concisely, and use "
+            "Markdown for lists and code."
+        ),
+        default=True,
+    ),
+    AgentType(
+        name="coder",
+        description="A programming assistant that answers with working code.",
+        system_prompt=(
+            "You are an expert software engineer. Prefer short explanations followed by "
+            "complete, runnable code blocks with the language named."
+        ),
+        temperature=0.2,
+        history_token_budget=8000,
+        max_output_tokens=2048,
+    ),
+    AgentType(
+        name="concise",
+        description="Answers in three sentences or fewer.",
+        system_prompt="You answer in at most three short sentences. No preamble.",
+        temperature=0.3,
+        history_token_budget=3000,
+        max_output_tokens=256,
+    ),
+)
+
+_BY_NAME = {agent.name: agent for agent in AGENT_TYPES}
+
+
+def default_agent() -> AgentType:
+    return next(agent for agent in AGENT_TYPES if agent.default)
+
+
+def resolve_agent(name: str | None) -> AgentType:
+    """The named agent type, or the default one; unknown names are the caller's error."""
+    if name is None:
+        return default_agent()
+    agent = _BY_NAME.get(name)
+    if agent is None:
+        raise UnknownAgentType(f"Unknown agent type {name!r}; see GET /v1/agents.")
+    return agent

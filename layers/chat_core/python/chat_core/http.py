@@ -1,0 +1,160 @@
+"""HTTP glue shared by every handler: the resolver, the caller's identity, error bodies.
+
+Routing, validation and OpenAPI come from Powertools' APIGatewayHttpResolver; this
+module only maps every failure to the contract's error body
+``{"error": {"code", "message", "request_id"}}`` so no route can leak a framework
+default or answer 500 for the caller's mistake.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+from botocore.exceptions import BotoCoreError, ClientError
+from pydantic import BaseModel
+
+from chat_core.errors import (
+    ApiError,
+    InvalidRequest,
+    MessageTooLong,
+    RouteNotFound,
+    StorageUnavailable,
+    Unauthorized,
+)
+from chat_core.observability import hashed_user, logger, metrics
+
+# DynamoDB errors that mean "try again later", not "our bug".
+_TRANSIENT_STORAGE_CODES = {
+    "ProvisionedThroughputExceededException",
+    "ThrottlingException",
+    "RequestLimitExceeded",
+    "InternalServerError",
+    "ServiceUnavailable",
+    "TransactionConflictException",
+    "TransactionInProgressException",
+}
+
+Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def json_response(
+    status: int, payload: BaseModel | dict[str, Any], headers: dict[str, str] | None = None
+) -> Response[str]:
+    body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+    )
+
+
+def create_app() -> APIGatewayHttpResolver:
+    """A resolver with pydantic validation and the contract's error mapping."""
+    app = APIGatewayHttpResolver(enable_validation=True)
+
+    def request_id() -> str:
+        try:
+            return str(app.current_event.request_context.request_id or "")
+        except (AttributeError, KeyError):
+            return ""
+
+    def error(err: ApiError) -> Response[str]:
+        body: dict[str, Any] = {
+            "error": {"code": err.code, "message": err.message, "request_id": request_id()}
+        }
+        if "conversation_id" in err.extra:
+            body["conversation_id"] = err.extra["conversation_id"]
+            body["error"]["conversation_id"] = err.extra["conversation_id"]
+        headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
+        if err.status >= 500:
+            logger.warning("request failed", extra={"code": err.code, **err.extra})
+        return json_response(err.status, body, headers)
+
+    @app.exception_handler(ApiError)
+    def _api_error(exc: ApiError) -> Response[str]:
+        return error(exc)
+
+    @app.exception_handler(RequestValidationError)
+    def _validation_error(exc: RequestValidationError) -> Response[str]:
+        return error(validation_to_api_error(exc.errors()))
+
+    @app.not_found
+    def _not_found(_: NotFoundError) -> Response[str]:
+        return error(RouteNotFound())
+
+    @app.exception_handler(ClientError)
+    def _client_error(exc: ClientError) -> Response[str]:
+        code = exc.response.get("Error", {}).get("Code", "")
+        if code in _TRANSIENT_STORAGE_CODES:
+            return error(StorageUnavailable(retry_after=1))
+        logger.exception("storage error")
+        return error(ApiError())
+
+    @app.exception_handler(BotoCoreError)
+    def _boto_error(exc: BotoCoreError) -> Response[str]:
+        logger.warning("storage unreachable", extra={"error": type(exc).__name__})
+        return error(StorageUnavailable(retry_after=1))
+
+    @app.exception_handler(Exception)
+    def _unexpected(exc: Exception) -> Response[str]:
+        logger.exception("unhandled error")
+        return error(ApiError())
+
+    return app
+
+
+# pydantic error type -> sentence template ({where} is the field's dotted path).
+_VALIDATION_SENTENCES = {
+    "json_invalid": "The body is not valid JSON.",
+    "model_attributes_type": "The body must be a JSON object.",
+    "dict_type": "The body must be a JSON object.",
+    "missing": "{where} is required.",
+    "extra_forbidden": "Unknown field {where!r}.",
+    "string_pattern_mismatch": "{where} must be a lowercase UUID.",
+}
+
+
+def validation_to_api_error(errors: Any) -> ApiError:
+    """One clear sentence from pydantic's error list; an over-long message is a 413."""
+    items = list(errors or [])
+    for item in items:
+        if (
+            tuple(item.get("loc", ()))[-1:] == ("message",)
+            and item.get("type") == "string_too_long"
+        ):
+            return MessageTooLong()
+    if not items:
+        return InvalidRequest()
+    first = items[0]
+    where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    sentence = _VALIDATION_SENTENCES.get(first.get("type", ""))
+    if sentence:
+        return InvalidRequest(sentence.format(where=where or "body"))
+    message = str(first.get("msg", "is not valid"))
+    return InvalidRequest(f"{where}: {message}." if where else f"{message}.")
+
+
+def caller_sub(app: APIGatewayHttpResolver) -> str:
+    """The caller is the token's ``sub`` and nothing else; no claim, no access."""
+    claims = app.current_event.request_context.authorizer.jwt_claim
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if not isinstance(sub, str) or not sub:
+        raise Unauthorized()
+    logger.append_keys(user=hashed_user(sub))
+    return sub
+
+
+def lambda_handler_for(app: APIGatewayHttpResolver) -> Handler:
+    """The Lambda entry point of a one-route function: logging, metrics, resolve."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return app.resolve(event, context)
+
+    return handler

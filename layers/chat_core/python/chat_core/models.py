@@ -1,0 +1,115 @@
+"""Pydantic models of the public contract (API.md) and of the stored domain objects.
+
+Request models forbid unknown fields so a typo in a client is a 400, not a silent no-op.
+Response models are what the OpenAPI document is generated from.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+
+UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+ConversationId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
+Role = Literal["user", "assistant", "system"]
+MessageStatus = Literal["ok", "failed"]
+ConversationStatus = Literal["active", "archived"]
+
+# Upper bound enforced by the schema; the configurable limit (MAX_MESSAGE_CHARS) is
+# checked by the service so a too-long message is a 413, not a generic 400.
+_SCHEMA_MAX_MESSAGE = 1_000_000
+
+
+class StrictRequest(BaseModel):
+    """Base of every request body: unknown fields are an error."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
+
+
+class ChatRequest(StrictRequest):
+    message: str = Field(min_length=1, max_length=_SCHEMA_MAX_MESSAGE)
+    conversation_id: ConversationId | None = None
+    agent_type: str | None = Field(default=None, min_length=1, max_length=64)
+
+    @field_validator("message")
+    @classmethod
+    def _not_only_whitespace(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("message must contain more than whitespace")
+        return value
+
+
+class Usage(BaseModel):
+    prompt_tokens: int
+    completion_tokens: int
+    total_tokens: int
+
+
+class Message(BaseModel):
+    id: str
+    conversation_id: str
+    seq: int
+    role: Role
+    content: str
+    created_at: str
+    status: MessageStatus = "ok"
+
+
+class Conversation(BaseModel):
+    id: str
+    title: str
+    agent_type: str
+    status: ConversationStatus
+    created_at: str
+    updated_at: str
+    last_message_at: str | None
+    message_count: int
+    metadata: dict[str, str] = Field(default_factory=dict)
+
+
+class ConversationWithMessages(Conversation):
+    messages: list[Message]
+
+
+class ChatResponse(BaseModel):
+    conversation_id: str
+    title: str
+    agent_type: str
+    user_message: Message
+    reply: Message
+    usage: Usage
+
+
+class Agent(BaseModel):
+    name: str
+    description: str
+    default: bool
+
+
+class AgentList(BaseModel):
+    items: list[Agent]
+
+
+class MessagePage(BaseModel):
+    items: list[Message]
+    next_cursor: str | None
+
+
+class ConversationPage(BaseModel):
+    items: list[Conversation]
+    next_cursor: str | None
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    request_id: str
+
+
+class ErrorBody(BaseModel):
+    error: ErrorDetail

@@ -1,0 +1,1 @@
+"""Storage: the port the services depend on and its DynamoDB implementation."""

@@ -1,0 +1,519 @@
+"""DynamoDB implementation of the storage port (one table, see DESIGN.md "Data").
+
+Every method is a fixed, small number of requests whatever the size of the data:
+reads are GetItem or a bounded Query on a key, writes are single transactions whose
+conditions keep ``seq`` contiguous, the turn lease exclusive and counters exact.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from decimal import Decimal
+from typing import Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.config import Config
+from botocore.exceptions import ClientError
+
+from chat_core.repository import keys
+from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult
+from chat_core.repository.records import ConversationRecord, MessageRecord, Page
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+BY_STATUS_ACTIVITY = "ByStatusActivity"
+BY_AGENT_STATUS_ACTIVITY = "ByAgentStatusActivity"
+RATE_TTL_SECONDS = 2 * 86400
+MINUTE_MS = 60_000
+DAY_MS = 86_400_000
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _values(**values: Any) -> dict[str, Any]:
+    return {f":{k}": _serializer.serialize(v) for k, v in values.items()}
+
+
+def make_client() -> Any:
+    """A DynamoDB client honouring AWS_ENDPOINT_URL_DYNAMODB (DynamoDB Local) by itself.
+
+    Short timeouts and a few standard retries: a turn has a 29 s budget and most of
+    it belongs to the model.
+    """
+    return boto3.client(
+        "dynamodb",
+        config=Config(
+            connect_timeout=2,
+            read_timeout=5,
+            retries={"max_attempts": 3, "mode": "standard"},
+        ),
+    )
+
+
+def conversation_from(values: dict[str, Any]) -> ConversationRecord:
+    return ConversationRecord(
+        id=values["id"],
+        owner=values["owner"],
+        title=values["title"],
+        agent_type=values["agent_type"],
+        status=values["status"],
+        created_ms=values["created_ms"],
+        updated_ms=values["updated_ms"],
+        last_message_ms=values.get("last_message_ms"),
+        message_count=values.get("message_count", 0),
+        metadata=values.get("metadata", {}),
+        turn_id=values.get("turn_id"),
+        turn_lease_until=values.get("turn_lease_until"),
+    )
+
+
+def message_from(values: dict[str, Any]) -> MessageRecord:
+    return MessageRecord(
+        id=values["id"],
+        conversation_id=values["conversation_id"],
+        seq=values["seq"],
+        role=values["role"],
+        content=values["content"],
+        created_ms=values["created_ms"],
+        status=values.get("status", "ok"),
+        tokens=values.get("tokens", 0),
+    )
+
+
+def conversation_item(sub: str, conv: ConversationRecord) -> dict[str, Any]:
+    return to_item(
+        {
+            "PK": keys.user_pk(sub),
+            "SK": keys.conversation_sk(conv.id),
+            "type": "conversation",
+            "id": conv.id,
+            "owner": sub,
+            "title": conv.title,
+            "agent_type": conv.agent_type,
+            "status": conv.status,
+            "created_ms": conv.created_ms,
+            "updated_ms": conv.updated_ms,
+            "last_message_ms": conv.last_message_ms,
+            "message_count": conv.message_count,
+            "metadata": conv.metadata,
+            "turn_id": conv.turn_id,
+            "turn_lease_until": conv.turn_lease_until,
+            "turn_seq": conv.message_count if conv.turn_id else None,
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "LSI1SK": keys.status_activity_key(conv.status, conv.activity_ms, conv.id),
+            "LSI2SK": keys.agent_status_activity_key(
+                conv.agent_type, conv.status, conv.activity_ms, conv.id
+            ),
+        }
+    )
+
+
+def message_item(sub: str, msg: MessageRecord) -> dict[str, Any]:
+    return to_item(
+        {
+            "PK": keys.messages_pk(sub, msg.conversation_id),
+            "SK": keys.message_sk(msg.seq),
+            "type": "message",
+            "id": msg.id,
+            "conversation_id": msg.conversation_id,
+            "seq": msg.seq,
+            "role": msg.role,
+            "content": msg.content,
+            "created_ms": msg.created_ms,
+            "status": msg.status,
+            "tokens": msg.tokens,
+        }
+    )
+
+
+class DynamoChatRepository:
+    """The table behind the API; safe to share across threads and invocations."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table = table_name
+        self.client = client or make_client()
+
+    # ------------------------------------------------------------------ reads
+    def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None:
+        """One strongly consistent GetItem; a soft-deleted conversation reads as absent."""
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=to_item({"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conversation_id)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        values = from_item(item)
+        if "deleted_ms" in values:
+            return None
+        return conversation_from(values)
+
+    def owner_of(self, conversation_id: str) -> str | None:
+        """Only asked on the error path, to tell 403 (someone else's) from 404."""
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=to_item({"PK": keys.ownership_pk(conversation_id), "SK": keys.OWNERSHIP_SK}),
+        )
+        item = response.get("Item")
+        return from_item(item)["owner"] if item else None
+
+    def active_conversations(
+        self, sub: str, agent_type: str, limit: int
+    ) -> list[ConversationRecord]:
+        """Active conversations of one agent type, least recently active first (the cap)."""
+        response = self.client.query(
+            TableName=self.table,
+            IndexName=BY_AGENT_STATUS_ACTIVITY,
+            KeyConditionExpression="PK = :pk AND begins_with(LSI2SK, :prefix)",
+            ExpressionAttributeValues=_values(pk=keys.user_pk(sub), prefix=f"{agent_type}#active#"),
+            ScanIndexForward=True,
+            ConsistentRead=True,
+            Limit=limit,
+        )
+        return [conversation_from(from_item(i)) for i in response.get("Items", [])]
+
+    def latest_messages(self, sub: str, conversation_id: str, limit: int) -> list[MessageRecord]:
+        """The newest ``limit`` messages, newest first: the history window's one Query."""
+        raw = self._query_messages(sub, conversation_id, limit, ascending=False, start_key=None)
+        return [message_from(from_item(i)) for i in raw]
+
+    def page_messages(
+        self,
+        sub: str,
+        conversation_id: str,
+        *,
+        limit: int,
+        ascending: bool,
+        start_key: dict[str, object] | None,
+    ) -> Page[MessageRecord]:
+        # One item more than asked tells whether another page exists, so the last
+        # page never hands out a cursor to an empty page.
+        raw = self._query_messages(sub, conversation_id, limit + 1, ascending, start_key)
+        items = [message_from(from_item(i)) for i in raw[:limit]]
+        last_key = None
+        if len(raw) > limit:
+            last = from_item(raw[limit - 1])
+            last_key = {"PK": last["PK"], "SK": last["SK"]}
+        return Page(items=items, last_key=last_key)
+
+    def _query_messages(
+        self,
+        sub: str,
+        conversation_id: str,
+        limit: int,
+        ascending: bool,
+        start_key: dict[str, object] | None,
+    ) -> list[dict[str, Any]]:
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": "PK = :pk AND begins_with(SK, :prefix)",
+            "ExpressionAttributeValues": _values(
+                pk=keys.messages_pk(sub, conversation_id), prefix="MSG#"
+            ),
+            "ScanIndexForward": ascending,
+            "ConsistentRead": True,
+            "Limit": limit,
+        }
+        if start_key:
+            params["ExclusiveStartKey"] = to_item(dict(start_key))
+        items: list[dict[str, Any]] = self.client.query(**params).get("Items", [])
+        return items
+
+    # ------------------------------------------------------------------ turn writes
+    def begin_turn(self, claim: TurnClaim) -> None:
+        """Transaction 1: claim the turn, store the user message, spend the rate budget.
+
+        Raises ClaimRejected naming the first failed condition, so the service can
+        answer 409/429/404 or retry without another read.
+        """
+        self._transact(self._claim_items(claim))
+
+    def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> ConversationRecord:
+        """Transaction 2: store the reply, release the lease, bump every counter."""
+        sub, conv, reply = claim.sub, claim.conversation, result.reply
+        user_key = keys.user_pk(sub)
+        tokens = {"pt": result.prompt_tokens, "ct": result.completion_tokens}
+        items = [
+            ("message", self._put(message_item(sub, reply))),
+            (
+                "conversation",
+                self._update(
+                    {"PK": user_key, "SK": keys.conversation_sk(conv.id)},
+                    "SET message_count = :count, last_message_ms = :now, updated_ms = :now, "
+                    "LSI1SK = :lsi1, LSI2SK = :lsi2 ADD prompt_tokens :pt, completion_tokens :ct "
+                    "REMOVE turn_id, turn_lease_until, turn_seq",
+                    condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
+                    values={
+                        "tid": claim.turn_id,
+                        "count": reply.seq,
+                        "now": now,
+                        **_activity_keys(conv, "active", now),
+                        **tokens,
+                    },
+                ),
+            ),
+            (
+                "stats",
+                self._update(
+                    {"PK": user_key, "SK": keys.STATS_SK},
+                    "ADD messages :one, prompt_tokens :pt, completion_tokens :ct",
+                    values={"one": 1, **tokens},
+                ),
+            ),
+            (
+                "rate_day",
+                self._update(
+                    {"PK": user_key, "SK": keys.day_rate_sk(now // DAY_MS)},
+                    "ADD tokens :t SET #ttl = :ttl",
+                    names={"#ttl": "ttl"},
+                    values={"t": sum(tokens.values()), "ttl": now // 1000 + RATE_TTL_SECONDS},
+                ),
+            ),
+        ]
+        try:
+            self._transact(items)
+        except ClaimRejected as exc:
+            raise TurnLost(exc.reason) from exc
+        return replace(
+            conv,
+            status="active",
+            message_count=reply.seq,
+            last_message_ms=now,
+            updated_ms=now,
+            turn_id=None,
+            turn_lease_until=None,
+        )
+
+    def fail_turn(self, claim: TurnClaim) -> None:
+        """The model failed: mark the user message failed and release the lease; keep all."""
+        sub, conv, msg = claim.sub, claim.conversation, claim.user_message
+        items = [
+            (
+                "message",
+                self._update(
+                    {"PK": keys.messages_pk(sub, conv.id), "SK": keys.message_sk(msg.seq)},
+                    "SET #status = :failed",
+                    condition="attribute_exists(PK)",
+                    names={"#status": "status"},
+                    values={"failed": "failed"},
+                ),
+            ),
+            (
+                "conversation",
+                self._update(
+                    {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conv.id)},
+                    "REMOVE turn_id, turn_lease_until, turn_seq",
+                    condition="turn_id = :tid",
+                    values={"tid": claim.turn_id},
+                ),
+            ),
+        ]
+        try:
+            self._transact(items)
+        except ClaimRejected as exc:
+            raise TurnLost(exc.reason) from exc
+
+    # ------------------------------------------------------------------ helpers
+    def _claim_items(self, claim: TurnClaim) -> list[tuple[str, dict[str, Any]]]:
+        sub, conv, now = claim.sub, claim.conversation, claim.now
+        user_key = keys.user_pk(sub)
+        ttl = now // 1000 + RATE_TTL_SECONDS
+        items: list[tuple[str, dict[str, Any]]] = []
+        if claim.is_new:
+            ownership = {
+                "PK": keys.ownership_pk(conv.id),
+                "SK": keys.OWNERSHIP_SK,
+                "type": "ownership",
+                "owner": sub,
+                "created_ms": now,
+            }
+            items.append(("conversation", self._put(conversation_item(sub, conv))))
+            items.append(("ownership", self._put(to_item(ownership))))
+        else:
+            reactivate = ", #status = :active" if claim.reactivate else ""
+            items.append(
+                (
+                    "conversation",
+                    self._update(
+                        {"PK": user_key, "SK": keys.conversation_sk(conv.id)},
+                        "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
+                        "turn_seq = :count, last_message_ms = :now, updated_ms = :now, "
+                        f"LSI1SK = :lsi1, LSI2SK = :lsi2{reactivate}",
+                        condition=(
+                            "attribute_exists(PK) AND attribute_not_exists(deleted_ms) "
+                            "AND message_count = :prev AND #status = :was "
+                            "AND (attribute_not_exists(turn_id) OR turn_lease_until < :now)"
+                        ),
+                        names={"#status": "status"},
+                        values={
+                            "prev": conv.message_count,
+                            "was": conv.status,
+                            "now": now,
+                            "count": claim.user_message.seq,
+                            "tid": claim.turn_id,
+                            "lease": claim.lease_until,
+                            **_activity_keys(conv, "active", now),
+                            **({"active": "active"} if claim.reactivate else {}),
+                        },
+                    ),
+                )
+            )
+        items.append(("message", self._put(message_item(sub, claim.user_message))))
+        items.append(
+            (
+                "rate_minute",
+                self._update(
+                    {"PK": user_key, "SK": keys.minute_rate_sk(now // MINUTE_MS)},
+                    "ADD turns :one SET #ttl = :ttl",
+                    condition="attribute_not_exists(turns) OR turns < :limit",
+                    names={"#ttl": "ttl"},
+                    values={"limit": claim.rate_limit_per_minute, "one": 1, "ttl": ttl},
+                ),
+            )
+        )
+        items.append(
+            (
+                "rate_day",
+                self._check(
+                    {"PK": user_key, "SK": keys.day_rate_sk(now // DAY_MS)},
+                    "attribute_not_exists(tokens) OR tokens < :budget",
+                    values={"budget": claim.daily_token_budget},
+                ),
+            )
+        )
+        for old in claim.archive:
+            items.append(
+                (
+                    "cap",
+                    self._update(
+                        {"PK": user_key, "SK": keys.conversation_sk(old.id)},
+                        "SET #status = :archived, LSI1SK = :lsi1, LSI2SK = :lsi2",
+                        condition="#status = :active AND attribute_not_exists(deleted_ms)",
+                        names={"#status": "status"},
+                        values={
+                            "active": "active",
+                            "archived": "archived",
+                            **_activity_keys(old, "archived", old.activity_ms),
+                        },
+                    ),
+                )
+            )
+        items.append(("cap", self._stats_claim_update(claim)))
+        return items
+
+    def _stats_claim_update(self, claim: TurnClaim) -> dict[str, Any]:
+        """Stats counters of the claim; conditioned on the active count the cap observed."""
+        archived = len(claim.archive)
+        gained_active = 1 if (claim.is_new or claim.reactivate) else 0
+        d_active = gained_active - archived
+        values = {
+            "one": 1,
+            "da": d_active,
+            "dr": archived - (1 if claim.reactivate else 0),
+            "dt": 1 if claim.is_new else 0,
+        }
+        condition = None
+        if gained_active:
+            # The cap is exact under concurrency: the count the cap query observed must
+            # still be the count when this transaction commits, or the turn retries.
+            values["seen"] = claim.observed_active
+            condition = "#act = :seen"
+            if not claim.observed_active:
+                condition = "(attribute_not_exists(#act) OR #act = :seen)"
+        return self._update(
+            {"PK": keys.user_pk(claim.sub), "SK": keys.STATS_SK},
+            "ADD messages :one, conv_active :da, conv_archived :dr, #act :da, #tot :dt",
+            condition=condition,
+            names={
+                "#act": keys.active_count_attr(claim.conversation.agent_type),
+                "#tot": keys.total_count_attr(claim.conversation.agent_type),
+            },
+            values=values,
+        )
+
+    def _put(self, item: dict[str, Any]) -> dict[str, Any]:
+        """A Put of a new item (never overwrites: seq and ids are claimed, not assumed)."""
+        return {
+            "Put": {
+                "TableName": self.table,
+                "Item": item,
+                "ConditionExpression": "attribute_not_exists(PK)",
+            }
+        }
+
+    def _update(
+        self,
+        key: dict[str, Any],
+        expression: str,
+        *,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        update: dict[str, Any] = {
+            "TableName": self.table,
+            "Key": to_item(key),
+            "UpdateExpression": expression,
+        }
+        if condition:
+            update["ConditionExpression"] = condition
+        if names:
+            update["ExpressionAttributeNames"] = names
+        if values:
+            update["ExpressionAttributeValues"] = _values(**values)
+        return {"Update": update}
+
+    def _check(
+        self, key: dict[str, Any], condition: str, *, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        return {
+            "ConditionCheck": {
+                "TableName": self.table,
+                "Key": to_item(key),
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": _values(**values),
+            }
+        }
+
+    def _transact(self, named_items: list[tuple[str, dict[str, Any]]]) -> None:
+        """One TransactWriteItems; a refusal names the item whose condition failed."""
+        try:
+            self.client.transact_write_items(TransactItems=[item for _, item in named_items])
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                raise
+            cancellations = exc.response.get("CancellationReasons", [])
+            for (reason, _), cancel in zip(named_items, cancellations, strict=False):
+                if cancel.get("Code") == "ConditionalCheckFailed":
+                    raise ClaimRejected(reason) from exc
+            if any(c.get("Code") == "TransactionConflict" for c in cancellations):
+                raise ClaimRejected("conflict") from exc
+            raise
+
+
+def _activity_keys(conv: ConversationRecord, status: str, activity_ms: int) -> dict[str, str]:
+    """Expression values of both listing index keys (``:lsi1``, ``:lsi2``)."""
+    return {
+        "lsi1": keys.status_activity_key(status, activity_ms, conv.id),
+        "lsi2": keys.agent_status_activity_key(conv.agent_type, status, activity_ms, conv.id),
+    }

@@ -1,0 +1,79 @@
+"""The storage port: what the services need from storage, nothing about DynamoDB.
+
+Services depend on this protocol so unit tests can run them on moto or a fake, and
+so the access patterns (and their costs) are listed in one place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from chat_core.repository.records import ConversationRecord, MessageRecord, Page
+
+
+class ClaimRejected(Exception):
+    """The turn's first transaction was refused; ``reason`` says which condition failed."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class TurnLost(Exception):
+    """The turn no longer holds its lease (expired and taken, or conversation deleted)."""
+
+
+@dataclass(frozen=True)
+class TurnClaim:
+    """Everything the first transaction of a turn writes or checks."""
+
+    sub: str
+    conversation: ConversationRecord
+    is_new: bool
+    reactivate: bool
+    user_message: MessageRecord
+    turn_id: str
+    lease_until: int
+    now: int
+    rate_limit_per_minute: int
+    daily_token_budget: int
+    observed_active: int
+    archive: list[ConversationRecord] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TurnResult:
+    reply: MessageRecord
+    prompt_tokens: int
+    completion_tokens: int
+
+
+class ChatRepository(Protocol):
+    def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None: ...
+
+    def owner_of(self, conversation_id: str) -> str | None: ...
+
+    def active_conversations(
+        self, sub: str, agent_type: str, limit: int
+    ) -> list[ConversationRecord]: ...
+
+    def latest_messages(
+        self, sub: str, conversation_id: str, limit: int
+    ) -> list[MessageRecord]: ...
+
+    def page_messages(
+        self,
+        sub: str,
+        conversation_id: str,
+        *,
+        limit: int,
+        ascending: bool,
+        start_key: dict[str, object] | None,
+    ) -> Page[MessageRecord]: ...
+
+    def begin_turn(self, claim: TurnClaim) -> None: ...
+
+    def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> ConversationRecord: ...
+
+    def fail_turn(self, claim: TurnClaim) -> None: ...

@@ -1,0 +1,50 @@
+"""Reading conversations and their messages."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from chat_core.models import ConversationWithMessages, MessagePage
+from chat_core.repository.cursor import CursorCodec
+from chat_core.repository.port import ChatRepository
+from chat_core.services.access import require_conversation
+
+
+class ConversationReader:
+    def __init__(self, repo: ChatRepository, cursors: CursorCodec) -> None:
+        self._repo = repo
+        self._cursors = cursors
+
+    def get_with_messages(
+        self, sub: str, conversation_id: str, message_limit: int
+    ) -> ConversationWithMessages:
+        """The conversation and its latest messages, oldest first: two requests."""
+        conversation = require_conversation(self._repo, sub, conversation_id)
+        latest = (
+            self._repo.latest_messages(sub, conversation_id, message_limit) if message_limit else []
+        )
+        return ConversationWithMessages(
+            **conversation.to_api().model_dump(),
+            messages=[m.to_api() for m in reversed(latest)],
+        )
+
+    def page_messages(
+        self,
+        sub: str,
+        conversation_id: str,
+        *,
+        limit: int,
+        order: Literal["asc", "desc"],
+        cursor: str | None,
+    ) -> MessagePage:
+        """One page of messages: the ownership check and one Query."""
+        binding = f"messages|{sub}|{conversation_id}|{order}"
+        start_key = self._cursors.decode(cursor, binding)
+        require_conversation(self._repo, sub, conversation_id)
+        page = self._repo.page_messages(
+            sub, conversation_id, limit=limit, ascending=order == "asc", start_key=start_key
+        )
+        return MessagePage(
+            items=[m.to_api() for m in page.items],
+            next_cursor=self._cursors.encode(page.last_key, binding),
+        )

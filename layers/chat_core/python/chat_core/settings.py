@@ -1,0 +1,60 @@
+"""Every tunable of the backend, read from environment variables once per cold start.
+
+Settings are typed and validated here so a bad value fails the cold start loudly
+instead of surfacing as a strange error in the middle of a turn.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# The development cursor key is only a fallback for the local stack and unit tests;
+# template.yaml always injects a generated secret in AWS.
+_DEV_CURSOR_KEY = "local-development-cursor-signing-key"
+
+
+class Settings(BaseModel):
+    """Typed view of the environment (names are the upper-cased field names)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    table_name: str = "chat-local"
+    stage: str = "local"
+    max_active_conversations: int = Field(default=5, ge=1)
+    max_messages_per_conversation: int = Field(default=1000, ge=2)
+    max_message_chars: int = Field(default=16000, ge=1)
+    turn_lease_seconds: int = Field(default=60, ge=5)
+    busy_retry_after_seconds: int = Field(default=2, ge=1)
+    rate_limit_turns_per_minute: int = Field(default=20, ge=1)
+    daily_token_budget: int = Field(default=200_000, ge=1)
+    deleted_retention_days: int = Field(default=30, ge=1)
+    openai_model: str = "gpt-4o-mini"
+    openai_base_url: str | None = None
+    openai_api_key: str | None = None
+    openai_secret_id: str | None = None
+    model_timeout_seconds: float = Field(default=8.0, gt=0)
+    model_max_retries: int = Field(default=2, ge=0, le=5)
+    model_retry_after_seconds: int = Field(default=5, ge=1)
+    history_max_messages: int = Field(default=40, ge=1, le=200)
+    cursor_signing_key: str = _DEV_CURSOR_KEY
+    log_message_content: bool = False
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        """Build settings from the environment; empty strings count as unset."""
+        env = os.environ if environ is None else environ
+        values = {
+            name: env[name.upper()]
+            for name in cls.model_fields
+            if env.get(name.upper(), "").strip() != ""
+        }
+        return cls.model_validate(values)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Settings of this process (cached: Lambda re-uses the process across invocations)."""
+    return Settings.from_env()

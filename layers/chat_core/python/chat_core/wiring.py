@@ -1,0 +1,48 @@
+"""Builds the per-process services once (Lambda re-uses a warm process).
+
+Imports are local to each builder so a function only loads what it uses: the
+``health`` and ``agents`` functions never import boto3's DynamoDB code or openai.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from chat_core.settings import get_settings
+
+if TYPE_CHECKING:
+    from chat_core.repository.cursor import CursorCodec
+    from chat_core.repository.dynamodb import DynamoChatRepository
+    from chat_core.services.chat import ChatTurn
+    from chat_core.services.conversations import ConversationReader
+
+
+@lru_cache(maxsize=1)
+def repository() -> DynamoChatRepository:
+    from chat_core.repository.dynamodb import DynamoChatRepository
+
+    return DynamoChatRepository(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def cursor_codec() -> CursorCodec:
+    from chat_core.repository.cursor import CursorCodec
+
+    return CursorCodec(get_settings().cursor_signing_key)
+
+
+@lru_cache(maxsize=1)
+def chat_turn() -> ChatTurn:
+    from chat_core.agent.model import OpenAIChatModel
+    from chat_core.services.chat import ChatTurn
+
+    settings = get_settings()
+    return ChatTurn(repository(), OpenAIChatModel(settings), settings)
+
+
+@lru_cache(maxsize=1)
+def conversation_reader() -> ConversationReader:
+    from chat_core.services.conversations import ConversationReader
+
+    return ConversationReader(repository(), cursor_codec())

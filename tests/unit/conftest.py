@@ -1,0 +1,73 @@
+"""Unit tests run the real services and repository on moto's DynamoDB."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import boto3
+import pytest
+from moto import mock_aws
+
+from chat_core.repository.cursor import CursorCodec
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationReader
+from chat_core.settings import Settings
+from tests.support.fakes import FakeModel, ManualClock
+from tests.support.tables import create_tables
+
+TABLE = "chat-unit"
+
+
+@pytest.fixture(autouse=True)
+def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("AWS_ENDPOINT_URL_DYNAMODB", "AWS_ENDPOINT_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+
+
+@pytest.fixture
+def dynamodb() -> Iterator[object]:
+    with mock_aws():
+        client = boto3.client("dynamodb", region_name="us-east-1")
+        create_tables(client, {"ChatTable": TABLE})
+        yield client
+
+
+@pytest.fixture
+def repo(dynamodb: object) -> DynamoChatRepository:
+    return DynamoChatRepository(TABLE, client=dynamodb)
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return Settings(table_name=TABLE, max_active_conversations=3, max_messages_per_conversation=12)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock()
+
+
+@pytest.fixture
+def model() -> FakeModel:
+    return FakeModel()
+
+
+@pytest.fixture
+def turn(
+    repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
+) -> ChatTurn:
+    return ChatTurn(repo, model, settings, clock=clock)
+
+
+@pytest.fixture
+def reader(repo: DynamoChatRepository, settings: Settings) -> ConversationReader:
+    return ConversationReader(repo, CursorCodec(settings.cursor_signing_key))
+
+
+def pytest_configure() -> None:
+    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ChatBackendTests")

@@ -1,0 +1,222 @@
+"""The chat turn service on moto: what a user notices about sending messages."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat_core.errors import (
+    AgentUnavailable,
+    ConversationBusy,
+    ConversationFull,
+    Forbidden,
+    InvalidRequest,
+    MessageTooLong,
+    NotFound,
+    RateLimited,
+    UnknownAgentType,
+)
+from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationReader
+from chat_core.settings import Settings
+from tests.support.fakes import FakeModel, ManualClock
+
+
+def send(turn: ChatTurn, sub: str, message: str, conversation_id: str | None = None, **kw: str):  # type: ignore[no-untyped-def]
+    return turn.run(sub, ChatRequest(message=message, conversation_id=conversation_id, **kw))
+
+
+def test_first_message_starts_a_conversation_titled_after_it(turn: ChatTurn) -> None:
+    outcome = send(turn, "alice", "How do I   bake bread?")
+    assert outcome.created is True
+    response = outcome.response
+    assert response.title == "How do I bake bread?"
+    assert response.agent_type == "general"
+    assert (response.user_message.seq, response.reply.seq) == (1, 2)
+    assert response.user_message.role == "user" and response.reply.role == "assistant"
+    assert "How do I   bake bread?" in response.reply.content
+    assert (
+        response.usage.total_tokens
+        == response.usage.prompt_tokens + response.usage.completion_tokens
+    )
+
+
+def test_resuming_sends_the_earlier_messages_to_the_model(
+    turn: ChatTurn, model: FakeModel, clock: ManualClock
+) -> None:
+    first = send(turn, "alice", "My name is Ada.").response
+    clock.advance(1000)
+    second = send(turn, "alice", "What is my name?", first.conversation_id)
+    assert second.created is False
+    prompt = model.prompts[-1]
+    assert [m.role for m in prompt] == ["system", "user", "assistant", "user"]
+    assert prompt[1].content == "My name is Ada."
+    assert prompt[-1].content == "What is my name?"
+    assert (second.response.user_message.seq, second.response.reply.seq) == (3, 4)
+
+
+def test_seq_is_contiguous_and_everything_is_stored(
+    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+) -> None:
+    conversation_id = send(turn, "alice", "one").response.conversation_id
+    for text in ("two", "three", "four"):
+        clock.advance(10)
+        send(turn, "alice", text, conversation_id)
+    stored = reader.get_with_messages("alice", conversation_id, 100)
+    assert [m.seq for m in stored.messages] == list(range(1, 9))
+    assert [m.content for m in stored.messages if m.role == "user"] == [
+        "one",
+        "two",
+        "three",
+        "four",
+    ]
+    assert stored.message_count == 8
+
+
+def test_model_failure_keeps_the_message_and_frees_the_conversation(
+    turn: ChatTurn, model: FakeModel, reader: ConversationReader, clock: ManualClock
+) -> None:
+    conversation_id = send(turn, "alice", "hello").response.conversation_id
+    model.fail_with = "down"
+    with pytest.raises(AgentUnavailable) as failure:
+        send(turn, "alice", "are you there?", conversation_id)
+    assert failure.value.extra["conversation_id"] == conversation_id
+    assert failure.value.retry_after
+    stored = reader.get_with_messages("alice", conversation_id, 100)
+    assert [(m.seq, m.content, m.status) for m in stored.messages][-1] == (
+        3,
+        "are you there?",
+        "failed",
+    )
+
+    model.fail_with = None
+    clock.advance(10)
+    retry = send(turn, "alice", "are you there?", conversation_id).response
+    assert (retry.user_message.seq, retry.reply.seq) == (4, 5)
+    # the failed copy is not sent to the model twice
+    assert [m.content for m in model.prompts[-1] if m.role == "user"] == ["hello", "are you there?"]
+
+
+def test_a_turn_in_flight_makes_the_next_one_busy_until_its_lease_ends(
+    turn: ChatTurn,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    model: FakeModel,
+) -> None:
+    conversation_id = send(turn, "alice", "hello").response.conversation_id
+    # A Lambda that claimed a turn and died: claim without finishing.
+    model.fail_with = "crash"
+    claim, _agent = turn._claim(
+        "alice", ChatRequest(message="lost", conversation_id=conversation_id)
+    )
+    model.fail_with = None
+    clock.advance(1000)
+    with pytest.raises(ConversationBusy) as busy:
+        send(turn, "alice", "next", conversation_id)
+    assert 1 <= (busy.value.retry_after or 0) <= settings.busy_retry_after_seconds
+    clock.advance(settings.turn_lease_seconds * 1000)
+    after = send(turn, "alice", "next", conversation_id).response
+    assert after.user_message.seq == claim.user_message.seq + 1
+
+
+def test_someone_elses_conversation_is_forbidden_and_a_missing_one_not_found(
+    turn: ChatTurn,
+) -> None:
+    conversation_id = send(turn, "alice", "secret").response.conversation_id
+    with pytest.raises(Forbidden):
+        send(turn, "mallory", "let me in", conversation_id)
+    with pytest.raises(NotFound):
+        send(turn, "alice", "hi", "00000000-0000-4000-8000-000000000000")
+
+
+def test_limits_are_the_callers_errors(
+    turn: ChatTurn, settings: Settings, clock: ManualClock
+) -> None:
+    with pytest.raises(MessageTooLong):
+        send(turn, "alice", "x" * (settings.max_message_chars + 1))
+    with pytest.raises(UnknownAgentType):
+        send(turn, "alice", "hi", agent_type="nope")
+    conversation_id = send(turn, "alice", "m").response.conversation_id
+    with pytest.raises(InvalidRequest):
+        send(turn, "alice", "switch", conversation_id, agent_type="coder")
+    while True:
+        clock.advance(10)
+        try:
+            send(turn, "alice", "m", conversation_id)
+        except ConversationFull:
+            break
+    assert clock.now  # the loop ended on the limit, not on another error
+
+
+def test_conversation_full_leaves_room_for_the_reply(
+    turn: ChatTurn, reader: ConversationReader, settings: Settings, clock: ManualClock
+) -> None:
+    conversation_id = send(turn, "alice", "m").response.conversation_id
+    for _ in range(settings.max_messages_per_conversation // 2 - 1):
+        clock.advance(10)
+        send(turn, "alice", "m", conversation_id)
+    with pytest.raises(ConversationFull):
+        send(turn, "alice", "one too many", conversation_id)
+    stored = reader.get_with_messages("alice", conversation_id, 100)
+    assert stored.message_count == settings.max_messages_per_conversation
+
+
+def test_rate_limit_per_minute(
+    repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
+) -> None:
+    limited = ChatTurn(
+        repo, model, Settings(table_name="chat-unit", rate_limit_turns_per_minute=2), clock=clock
+    )
+    clock.now = clock.now - clock.now % 60_000 + 30_000  # 30 s into a minute
+    send(limited, "alice", "1")
+    send(limited, "alice", "2")
+    with pytest.raises(RateLimited) as limited_error:
+        send(limited, "alice", "3")
+    assert limited_error.value.retry_after == 30
+    send(limited, "bob", "other users are not affected")
+    clock.advance(30_000)
+    send(limited, "alice", "next minute works")
+
+
+def test_daily_token_budget(
+    repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
+) -> None:
+    budgeted = ChatTurn(
+        repo, model, Settings(table_name="chat-unit", daily_token_budget=20), clock=clock
+    )
+    send(budgeted, "alice", "spends 27 tokens")
+    with pytest.raises(RateLimited):
+        send(budgeted, "alice", "over budget")
+
+
+def test_new_conversations_beyond_the_cap_archive_the_least_recently_active(
+    turn: ChatTurn,
+    reader: ConversationReader,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    ids = []
+    for i in range(settings.max_active_conversations + 1):
+        clock.advance(1000)
+        ids.append(send(turn, "alice", f"conversation {i}").response.conversation_id)
+    active = repo.active_conversations("alice", "general", 10)
+    assert len(active) == settings.max_active_conversations
+    archived = repo.get_conversation("alice", ids[0])
+    assert archived is not None and archived.status == "archived"
+    # other agent types have their own cap
+    send(turn, "alice", "code please", agent_type="coder")
+    assert (
+        len(repo.active_conversations("alice", "general", 10)) == settings.max_active_conversations
+    )
+
+    clock.advance(1000)
+    send(turn, "alice", "back again", ids[0])
+    revived = repo.get_conversation("alice", ids[0])
+    assert revived is not None and revived.status == "active"
+    assert repo.get_conversation("alice", ids[1]).status == "archived"  # type: ignore[union-attr]
+    assert (
+        len(repo.active_conversations("alice", "general", 10)) == settings.max_active_conversations
+    )

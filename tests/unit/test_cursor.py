@@ -1,0 +1,49 @@
+"""Cursors are opaque, signed and bound to the caller and the list."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat_core.errors import InvalidCursor
+from chat_core.repository.cursor import CursorCodec
+
+KEY = {"PK": "USER#alice#CONV#c1", "SK": "MSG#0000000020"}
+
+
+def test_round_trip() -> None:
+    codec = CursorCodec("k")
+    cursor = codec.encode(KEY, "messages|alice|c1|asc")
+    assert cursor is not None and "alice" not in cursor
+    assert codec.decode(cursor, "messages|alice|c1|asc") == KEY
+
+
+def test_no_more_pages_is_null() -> None:
+    assert CursorCodec("k").encode(None, "b") is None
+
+
+@pytest.mark.parametrize(
+    "binding", ["messages|mallory|c1|asc", "messages|alice|c2|asc", "messages|alice|c1|desc"]
+)
+def test_another_user_or_list_is_rejected(binding: str) -> None:
+    codec = CursorCodec("k")
+    cursor = codec.encode(KEY, "messages|alice|c1|asc")
+    with pytest.raises(InvalidCursor):
+        codec.decode(cursor, binding)
+
+
+@pytest.mark.parametrize(
+    "mangle",
+    [lambda c: c[:-2] + "AA", lambda c: "x" + c, lambda c: c.replace(".", ""), lambda c: "%%%"],
+)
+def test_tampered_cursors_are_rejected(mangle) -> None:  # type: ignore[no-untyped-def]
+    codec = CursorCodec("k")
+    cursor = codec.encode(KEY, "b")
+    assert cursor is not None
+    with pytest.raises(InvalidCursor):
+        codec.decode(mangle(cursor), "b")
+
+
+def test_a_cursor_signed_with_another_key_is_rejected() -> None:
+    cursor = CursorCodec("other").encode(KEY, "b")
+    with pytest.raises(InvalidCursor):
+        CursorCodec("k").decode(cursor, "b")
