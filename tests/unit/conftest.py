@@ -13,6 +13,7 @@ from chat_core.repository.cursor import CursorCodec
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationReader
+from chat_core.services.sidebar import Sidebar
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
 from tests.support.tables import create_tables
@@ -71,3 +72,8 @@ def reader(repo: DynamoChatRepository, settings: Settings) -> ConversationReader
 
 def pytest_configure() -> None:
     os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ChatBackendTests")
+
+
+@pytest.fixture
+def sidebar(repo: DynamoChatRepository, settings: Settings, clock: ManualClock) -> Sidebar:
+    return Sidebar(repo, CursorCodec(settings.cursor_signing_key), settings, clock=clock)

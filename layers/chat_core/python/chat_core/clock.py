@@ -6,6 +6,9 @@ import time
 import uuid
 from datetime import UTC, datetime
 
+MINUTE_MS = 60_000
+DAY_MS = 86_400_000
+
 
 def now_ms() -> int:
     """Milliseconds since the epoch: the unit of leases and ordering keys."""

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 ConversationId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
@@ -38,6 +45,59 @@ class ChatRequest(StrictRequest):
         if not value.strip():
             raise ValueError("message must contain more than whitespace")
         return value
+
+
+Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+MetadataValue = Annotated[str, StringConstraints(max_length=512)]
+# Like the OpenAI Conversations API: at most 16 string pairs.
+Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=16)]
+
+
+def _title_not_blank(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("title must contain more than whitespace")
+    return value
+
+
+class CreateConversationRequest(StrictRequest):
+    title: Title | None = None
+    agent_type: str | None = Field(default=None, min_length=1, max_length=64)
+    metadata: Metadata | None = None
+
+    _check_title = field_validator("title")(_title_not_blank)
+
+
+class UpdateConversationRequest(StrictRequest):
+    """Rename and/or replace metadata; at least one of the two."""
+
+    title: Title | None = None
+    metadata: Metadata | None = None
+
+    _check_title = field_validator("title")(_title_not_blank)
+
+    @model_validator(mode="after")
+    def _something_to_change(self) -> UpdateConversationRequest:
+        if self.title is None and self.metadata is None:
+            raise ValueError("give a title or metadata to change")
+        return self
+
+
+class ConversationCounts(BaseModel):
+    active: int
+    archived: int
+    by_agent_type: dict[str, int]
+
+
+class TokenCounts(BaseModel):
+    prompt: int
+    completion: int
+
+
+class Stats(BaseModel):
+    conversations: ConversationCounts
+    messages: int
+    tokens: TokenCounts
 
 
 class Usage(BaseModel):

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chat_core.repository.dynamodb import DynamoChatRepository
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversations import ConversationReader
+    from chat_core.services.sidebar import Sidebar
 
 
 @lru_cache(maxsize=1)
@@ -46,3 +47,11 @@ def conversation_reader() -> ConversationReader:
     from chat_core.services.conversations import ConversationReader
 
     return ConversationReader(repository(), cursor_codec())
+
+
+@lru_cache(maxsize=1)
+def sidebar() -> Sidebar:
+    from chat_core.services.sidebar import Sidebar
+
+    settings = get_settings()
+    return Sidebar(repository(), cursor_codec(), settings)

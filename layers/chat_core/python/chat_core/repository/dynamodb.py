@@ -16,6 +16,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository import keys
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page
@@ -26,8 +27,6 @@ _deserializer = TypeDeserializer()
 BY_STATUS_ACTIVITY = "ByStatusActivity"
 BY_AGENT_STATUS_ACTIVITY = "ByAgentStatusActivity"
 RATE_TTL_SECONDS = 2 * 86400
-MINUTE_MS = 60_000
-DAY_MS = 86_400_000
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -333,6 +332,169 @@ class DynamoChatRepository:
         except ClaimRejected as exc:
             raise TurnLost(exc.reason) from exc
 
+    # ------------------------------------------------------------------ sidebar
+    def create_conversation(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        archive: list[ConversationRecord],
+        observed_active: int,
+    ) -> None:
+        """Conversation + ownership + cap archiving + counters, in one transaction."""
+        items = self._creation_items(sub, conv, conv.created_ms)
+        items.extend(("cap", self._archive_update(sub, old)) for old in archive)
+        stats = self._stats_update(
+            sub,
+            conv.agent_type,
+            active=1 - len(archive),
+            archived=len(archive),
+            total=1,
+            observed_active=observed_active,
+        )
+        items.append(("cap", stats))
+        self._transact(items)
+
+    def list_conversations(
+        self,
+        sub: str,
+        *,
+        status: str,
+        agent_type: str | None,
+        limit: int,
+        start_key: dict[str, object] | None,
+    ) -> Page[ConversationRecord]:
+        """Most recent activity first: one Query on a local index, whatever the total."""
+        index, attribute, prefix = (
+            (BY_AGENT_STATUS_ACTIVITY, "LSI2SK", f"{agent_type}#{status}#")
+            if agent_type
+            else (BY_STATUS_ACTIVITY, "LSI1SK", f"{status}#")
+        )
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": f"PK = :pk AND begins_with({attribute}, :prefix)",
+            "ExpressionAttributeValues": _values(pk=keys.user_pk(sub), prefix=prefix),
+            "ScanIndexForward": False,
+            "ConsistentRead": True,
+            "Limit": limit + 1,
+        }
+        if start_key:
+            params["ExclusiveStartKey"] = to_item(dict(start_key))
+        raw = self.client.query(**params).get("Items", [])
+        rows = [from_item(i) for i in raw]
+        last_key = None
+        if len(rows) > limit:
+            last = rows[limit - 1]
+            last_key = {"PK": last["PK"], "SK": last["SK"], attribute: last[attribute]}
+        return Page(items=[conversation_from(r) for r in rows[:limit]], last_key=last_key)
+
+    def update_conversation(
+        self,
+        sub: str,
+        conversation_id: str,
+        *,
+        title: str | None,
+        metadata: dict[str, str] | None,
+        now: int,
+    ) -> ConversationRecord | None:
+        """Rename and/or replace metadata; None when there is no such live conversation."""
+        sets = ["updated_ms = :now"]
+        values: dict[str, Any] = {"now": now}
+        if title is not None:
+            sets.append("title = :title")
+            values["title"] = title
+        if metadata is not None:
+            sets.append("metadata = :metadata")
+            values["metadata"] = metadata
+        try:
+            response = self.client.update_item(
+                **self._update(
+                    {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conversation_id)},
+                    "SET " + ", ".join(sets),
+                    condition="attribute_exists(PK) AND attribute_not_exists(deleted_ms)",
+                    values=values,
+                )["Update"],
+                ReturnValues="ALL_NEW",
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                return None
+            raise
+        return conversation_from(from_item(response["Attributes"]))
+
+    def delete_conversation(self, sub: str, conv: ConversationRecord, now: int, ttl: int) -> None:
+        """Soft delete: out of every list and read at once, counters moved, TTL purges.
+
+        Conditioned on the message count it read, so the stats' message total stays
+        exact even when a turn commits concurrently (then the caller re-reads).
+        """
+        active = conv.status == "active"
+        items = [
+            (
+                "conversation",
+                self._update(
+                    {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conv.id)},
+                    "SET deleted_ms = :now, #ttl = :ttl REMOVE LSI1SK, LSI2SK",
+                    condition="attribute_not_exists(deleted_ms) AND message_count = :count "
+                    "AND #status = :status",
+                    names={"#ttl": "ttl", "#status": "status"},
+                    values={
+                        "now": now,
+                        "ttl": ttl,
+                        "count": conv.message_count,
+                        "status": conv.status,
+                    },
+                ),
+            ),
+            (
+                "ownership",
+                self._update(
+                    {"PK": keys.ownership_pk(conv.id), "SK": keys.OWNERSHIP_SK},
+                    "SET #ttl = :ttl",
+                    names={"#ttl": "ttl"},
+                    values={"ttl": ttl},
+                ),
+            ),
+            (
+                "stats",
+                self._stats_update(
+                    sub,
+                    conv.agent_type,
+                    active=-1 if active else 0,
+                    archived=0 if active else -1,
+                    total=-1,
+                    messages=-conv.message_count,
+                ),
+            ),
+        ]
+        self._transact(items)
+
+    def get_stats(self, sub: str) -> dict[str, int]:
+        """The user's counters: one GetItem (missing counters read as zero)."""
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=to_item({"PK": keys.user_pk(sub), "SK": keys.STATS_SK}),
+            ConsistentRead=True,
+        )
+        values = from_item(response.get("Item") or {})
+        return {k: int(v) for k, v in values.items() if isinstance(v, int)}
+
+    def purge_messages(self, sub: str, conversation_id: str, batch: int = 25) -> int:
+        """Deletes a purged conversation's messages (called after its TTL expired)."""
+        deleted = 0
+        while True:
+            raw = self._query_messages(sub, conversation_id, batch, True, None)
+            if not raw:
+                return deleted
+            self.client.batch_write_item(
+                RequestItems={
+                    self.table: [
+                        {"DeleteRequest": {"Key": {"PK": i["PK"], "SK": i["SK"]}}} for i in raw
+                    ]
+                }
+            )
+            deleted += len(raw)
+
     # ------------------------------------------------------------------ helpers
     def _claim_items(self, claim: TurnClaim) -> list[tuple[str, dict[str, Any]]]:
         sub, conv, now = claim.sub, claim.conversation, claim.now
@@ -340,15 +502,7 @@ class DynamoChatRepository:
         ttl = now // 1000 + RATE_TTL_SECONDS
         items: list[tuple[str, dict[str, Any]]] = []
         if claim.is_new:
-            ownership = {
-                "PK": keys.ownership_pk(conv.id),
-                "SK": keys.OWNERSHIP_SK,
-                "type": "ownership",
-                "owner": sub,
-                "created_ms": now,
-            }
-            items.append(("conversation", self._put(conversation_item(sub, conv))))
-            items.append(("ownership", self._put(to_item(ownership))))
+            items.extend(self._creation_items(sub, conv, now))
         else:
             reactivate = ", #status = :active" if claim.reactivate else ""
             items.append(
@@ -401,55 +555,92 @@ class DynamoChatRepository:
                 ),
             )
         )
-        for old in claim.archive:
-            items.append(
-                (
-                    "cap",
-                    self._update(
-                        {"PK": user_key, "SK": keys.conversation_sk(old.id)},
-                        "SET #status = :archived, LSI1SK = :lsi1, LSI2SK = :lsi2",
-                        condition="#status = :active AND attribute_not_exists(deleted_ms)",
-                        names={"#status": "status"},
-                        values={
-                            "active": "active",
-                            "archived": "archived",
-                            **_activity_keys(old, "archived", old.activity_ms),
-                        },
-                    ),
-                )
-            )
+        items.extend(("cap", self._archive_update(sub, old)) for old in claim.archive)
         items.append(("cap", self._stats_claim_update(claim)))
         return items
 
     def _stats_claim_update(self, claim: TurnClaim) -> dict[str, Any]:
-        """Stats counters of the claim; conditioned on the active count the cap observed."""
         archived = len(claim.archive)
-        gained_active = 1 if (claim.is_new or claim.reactivate) else 0
-        d_active = gained_active - archived
-        values = {
-            "one": 1,
-            "da": d_active,
-            "dr": archived - (1 if claim.reactivate else 0),
-            "dt": 1 if claim.is_new else 0,
+        gained = 1 if (claim.is_new or claim.reactivate) else 0
+        return self._stats_update(
+            claim.sub,
+            claim.conversation.agent_type,
+            active=gained - archived,
+            archived=archived - (1 if claim.reactivate else 0),
+            total=1 if claim.is_new else 0,
+            messages=1,
+            observed_active=claim.observed_active if gained else None,
+        )
+
+    def _stats_update(
+        self,
+        sub: str,
+        agent_type: str,
+        *,
+        active: int = 0,
+        archived: int = 0,
+        total: int = 0,
+        messages: int = 0,
+        observed_active: int | None = None,
+    ) -> dict[str, Any]:
+        """The user's counters, moved in the same transaction as what they count.
+
+        With ``observed_active`` the update also guards the active-conversation cap:
+        the count the cap query saw must still hold when the transaction commits
+        (else it is refused and the caller re-reads), so the cap is exact under
+        concurrent creations.
+        """
+        values: dict[str, Any] = {
+            "msgs": messages,
+            "da": active,
+            "dr": archived,
+            "dt": total,
         }
         condition = None
-        if gained_active:
-            # The cap is exact under concurrency: the count the cap query observed must
-            # still be the count when this transaction commits, or the turn retries.
-            values["seen"] = claim.observed_active
+        if observed_active is not None:
+            values["seen"] = observed_active
             condition = "#act = :seen"
-            if not claim.observed_active:
+            if not observed_active:
                 condition = "(attribute_not_exists(#act) OR #act = :seen)"
         return self._update(
-            {"PK": keys.user_pk(claim.sub), "SK": keys.STATS_SK},
-            "ADD messages :one, conv_active :da, conv_archived :dr, #act :da, #tot :dt",
+            {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
+            "ADD messages :msgs, conv_active :da, conv_archived :dr, #act :da, #tot :dt",
             condition=condition,
             names={
-                "#act": keys.active_count_attr(claim.conversation.agent_type),
-                "#tot": keys.total_count_attr(claim.conversation.agent_type),
+                "#act": keys.active_count_attr(agent_type),
+                "#tot": keys.total_count_attr(agent_type),
             },
             values=values,
         )
+
+    def _archive_update(self, sub: str, old: ConversationRecord) -> dict[str, Any]:
+        return self._update(
+            {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(old.id)},
+            "SET #status = :archived, LSI1SK = :lsi1, LSI2SK = :lsi2",
+            condition="#status = :active AND attribute_not_exists(deleted_ms)",
+            names={"#status": "status"},
+            values={
+                "active": "active",
+                "archived": "archived",
+                **_activity_keys(old, "archived", old.activity_ms),
+            },
+        )
+
+    def _creation_items(
+        self, sub: str, conv: ConversationRecord, now: int
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """A new conversation and its ownership record (which tells 403 from 404)."""
+        ownership = {
+            "PK": keys.ownership_pk(conv.id),
+            "SK": keys.OWNERSHIP_SK,
+            "type": "ownership",
+            "owner": sub,
+            "created_ms": now,
+        }
+        return [
+            ("conversation", self._put(conversation_item(sub, conv))),
+            ("ownership", self._put(to_item(ownership))),
+        ]
 
     def _put(self, item: dict[str, Any]) -> dict[str, Any]:
         """A Put of a new item (never overwrites: seq and ids are claimed, not assumed)."""

@@ -77,3 +77,37 @@ class ChatRepository(Protocol):
     def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> ConversationRecord: ...
 
     def fail_turn(self, claim: TurnClaim) -> None: ...
+
+    def create_conversation(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        archive: list[ConversationRecord],
+        observed_active: int,
+    ) -> None: ...
+
+    def list_conversations(
+        self,
+        sub: str,
+        *,
+        status: str,
+        agent_type: str | None,
+        limit: int,
+        start_key: dict[str, object] | None,
+    ) -> Page[ConversationRecord]: ...
+
+    def update_conversation(
+        self,
+        sub: str,
+        conversation_id: str,
+        *,
+        title: str | None,
+        metadata: dict[str, str] | None,
+        now: int,
+    ) -> ConversationRecord | None: ...
+
+    def delete_conversation(
+        self, sub: str, conv: ConversationRecord, now: int, ttl: int
+    ) -> None: ...
+
+    def get_stats(self, sub: str) -> dict[str, int]: ...

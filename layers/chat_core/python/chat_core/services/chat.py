@@ -17,7 +17,7 @@ from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.history import PromptMessage, build_prompt
 from chat_core.agent.model import ChatModel, Completion, ModelUnavailable
 from chat_core.agent.tokens import estimate_tokens
-from chat_core.clock import new_id, now_ms
+from chat_core.clock import DAY_MS, MINUTE_MS, new_id, now_ms
 from chat_core.errors import (
     AgentUnavailable,
     ConversationBusy,
@@ -37,12 +37,11 @@ from chat_core.repository.port import (
 )
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.services.access import raise_missing, require_conversation
+from chat_core.services.cap import plan_cap
 from chat_core.services.titles import title_from_message
 from chat_core.settings import Settings
 
 CLAIM_ATTEMPTS = 4
-MINUTE_MS = 60_000
-DAY_MS = 86_400_000
 
 
 @dataclass(frozen=True)
@@ -123,7 +122,9 @@ class ChatTurn:
 
         observed_active, archive = 0, list[ConversationRecord]()
         if is_new or reactivate:
-            observed_active, archive = self._cap(sub, agent.name)
+            observed_active, archive = plan_cap(
+                self._repo, sub, agent.name, self._settings.max_active_conversations
+            )
         turn_id = self._ids()
         lease_until = now + self._settings.turn_lease_seconds * 1000
         if is_new:
@@ -167,16 +168,6 @@ class ChatTurn:
                 f"This conversation reached its limit of "
                 f"{self._settings.max_messages_per_conversation} messages; start a new one."
             )
-
-    def _cap(self, sub: str, agent_type: str) -> tuple[int, list[ConversationRecord]]:
-        """Active conversations of the agent type and the oldest ones to archive.
-
-        Reads one more than the cap so a lowered setting also archives the surplus.
-        """
-        cap = self._settings.max_active_conversations
-        active = self._repo.active_conversations(sub, agent_type, cap + 1)
-        surplus = max(0, len(active) - cap + 1)
-        return len(active), active[:surplus]
 
     def _raise_if_final(self, rejected: ClaimRejected, claim: TurnClaim) -> None:
         """Maps a refused claim to the caller's error, or returns to retry."""

@@ -1,0 +1,22 @@
+"""POST /v1/conversations: an empty conversation (the cap may archive an old one)."""
+
+from aws_lambda_powertools.event_handler import Response
+
+from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
+from chat_core.models import Conversation, CreateConversationRequest
+from chat_core.wiring import sidebar
+
+app = create_app()
+
+
+@app.post(
+    "/v1/conversations",
+    responses={
+        201: {"description": "Created", "content": {"application/json": {"model": Conversation}}}
+    },
+)
+def create_conversation(request: CreateConversationRequest) -> Response[str]:
+    return json_response(201, sidebar().create(caller_sub(app), request))
+
+
+lambda_handler = lambda_handler_for(app)

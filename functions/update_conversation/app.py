@@ -1,0 +1,21 @@
+"""PATCH /v1/conversations/{id}: rename and/or replace metadata."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from chat_core.http import caller_sub, create_app, lambda_handler_for
+from chat_core.models import UUID_PATTERN, Conversation, UpdateConversationRequest
+from chat_core.wiring import sidebar
+
+app = create_app()
+
+
+@app.patch("/v1/conversations/<id>")
+def update_conversation(
+    id: Annotated[str, Path(pattern=UUID_PATTERN)], request: UpdateConversationRequest
+) -> Conversation:
+    return sidebar().update(caller_sub(app), id, request)
+
+
+lambda_handler = lambda_handler_for(app)

@@ -1,0 +1,20 @@
+"""The active-conversation cap (MAX_ACTIVE_CONVERSATIONS per user per agent type)."""
+
+from __future__ import annotations
+
+from chat_core.repository.port import ChatRepository
+from chat_core.repository.records import ConversationRecord
+
+
+def plan_cap(
+    repo: ChatRepository, sub: str, agent_type: str, cap: int
+) -> tuple[int, list[ConversationRecord]]:
+    """How many are active now, and the least recently active ones to archive.
+
+    One Query that reads one more than the cap, so a lowered setting also archives
+    the surplus. The count goes into the write's condition, which makes the cap
+    exact when several conversations are created at once.
+    """
+    active = repo.active_conversations(sub, agent_type, cap + 1)
+    surplus = max(0, len(active) - cap + 1)
+    return len(active), active[:surplus]

@@ -1,0 +1,116 @@
+"""The conversation sidebar: create, list, rename, delete (DESIGN.md access patterns)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from chat_core.agent.catalogue import resolve_agent
+from chat_core.clock import new_id, now_ms
+from chat_core.errors import ConversationBusy
+from chat_core.models import (
+    Conversation,
+    ConversationPage,
+    ConversationStatus,
+    CreateConversationRequest,
+    UpdateConversationRequest,
+)
+from chat_core.repository.cursor import CursorCodec
+from chat_core.repository.port import ChatRepository, ClaimRejected
+from chat_core.repository.records import ConversationRecord
+from chat_core.services.access import raise_missing, require_conversation
+from chat_core.services.cap import plan_cap
+from chat_core.settings import Settings
+
+WRITE_ATTEMPTS = 4
+DEFAULT_TITLE = "New conversation"
+
+
+class Sidebar:
+    def __init__(
+        self,
+        repo: ChatRepository,
+        cursors: CursorCodec,
+        settings: Settings,
+        clock: Callable[[], int] = now_ms,
+        ids: Callable[[], str] = new_id,
+    ) -> None:
+        self._repo = repo
+        self._cursors = cursors
+        self._settings = settings
+        self._clock = clock
+        self._ids = ids
+
+    def create(self, sub: str, request: CreateConversationRequest) -> Conversation:
+        """An empty conversation; one more than the cap archives the least recently active."""
+        agent = resolve_agent(request.agent_type)
+        for _ in range(WRITE_ATTEMPTS):
+            now = self._clock()
+            conversation = ConversationRecord(
+                id=self._ids(),
+                owner=sub,
+                title=request.title or DEFAULT_TITLE,
+                agent_type=agent.name,
+                status="active",
+                created_ms=now,
+                updated_ms=now,
+                last_message_ms=None,
+                message_count=0,
+                metadata=dict(request.metadata or {}),
+            )
+            observed, archive = plan_cap(
+                self._repo, sub, agent.name, self._settings.max_active_conversations
+            )
+            try:
+                self._repo.create_conversation(sub, conversation, archive, observed)
+                return conversation.to_api()
+            except ClaimRejected:
+                continue  # another creation moved the cap first: read it again
+        raise ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
+
+    def list(
+        self,
+        sub: str,
+        *,
+        status: ConversationStatus,
+        agent_type: str | None,
+        limit: int,
+        cursor: str | None,
+    ) -> ConversationPage:
+        if agent_type is not None:
+            resolve_agent(agent_type)
+        binding = f"conversations|{sub}|{status}|{agent_type or ''}"
+        start_key = self._cursors.decode(cursor, binding)
+        page = self._repo.list_conversations(
+            sub, status=status, agent_type=agent_type, limit=limit, start_key=start_key
+        )
+        return ConversationPage(
+            items=[c.to_api() for c in page.items],
+            next_cursor=self._cursors.encode(page.last_key, binding),
+        )
+
+    def update(
+        self, sub: str, conversation_id: str, request: UpdateConversationRequest
+    ) -> Conversation:
+        updated = self._repo.update_conversation(
+            sub,
+            conversation_id,
+            title=request.title,
+            metadata=request.metadata,
+            now=self._clock(),
+        )
+        if updated is None:
+            raise_missing(self._repo, sub, conversation_id)
+        return updated.to_api()
+
+    def delete(self, sub: str, conversation_id: str) -> None:
+        """Soft delete; retried when a turn changed the conversation in between."""
+        retention_s = self._settings.deleted_retention_days * 86_400
+        for _ in range(WRITE_ATTEMPTS):
+            conversation = require_conversation(self._repo, sub, conversation_id)
+            now = self._clock()
+            try:
+                self._repo.delete_conversation(sub, conversation, now, now // 1000 + retention_s)
+                return
+            except ClaimRejected:
+                continue
+        raise ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
