@@ -7,7 +7,7 @@ VENV := .venv/bin
 TOOLS := .venv-tools/bin
 export SAM_CLI_TELEMETRY := 0
 export AWS_DEFAULT_REGION ?= us-east-1
-PY_SOURCES := functions layers/chat_core/python local tests benchmarks
+PY_SOURCES := functions layers/chat_core/python local scripts tests benchmarks
 
 .PHONY: help bootstrap dev dev-reset test test-unit test-integration test-e2e test-web \
         lint format validate build web lock bench openapi
@@ -45,7 +45,7 @@ test-web: bootstrap  ## vitest unit tests of the web UI
 lint: bootstrap  ## ruff (lint + format check) and mypy
 	$(VENV)/ruff check $(PY_SOURCES)
 	$(VENV)/ruff format --check $(PY_SOURCES)
-	$(VENV)/mypy functions layers/chat_core/python local
+	$(VENV)/mypy functions layers/chat_core/python local scripts
 
 format: bootstrap  ## apply ruff's fixes and formatting
 	$(VENV)/ruff check --fix $(PY_SOURCES)
@@ -57,6 +57,9 @@ validate: bootstrap  ## sam validate --lint and cfn-lint on template.yaml
 
 build: bootstrap  ## sam build (arm64 wheels via pip --platform; no Docker)
 	$(TOOLS)/sam build
+
+openapi: bootstrap  ## regenerate openapi.json from the handlers' routes and models
+	$(VENV)/python scripts/openapi.py
 
 lock:  ## re-pin .venv's full package set into constraints.txt
 	$(VENV)/pip install -r requirements-dev.txt

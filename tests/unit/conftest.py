@@ -16,7 +16,7 @@ from chat_core.services.conversations import ConversationReader
 from chat_core.services.sidebar import Sidebar
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
-from tests.support.tables import create_tables
+from tests.support.template import create_tables
 
 TABLE = "chat-unit"
 

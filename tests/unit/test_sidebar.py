@@ -137,3 +137,19 @@ def test_stats_follow_turns_archives_and_deletes(sidebar: Sidebar, turn: ChatTur
     assert after.conversations.by_agent_type == {"general": settings.max_active_conversations, "coder": 1}
     assert after.tokens == stats.tokens  # spent tokens stay spent
     assert read_stats(repo, "nobody").messages == 0
+
+
+def test_purge_after_ttl_deletes_the_messages(turn: ChatTurn, repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chat_core import wiring
+    from tests.support.events import LambdaContext, load_handler
+
+    conversation_id = turn.run("alice", ChatRequest(message="forget me")).response.conversation_id
+    monkeypatch.setattr(wiring, "repository", lambda: repo)
+    handler = load_handler("purge_conversation")
+    record = {
+        "eventName": "REMOVE",
+        "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
+        "dynamodb": {"Keys": {"PK": {"S": "USER#alice"}, "SK": {"S": f"CONV#{conversation_id}"}}},
+    }
+    assert handler.lambda_handler({"Records": [record]}, LambdaContext()) == {"purged_messages": 2}
+    assert repo.latest_messages("alice", conversation_id, 10) == []

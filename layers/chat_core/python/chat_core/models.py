@@ -169,7 +169,11 @@ class ErrorDetail(BaseModel):
     code: str
     message: str
     request_id: str
+    conversation_id: str | None = None
 
 
 class ErrorBody(BaseModel):
+    """The contract's error body; ``conversation_id`` rides along on a failed turn."""
+
     error: ErrorDetail
+    conversation_id: str | None = None

@@ -61,3 +61,10 @@ def active_count_attr(agent_type: str) -> str:
 
 def total_count_attr(agent_type: str) -> str:
     return f"total#{agent_type}"
+
+
+def parse_conversation_key(pk: str, sk: str) -> tuple[str, str]:
+    """(sub, conversation id) of a conversation item's key."""
+    if not pk.startswith("USER#") or not sk.startswith("CONV#"):
+        raise ValueError(f"not a conversation key: {pk} {sk}")
+    return pk.removeprefix("USER#"), sk.removeprefix("CONV#")

@@ -32,11 +32,27 @@ def _any_tag(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
 _CfnLoader.add_multi_constructor("!", _any_tag)
 
 
+def load_template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # type: ignore[no-any-return]  # noqa: S506 - SafeLoader subclass
+
+
+def http_routes() -> dict[tuple[str, str], str]:
+    """(method, path) -> CodeUri folder of every function behind the HTTP API."""
+    routes = {}
+    for resource in load_template()["Resources"].values():
+        if resource["Type"] != "AWS::Serverless::Function":
+            continue
+        for event in resource["Properties"].get("Events", {}).values():
+            if event["Type"] == "HttpApi":
+                key = (event["Properties"]["Method"].lower(), event["Properties"]["Path"])
+                routes[key] = resource["Properties"]["CodeUri"].rstrip("/").split("/")[-1]
+    return routes
+
+
 def table_definitions() -> dict[str, dict[str, Any]]:
     """CreateTable arguments of every AWS::DynamoDB::Table, by logical id."""
-    template = yaml.load(TEMPLATE.read_text(), Loader=_CfnLoader)  # noqa: S506 - SafeLoader subclass
     tables = {}
-    for logical_id, resource in template["Resources"].items():
+    for logical_id, resource in load_template()["Resources"].items():
         if resource["Type"] == "AWS::DynamoDB::Table":
             props = resource["Properties"]
             tables[logical_id] = {k: props[k] for k in CREATE_TABLE_KEYS if k in props}

@@ -1,0 +1,147 @@
+"""Generates the API's OpenAPI 3.1 document from the handlers' own routes and models.
+
+Each Lambda function has its own Powertools resolver; this merges their generated
+schemas into one document and replaces Powertools' default 422 validation response
+with the contract's error responses (API.md), so the document says what the API
+really answers. `make openapi` writes openapi.json; a test fails when it drifts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "openapi.json"
+TITLE = "Chat API"
+VERSION = "1.0.0"
+
+_ERROR_REF = {"$ref": "#/components/schemas/ErrorBody"}
+_ERROR_TEXT = {
+    400: "Invalid request (code invalid_request, unknown_agent_type or invalid_cursor)",
+    403: "The conversation belongs to someone else (forbidden)",
+    404: "No such conversation, or it was deleted (not_found)",
+    409: "Another turn of the conversation is in flight (conversation_busy); Retry-After",
+    413: "Message over the length limit (message_too_long)",
+    422: "Conversation full, or Idempotency-Key reused with another body",
+    429: "Request or token budget spent (rate_limited); Retry-After",
+    503: "Model or storage unavailable; Retry-After",
+}
+_GATEWAY_401 = {
+    "description": "No, bad or expired token (answered by the API Gateway JWT authorizer)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"message": {"type": "string", "const": "Unauthorized"}},
+                "required": ["message"],
+            }
+        }
+    },
+}
+
+
+def _load_app(folder: Path) -> Any | None:
+    """The function's HTTP resolver, or None for a function that serves no route."""
+    spec = importlib.util.spec_from_file_location(f"openapi_{folder.name}", folder / "app.py")
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {folder}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return getattr(module, "app", None)
+
+
+def _error_statuses(path: str, method: str) -> list[int]:
+    statuses = {400, 503}
+    if "{id}" in path:
+        statuses |= {403, 404}
+    if (method, path) == ("post", "/v1/chat"):
+        statuses |= {403, 404, 409, 413, 422, 429}
+    if (method, path) == ("post", "/v1/conversations"):
+        statuses |= {409}
+    return sorted(statuses)
+
+
+def _contract_responses(path: str, method: str, operation: dict[str, Any]) -> None:
+    responses = operation.setdefault("responses", {})
+    responses.pop("422", None)  # Powertools' default; validation errors are 400 here
+    if path == "/v1/health":
+        return
+    for status in _error_statuses(path, method):
+        responses[str(status)] = {
+            "description": _ERROR_TEXT[status],
+            "content": {"application/json": {"schema": _ERROR_REF}},
+        }
+    responses["401"] = _GATEWAY_401
+    operation["security"] = [{"bearerJwt": []}]
+
+
+def build_document(functions_dir: Path = ROOT / "functions") -> dict[str, Any]:
+    """The merged document of every functions/<name>/app.py resolver."""
+    sys.path[:0] = [str(ROOT / "layers" / "chat_core" / "python")]
+    from chat_core.models import ErrorBody
+
+    paths: dict[str, Any] = {}
+    schemas: dict[str, Any] = {}
+    for folder in sorted(p for p in functions_dir.iterdir() if (p / "app.py").exists()):
+        app = _load_app(folder)
+        if app is None:
+            continue
+        schema = app.get_openapi_schema(title=TITLE, version=VERSION)
+        part = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
+        for path, operations in part.get("paths", {}).items():
+            paths.setdefault(path, {}).update(operations)
+        schemas.update(part.get("components", {}).get("schemas", {}))
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            _contract_responses(path, method, operation)
+    for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
+        schemas.pop(unused, None)
+    schemas.update(
+        ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}")["$defs"]
+    )
+    schemas["ErrorBody"] = {
+        k: v
+        for k, v in ErrorBody.model_json_schema(ref_template="#/components/schemas/{model}").items()
+        if k != "$defs"
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE,
+            "version": VERSION,
+            "description": "Persistent, per-user chat conversations with an AI agent. See API.md.",
+        },
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(schemas.items())),
+            "securitySchemes": {
+                "bearerJwt": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+            },
+        },
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2, sort_keys=False) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail when openapi.json is stale")
+    args = parser.parse_args()
+    text = render(build_document())
+    if args.check:
+        if not OUTPUT.exists() or OUTPUT.read_text() != text:
+            sys.exit("openapi.json is stale: run `make openapi`")
+        return
+    OUTPUT.write_text(text)
+    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""The OpenAPI document is generated from the code and agrees with template.yaml and API.md."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from scripts.openapi import OUTPUT, build_document, render
+from tests.support.template import http_routes
+
+CONTRACT_ROUTES = {
+    ("get", "/v1/health"),
+    ("post", "/v1/chat"),
+    ("get", "/v1/agents"),
+    ("post", "/v1/conversations"),
+    ("get", "/v1/conversations"),
+    ("get", "/v1/conversations/{id}"),
+    ("patch", "/v1/conversations/{id}"),
+    ("delete", "/v1/conversations/{id}"),
+    ("get", "/v1/conversations/{id}/messages"),
+    ("get", "/v1/stats"),
+}
+
+
+def test_committed_document_is_current() -> None:
+    assert Path(OUTPUT).read_text() == render(build_document()), "run `make openapi`"
+
+
+def test_document_routes_are_the_template_routes_and_the_contract() -> None:
+    document = json.loads(Path(OUTPUT).read_text())
+    documented = {(method, path) for path, ops in document["paths"].items() for method in ops}
+    assert documented == set(http_routes()) == CONTRACT_ROUTES
+
+
+def test_every_route_but_health_needs_a_token_and_documents_errors() -> None:
+    document = json.loads(Path(OUTPUT).read_text())
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            if path == "/v1/health":
+                assert "security" not in operation
+                continue
+            assert operation["security"] == [{"bearerJwt": []}], (method, path)
+            assert {"400", "401", "503"} <= set(operation["responses"]), (method, path)
+            assert "422" not in operation["responses"] or (method, path) == ("post", "/v1/chat")
+
+
+def test_each_route_is_served_by_the_function_folder_named_after_it() -> None:
+    folders = http_routes()
+    assert folders[("post", "/v1/chat")] == "chat"
+    assert folders[("get", "/v1/health")] == "health"
+    assert len(set(folders.values())) == len(folders), "one function per route"
