@@ -19,6 +19,7 @@ from tests.support.fakes import FakeModel, ManualClock
 from tests.support.template import create_tables
 
 TABLE = "chat-unit"
+IDEMPOTENCY_TABLE = "idempotency-unit"
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +35,7 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 def dynamodb() -> Iterator[object]:
     with mock_aws():
         client = boto3.client("dynamodb", region_name="us-east-1")
-        create_tables(client, {"ChatTable": TABLE})
+        create_tables(client, {"ChatTable": TABLE, "IdempotencyTable": IDEMPOTENCY_TABLE})
         yield client
 
 

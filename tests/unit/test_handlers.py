@@ -12,12 +12,13 @@ import pytest
 from chat_core import wiring
 from chat_core.settings import get_settings
 from tests.support.events import LambdaContext, http_event, load_handler
-from tests.unit.conftest import TABLE
+from tests.unit.conftest import IDEMPOTENCY_TABLE, TABLE
 
 
 @pytest.fixture
 def handlers(dynamodb: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, ModuleType]]:
     monkeypatch.setenv("TABLE_NAME", TABLE)
+    monkeypatch.setenv("IDEMPOTENCY_TABLE_NAME", IDEMPOTENCY_TABLE)
     monkeypatch.setenv("OPENAI_API_KEY", "test")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: model down
     monkeypatch.setenv("MODEL_MAX_RETRIES", "0")
@@ -157,6 +158,14 @@ def test_bad_paging_parameters(
     )
     assert status == 400
     assert_error(body, code)
+
+
+@pytest.mark.parametrize("key", ["", "x" * 129, "has space", "tab\there", "ünïcode"])
+def test_bad_idempotency_keys_are_400(handlers: dict[str, ModuleType], key: str) -> None:
+    event = http_event("POST", "/v1/chat", body={"message": "hi"}, headers={"idempotency-key": key})
+    status, _, body = call(handlers["chat"], event)
+    assert status == 400
+    assert_error(body, "invalid_request")
 
 
 def test_malformed_conversation_id_is_400(handlers: dict[str, ModuleType]) -> None:

@@ -24,7 +24,12 @@ def create(sidebar: Sidebar, clock: ManualClock, sub: str = "alice", **fields: o
 def test_create_defaults_and_metadata(sidebar: Sidebar, clock: ManualClock) -> None:
     clock.advance(1)
     created = sidebar.create("alice", CreateConversationRequest(metadata={"project": "x"}))
-    assert (created.title, created.agent_type, created.status, created.message_count) == ("New conversation", "general", "active", 0)
+    assert (created.title, created.agent_type, created.status, created.message_count) == (
+        "New conversation",
+        "general",
+        "active",
+        0,
+    )
     assert created.last_message_at is None and created.metadata == {"project": "x"}
     with pytest.raises(UnknownAgentType):
         sidebar.create("alice", CreateConversationRequest(agent_type="pirate"))
@@ -53,8 +58,15 @@ def test_update_needs_something_to_change() -> None:
         UpdateConversationRequest.model_validate({})
 
 
-def test_list_pages_most_recent_first_without_gaps_or_repeats(sidebar: Sidebar, clock: ManualClock, settings: Settings) -> None:
-    relaxed = Sidebar(sidebar._repo, sidebar._cursors, Settings(table_name="chat-unit", max_active_conversations=100), clock=clock)
+def test_list_pages_most_recent_first_without_gaps_or_repeats(
+    sidebar: Sidebar, clock: ManualClock, settings: Settings
+) -> None:
+    relaxed = Sidebar(
+        sidebar._repo,
+        sidebar._cursors,
+        Settings(table_name="chat-unit", max_active_conversations=100),
+        clock=clock,
+    )
     ids = [create(relaxed, clock, title=f"c{i}") for i in range(23)]
     seen: list[str] = []
     cursor = None
@@ -71,12 +83,30 @@ def test_list_pages_most_recent_first_without_gaps_or_repeats(sidebar: Sidebar, 
     assert seen == list(reversed(ids))
     assert pages == 5
     with pytest.raises(InvalidCursor):
-        relaxed.list("bob", status="active", agent_type=None, limit=5, cursor=relaxed.list("alice", status="active", agent_type=None, limit=5, cursor=None).next_cursor)
+        relaxed.list(
+            "bob",
+            status="active",
+            agent_type=None,
+            limit=5,
+            cursor=relaxed.list(
+                "alice", status="active", agent_type=None, limit=5, cursor=None
+            ).next_cursor,
+        )
     with pytest.raises(InvalidCursor):
-        relaxed.list("alice", status="archived", agent_type=None, limit=5, cursor=relaxed.list("alice", status="active", agent_type=None, limit=5, cursor=None).next_cursor)
+        relaxed.list(
+            "alice",
+            status="archived",
+            agent_type=None,
+            limit=5,
+            cursor=relaxed.list(
+                "alice", status="active", agent_type=None, limit=5, cursor=None
+            ).next_cursor,
+        )
 
 
-def test_cap_archives_the_least_recently_active_and_it_stays_listed(sidebar: Sidebar, clock: ManualClock, settings: Settings) -> None:
+def test_cap_archives_the_least_recently_active_and_it_stays_listed(
+    sidebar: Sidebar, clock: ManualClock, settings: Settings
+) -> None:
     ids = [create(sidebar, clock) for _ in range(settings.max_active_conversations + 2)]
     active = sidebar.list("alice", status="active", agent_type=None, limit=50, cursor=None)
     archived = sidebar.list("alice", status="archived", agent_type=None, limit=50, cursor=None)
@@ -90,16 +120,26 @@ def test_cap_archives_the_least_recently_active_and_it_stays_listed(sidebar: Sid
 
 def test_rename_and_metadata(sidebar: Sidebar, clock: ManualClock) -> None:
     conversation_id = create(sidebar, clock)
-    renamed = sidebar.update("alice", conversation_id, UpdateConversationRequest(title="Trip to Rome", metadata={"tag": "travel"}))
+    renamed = sidebar.update(
+        "alice",
+        conversation_id,
+        UpdateConversationRequest(title="Trip to Rome", metadata={"tag": "travel"}),
+    )
     assert (renamed.title, renamed.metadata) == ("Trip to Rome", {"tag": "travel"})
     with pytest.raises(Forbidden):
         sidebar.update("mallory", conversation_id, UpdateConversationRequest(title="mine now"))
     with pytest.raises(NotFound):
-        sidebar.update("alice", "00000000-0000-4000-8000-000000000000", UpdateConversationRequest(title="x"))
+        sidebar.update(
+            "alice", "00000000-0000-4000-8000-000000000000", UpdateConversationRequest(title="x")
+        )
 
 
 def test_delete_hides_the_conversation_and_its_messages_at_once(
-    sidebar: Sidebar, turn: ChatTurn, reader: ConversationReader, clock: ManualClock, repo: DynamoChatRepository
+    sidebar: Sidebar,
+    turn: ChatTurn,
+    reader: ConversationReader,
+    clock: ManualClock,
+    repo: DynamoChatRepository,
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="hello")).response.conversation_id
     with pytest.raises(Forbidden):
@@ -110,15 +150,25 @@ def test_delete_hides_the_conversation_and_its_messages_at_once(
         lambda: reader.page_messages("alice", conversation_id, limit=10, order="asc", cursor=None),
         lambda: sidebar.update("alice", conversation_id, UpdateConversationRequest(title="x")),
         lambda: sidebar.delete("alice", conversation_id),
-        lambda: turn.run("alice", ChatRequest(message="still there?", conversation_id=conversation_id)),
+        lambda: turn.run(
+            "alice", ChatRequest(message="still there?", conversation_id=conversation_id)
+        ),
     ):
         with pytest.raises(NotFound):
             attempt()
-    assert sidebar.list("alice", status="active", agent_type=None, limit=10, cursor=None).items == []
+    assert (
+        sidebar.list("alice", status="active", agent_type=None, limit=10, cursor=None).items == []
+    )
     assert repo.purge_messages("alice", conversation_id) == 2
 
 
-def test_stats_follow_turns_archives_and_deletes(sidebar: Sidebar, turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock, settings: Settings) -> None:
+def test_stats_follow_turns_archives_and_deletes(
+    sidebar: Sidebar,
+    turn: ChatTurn,
+    repo: DynamoChatRepository,
+    clock: ManualClock,
+    settings: Settings,
+) -> None:
     first = turn.run("alice", ChatRequest(message="hi")).response
     clock.advance(10)
     turn.run("alice", ChatRequest(message="again", conversation_id=first.conversation_id))
@@ -128,18 +178,26 @@ def test_stats_follow_turns_archives_and_deletes(sidebar: Sidebar, turn: ChatTur
     stats = read_stats(repo, "alice")
     assert stats.conversations.active == settings.max_active_conversations + 1
     assert stats.conversations.archived == 1
-    assert stats.conversations.by_agent_type == {"general": settings.max_active_conversations + 1, "coder": 1}
+    assert stats.conversations.by_agent_type == {
+        "general": settings.max_active_conversations + 1,
+        "coder": 1,
+    }
     assert stats.messages == 4
     assert stats.tokens.prompt > 0 and stats.tokens.completion == 14
     sidebar.delete("alice", first.conversation_id)
     after = read_stats(repo, "alice")
     assert (after.conversations.archived, after.messages) == (0, 0)
-    assert after.conversations.by_agent_type == {"general": settings.max_active_conversations, "coder": 1}
+    assert after.conversations.by_agent_type == {
+        "general": settings.max_active_conversations,
+        "coder": 1,
+    }
     assert after.tokens == stats.tokens  # spent tokens stay spent
     assert read_stats(repo, "nobody").messages == 0
 
 
-def test_purge_after_ttl_deletes_the_messages(turn: ChatTurn, repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_purge_after_ttl_deletes_the_messages(
+    turn: ChatTurn, repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chat_core import wiring
     from tests.support.events import LambdaContext, load_handler
 

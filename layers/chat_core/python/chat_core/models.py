@@ -18,6 +18,8 @@ from pydantic import (
 )
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+# 1..128 printable ASCII characters (API.md, POST /v1/chat).
+IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
 ConversationId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 Role = Literal["user", "assistant", "system"]
 MessageStatus = Literal["ok", "failed"]

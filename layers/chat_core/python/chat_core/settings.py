@@ -22,6 +22,8 @@ class Settings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     table_name: str = "chat-local"
+    idempotency_table_name: str = "chat-idempotency-local"
+    idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
     stage: str = "local"
     max_active_conversations: int = Field(default=5, ge=1)
     max_messages_per_conversation: int = Field(default=1000, ge=2)

@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chat_core.repository.dynamodb import DynamoChatRepository
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversations import ConversationReader
+    from chat_core.services.idempotent_chat import IdempotentChat
     from chat_core.services.sidebar import Sidebar
 
 
@@ -55,3 +56,10 @@ def sidebar() -> Sidebar:
 
     settings = get_settings()
     return Sidebar(repository(), cursor_codec(), settings)
+
+
+@lru_cache(maxsize=1)
+def idempotent_chat() -> IdempotentChat:
+    from chat_core.services.idempotent_chat import IdempotentChat
+
+    return IdempotentChat(chat_turn(), get_settings())
