@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 
 import boto3
@@ -69,10 +68,6 @@ def turn(
 @pytest.fixture
 def reader(repo: DynamoChatRepository, settings: Settings) -> ConversationReader:
     return ConversationReader(repo, CursorCodec(settings.cursor_signing_key))
-
-
-def pytest_configure() -> None:
-    os.environ.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ChatBackendTests")
 
 
 @pytest.fixture

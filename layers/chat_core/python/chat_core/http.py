@@ -28,7 +28,7 @@ from chat_core.errors import (
     StorageUnavailable,
     Unauthorized,
 )
-from chat_core.observability import hashed_user, logger, metrics
+from chat_core.observability import count_error, hashed_user, logger, metrics, tracer
 
 # DynamoDB errors that mean "try again later", not "our bug".
 _TRANSIENT_STORAGE_CODES = {
@@ -71,6 +71,7 @@ def create_app() -> APIGatewayHttpResolver:
             body["conversation_id"] = err.extra["conversation_id"]
             body["error"]["conversation_id"] = err.extra["conversation_id"]
         headers = {"Retry-After": str(err.retry_after)} if err.retry_after else None
+        count_error(err.code)
         if err.status >= 500:
             logger.warning("request failed", extra={"code": err.code, **err.extra})
         return json_response(err.status, body, headers)
@@ -153,6 +154,7 @@ def lambda_handler_for(app: APIGatewayHttpResolver) -> Handler:
     """The Lambda entry point of a one-route function: logging, metrics, resolve."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+    @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return app.resolve(event, context)

@@ -1,4 +1,4 @@
-"""Powertools Logger and Metrics shared by every function (one instance per process).
+"""Powertools Logger, Metrics and Tracer shared by every function (one per process).
 
 The caller is logged as a hash of ``sub``, never the raw id; message content is
 never logged unless LOG_MESSAGE_CONTENT allows it.
@@ -8,10 +8,38 @@ from __future__ import annotations
 
 import hashlib
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
 
 logger = Logger()
 metrics = Metrics()
+tracer = Tracer()  # X-Ray in AWS; POWERTOOLS_TRACE_DISABLED=true locally
+
+# Error codes counted as metrics of their own (the alarms in template.yaml watch them).
+_ERROR_METRICS = {
+    "agent_unavailable": "ModelErrors",
+    "rate_limited": "RateLimited",
+    "conversation_busy": "ConversationBusy",
+    "storage_unavailable": "StorageErrors",
+    "internal_error": "InternalErrors",
+}
+
+
+def count_error(code: str) -> None:
+    metrics.add_metric(
+        name=_ERROR_METRICS.get(code, "ClientErrors"), unit=MetricUnit.Count, value=1
+    )
+
+
+def record_turn(
+    *, created: bool, model_latency_ms: int, prompt_tokens: int, completion_tokens: int
+) -> None:
+    metrics.add_metric(name="Turns", unit=MetricUnit.Count, value=1)
+    if created:
+        metrics.add_metric(name="ConversationsStarted", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ModelLatency", unit=MetricUnit.Milliseconds, value=model_latency_ms)
+    metrics.add_metric(name="PromptTokens", unit=MetricUnit.Count, value=prompt_tokens)
+    metrics.add_metric(name="CompletionTokens", unit=MetricUnit.Count, value=completion_tokens)
 
 
 def hashed_user(sub: str) -> str:

@@ -28,6 +28,7 @@ from chat_core.errors import (
     RateLimited,
 )
 from chat_core.models import ChatRequest, ChatResponse, Usage
+from chat_core.observability import record_turn
 from chat_core.repository.port import (
     ChatRepository,
     ClaimRejected,
@@ -245,6 +246,12 @@ class ChatTurn:
                 completion_tokens=completion.completion_tokens,
                 total_tokens=completion.prompt_tokens + completion.completion_tokens,
             ),
+        )
+        record_turn(
+            created=claim.is_new,
+            model_latency_ms=completion.latency_ms,
+            prompt_tokens=completion.prompt_tokens,
+            completion_tokens=completion.completion_tokens,
         )
         return TurnOutcome(claim.is_new, response, completion.latency_ms)
 
