@@ -17,4 +17,4 @@ def list_agents() -> AgentList:
     )
 
 
-lambda_handler = lambda_handler_for(app)
+lambda_handler = lambda_handler_for(app, traced=False)

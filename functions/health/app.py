@@ -11,4 +11,4 @@ def health() -> Health:
     return Health(status="ok")
 
 
-lambda_handler = lambda_handler_for(app)
+lambda_handler = lambda_handler_for(app, traced=False)

@@ -55,5 +55,9 @@ def test_the_sample_event_runs_through_its_handler(folder: str, wired: None) -> 
         assert response == {"purged_messages": 0}
         return
     # The sample conversation id does not exist in an empty table: 404 is the right answer.
-    expected = 404 if "{id}" in event["routeKey"] else {"POST /v1/chat": 201, "POST /v1/conversations": 201}.get(event["routeKey"], 200)
+    expected = (
+        404
+        if "{id}" in event["routeKey"]
+        else {"POST /v1/chat": 201, "POST /v1/conversations": 201}.get(event["routeKey"], 200)
+    )
     assert response["statusCode"] == expected, response["body"]

@@ -28,7 +28,14 @@ from chat_core.errors import (
     StorageUnavailable,
     Unauthorized,
 )
-from chat_core.observability import count_error, hashed_user, logger, metrics, tracer
+from chat_core.observability import (
+    count_error,
+    hashed_user,
+    logger,
+    metrics,
+    tracer,
+    tracing_enabled,
+)
 
 # DynamoDB errors that mean "try again later", not "our bug".
 _TRANSIENT_STORAGE_CODES = {
@@ -150,13 +157,20 @@ def caller_sub(app: APIGatewayHttpResolver) -> str:
     return sub
 
 
-def lambda_handler_for(app: APIGatewayHttpResolver) -> Handler:
-    """The Lambda entry point of a one-route function: logging, metrics, resolve."""
+def lambda_handler_for(app: APIGatewayHttpResolver, *, traced: bool = True) -> Handler:
+    """The Lambda entry point of a one-route function: logging, metrics, tracing, resolve.
 
-    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
-    @tracer.capture_lambda_handler
+    ``traced=False`` for routes that do no I/O (health, agents): X-Ray would only add
+    cold-start time to them.
+    """
+
     @metrics.log_metrics
-    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return app.resolve(event, context)
 
+    if traced and tracing_enabled():
+        resolve = tracer().capture_lambda_handler(resolve)
+    handler: Handler = logger.inject_lambda_context(
+        resolve, correlation_id_path=correlation_paths.API_GATEWAY_HTTP
+    )
     return handler
