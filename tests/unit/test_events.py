@@ -22,7 +22,7 @@ EVENTS = ROOT / "events"
 
 def function_folders() -> list[str]:
     return sorted(
-        r["Properties"]["CodeUri"].rstrip("/").split("/")[-1]
+        str(r["Properties"]["CodeUri"]).rstrip("/").split("/")[-1]
         for r in load_template()["Resources"].values()
         if r["Type"] == "AWS::Serverless::Function"
     )

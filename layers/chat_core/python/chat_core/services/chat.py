@@ -39,10 +39,9 @@ from chat_core.repository.port import (
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.services.access import raise_missing, require_conversation
 from chat_core.services.cap import plan_cap
+from chat_core.services.contention import retry_lost_races
 from chat_core.services.titles import title_from_message
 from chat_core.settings import Settings
-
-CLAIM_ATTEMPTS = 4
 
 
 @dataclass(frozen=True)
@@ -90,14 +89,19 @@ class ChatTurn:
     # ------------------------------------------------------------------ step 1
     def _claim(self, sub: str, request: ChatRequest) -> tuple[TurnClaim, AgentType]:
         """Claims the turn; retries (bounded) when another writer changed the state first."""
-        for _ in range(CLAIM_ATTEMPTS):
+
+        def attempt() -> tuple[TurnClaim, AgentType]:
             claim, agent = self._prepare_claim(sub, request)
             try:
                 self._repo.begin_turn(claim)
-                return claim, agent
             except ClaimRejected as rejected:
                 self._raise_if_final(rejected, claim)
-        raise ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
+                raise
+            return claim, agent
+
+        return retry_lost_races(
+            attempt, lambda: ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
+        )
 
     def _prepare_claim(self, sub: str, request: ChatRequest) -> tuple[TurnClaim, AgentType]:
         now = self._clock()

@@ -15,13 +15,13 @@ from chat_core.models import (
     UpdateConversationRequest,
 )
 from chat_core.repository.cursor import CursorCodec
-from chat_core.repository.port import ChatRepository, ClaimRejected
+from chat_core.repository.port import ChatRepository
 from chat_core.repository.records import ConversationRecord
 from chat_core.services.access import raise_missing, require_conversation
 from chat_core.services.cap import plan_cap
+from chat_core.services.contention import retry_lost_races
 from chat_core.settings import Settings
 
-WRITE_ATTEMPTS = 4
 DEFAULT_TITLE = "New conversation"
 
 
@@ -43,7 +43,8 @@ class Sidebar:
     def create(self, sub: str, request: CreateConversationRequest) -> Conversation:
         """An empty conversation; one more than the cap archives the least recently active."""
         agent = resolve_agent(request.agent_type)
-        for _ in range(WRITE_ATTEMPTS):
+
+        def attempt() -> Conversation:
             now = self._clock()
             conversation = ConversationRecord(
                 id=self._ids(),
@@ -60,12 +61,10 @@ class Sidebar:
             observed, archive = plan_cap(
                 self._repo, sub, agent.name, self._settings.max_active_conversations
             )
-            try:
-                self._repo.create_conversation(sub, conversation, archive, observed)
-                return conversation.to_api()
-            except ClaimRejected:
-                continue  # another creation moved the cap first: read it again
-        raise ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
+            self._repo.create_conversation(sub, conversation, archive, observed)
+            return conversation.to_api()
+
+        return retry_lost_races(attempt, self._too_busy)
 
     def list(
         self,
@@ -103,14 +102,18 @@ class Sidebar:
         return updated.to_api()
 
     def delete(self, sub: str, conversation_id: str) -> None:
-        """Soft delete; retried when a turn changed the conversation in between."""
+        """Soft delete; re-read and retried when a turn changed the conversation meanwhile."""
         retention_s = self._settings.deleted_retention_days * 86_400
-        for _ in range(WRITE_ATTEMPTS):
+
+        def attempt() -> None:
             conversation = require_conversation(self._repo, sub, conversation_id)
             now = self._clock()
-            try:
-                self._repo.delete_conversation(sub, conversation, now, now // 1000 + retention_s)
-                return
-            except ClaimRejected:
-                continue
-        raise ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
+            self._repo.delete_conversation(sub, conversation, now, now // 1000 + retention_s)
+
+        retry_lost_races(attempt, self._too_busy)
+
+    def _too_busy(self) -> ConversationBusy:
+        return ConversationBusy(
+            "Too many changes to your conversations at once; retry shortly.",
+            retry_after=self._settings.busy_retry_after_seconds,
+        )

@@ -1,0 +1,122 @@
+"""`python -m local`: the whole local stack on one port (see README "What make dev serves")."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from pathlib import Path
+from types import FrameType
+
+from local.dynamodb_local import DynamoDBLocal, free_port
+from local.identity import IdentityProvider
+from local.jwt_check import AuthorizerConfig
+from local.lambda_runtime import LAYER_PATH
+from local.server import LocalStack, make_server
+from local.template import ROOT, load_template
+
+DEFAULT_AUDIENCE = "chat-local"
+
+
+def local_environment(
+    base: dict[str, str], template_env: dict[str, str], port: int, dynamodb: str
+) -> dict[str, str]:
+    """What the functions see: the template's variables, then the caller's, then local wiring."""
+    env = {**template_env, **base}
+    env.pop("OPENAI_SECRET_ID", None)  # the key comes from OPENAI_API_KEY locally
+    env.update(
+        {
+            "AWS_ENDPOINT_URL_DYNAMODB": dynamodb,
+            "AWS_REGION": "us-east-1",
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "POWERTOOLS_TRACE_DISABLED": "true",
+            "LOCAL_STACK": "1",
+        }
+    )
+    env.setdefault("AWS_ACCESS_KEY_ID", "local")
+    env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    env.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ChatBackendLocal")
+    if not base.get("OPENAI_API_KEY") and not base.get("OPENAI_BASE_URL"):
+        env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{port}/local/openai/v1"
+        env["OPENAI_API_KEY"] = "local-stub-key"
+        env["OPENAI_MODEL"] = base.get("OPENAI_MODEL", "stub-model")
+    elif not base.get("OPENAI_API_KEY"):
+        env["OPENAI_API_KEY"] = "local-dummy-key"  # an OpenAI-compatible server without auth
+    return env
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="The chat backend's local stack")
+    parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
+    storage = parser.add_mutually_exclusive_group()
+    storage.add_argument("--data-dir", type=Path, default=ROOT / ".local-data")
+    storage.add_argument("--in-memory", action="store_true", help="keep nothing after exit")
+    parser.add_argument("--web-dir", type=Path, default=ROOT / "web" / "dist")
+    args = parser.parse_args()
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stdout
+    )
+
+    port = args.port or free_port()
+    data_dir: Path | None = None if args.in_memory else args.data_dir.resolve()
+    template = load_template()
+    dynamodb = DynamoDBLocal(None if data_dir is None else data_dir / "dynamodb")
+    dynamodb.start()
+    try:
+        table_names = dynamodb.create_tables(template)
+        os.environ.update(
+            local_environment(
+                dict(os.environ), template.environment(table_names), port, dynamodb.endpoint
+            )
+        )
+        sys.path.insert(0, str(LAYER_PATH))
+
+        base_url = f"http://127.0.0.1:{port}"
+        audience = os.environ.get("LOCAL_JWT_AUDIENCE", DEFAULT_AUDIENCE)
+        identity = IdentityProvider(
+            f"{base_url}/local",
+            audience,
+            None if data_dir is None else data_dir / "jwt-signing-key.pem",
+        )
+        authorizer = AuthorizerConfig(
+            issuer=os.environ.get("LOCAL_JWT_ISSUER", identity.issuer),
+            audiences=tuple(
+                a for a in os.environ.get("LOCAL_JWT_AUDIENCE", audience).split(",") if a
+            ),
+        )
+        origins = list(template.parameter_default("CorsAllowOrigins") or [])
+        if isinstance(origins, str):
+            origins = origins.split(",")
+        stack = LocalStack(template, identity, authorizer, args.web_dir, [*origins, base_url])
+        server = make_server(stack, port)
+
+        def stop(signum: int, frame: FrameType | None) -> None:
+            threading.Thread(target=server.shutdown, daemon=True).start()
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        print(f"local stack ready on {base_url}", flush=True)
+        print(
+            "LOCAL_STACK_INFO "
+            + json.dumps(
+                {
+                    "base_url": base_url,
+                    "dynamodb_endpoint": dynamodb.endpoint,
+                    "table_names": table_names,
+                    "data_dir": str(data_dir) if data_dir else None,
+                }
+            ),
+            flush=True,
+        )
+        server.serve_forever()
+        server.server_close()
+    finally:
+        dynamodb.stop()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,171 @@
+"""Reads template.yaml: routes, handlers, environment, JWT authorizer and tables.
+
+The template is the one source of truth; the local stack derives everything from it
+so a route or table added there works locally without touching this package.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+TEMPLATE = ROOT / "template.yaml"
+
+# CreateTable arguments DynamoDB Local accepts; the rest (PITR, SSE, tags, TTL,
+# streams) is either applied separately or meaningless locally.
+CREATE_TABLE_KEYS = (
+    "AttributeDefinitions",
+    "KeySchema",
+    "LocalSecondaryIndexes",
+    "GlobalSecondaryIndexes",
+    "BillingMode",
+)
+
+
+class CfnTag:
+    """A CloudFormation intrinsic (!Ref, !Sub, ...) kept as data."""
+
+    def __init__(self, tag: str, value: Any) -> None:
+        self.tag = tag
+        self.value = value
+
+    def __repr__(self) -> str:
+        return f"!{self.tag} {self.value!r}"
+
+
+class _CfnLoader(yaml.SafeLoader):
+    pass
+
+
+def _construct(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> CfnTag:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    return CfnTag(suffix, value)
+
+
+_CfnLoader.add_multi_constructor("!", _construct)  # type: ignore[no-untyped-call]
+
+
+@dataclass(frozen=True)
+class Route:
+    method: str
+    path: str
+    function: str  # logical id
+    code_dir: Path
+    handler: str  # module.function
+    timeout: int
+    authorized: bool
+    scopes: tuple[str, ...] = ()
+
+    @property
+    def route_key(self) -> str:
+        return f"{self.method} {self.path}"
+
+    def matches(self, method: str, path: str) -> dict[str, str] | None:
+        """Path parameters when this route serves (method, path), else None."""
+        if method != self.method:
+            return None
+        match = _path_regex(self.path).fullmatch(path)
+        return match.groupdict() if match else None
+
+
+def _path_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}/]+\})", template)
+    pattern = "".join(
+        f"(?P<{p[1:-1].rstrip('+')}>[^/]+)" if p.startswith("{") else re.escape(p) for p in parts
+    )
+    return re.compile(pattern)
+
+
+@dataclass
+class Template:
+    raw: dict[str, Any]
+    routes: list[Route] = field(default_factory=list)
+
+    @property
+    def resources(self) -> dict[str, Any]:
+        return dict(self.raw.get("Resources", {}))
+
+    def tables(self) -> dict[str, dict[str, Any]]:
+        """CreateTable arguments (without TableName) of every table, by logical id."""
+        tables = {}
+        for logical_id, resource in self.resources.items():
+            if resource.get("Type") == "AWS::DynamoDB::Table":
+                props = resource.get("Properties", {})
+                tables[logical_id] = {k: props[k] for k in CREATE_TABLE_KEYS if k in props}
+        return tables
+
+    def ttl_attribute(self, logical_id: str) -> str | None:
+        spec = self.resources[logical_id].get("Properties", {}).get("TimeToLiveSpecification")
+        return str(spec["AttributeName"]) if spec and spec.get("Enabled") else None
+
+    def parameter_default(self, name: str) -> Any:
+        return self.raw.get("Parameters", {}).get(name, {}).get("Default")
+
+    def environment(self, table_names: dict[str, str]) -> dict[str, str]:
+        """Globals' environment variables, intrinsics resolved for the local stack."""
+        globals_ = self.raw.get("Globals", {}).get("Function", {})
+        variables = globals_.get("Environment", {}).get("Variables", {})
+        resolved = {}
+        for name, value in variables.items():
+            local = self._resolve(value, table_names)
+            if local is not None:
+                resolved[name] = local
+        return resolved
+
+    def _resolve(self, value: Any, table_names: dict[str, str]) -> str | None:
+        if isinstance(value, (str, int, float)):
+            return str(value)
+        if isinstance(value, CfnTag) and value.tag == "Ref":
+            if value.value in table_names:
+                return table_names[value.value]
+            if value.value == "AWS::Region":
+                return "us-east-1"
+            default = self.parameter_default(value.value)
+            if isinstance(default, list):
+                return ",".join(default)
+            return None if default is None else str(default)
+        return None  # !Sub, !GetAtt, ...: resources that do not exist locally
+
+
+def load_template(path: Path = TEMPLATE) -> Template:
+    raw = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
+    template = Template(raw=raw)
+    global_timeout = int(raw.get("Globals", {}).get("Function", {}).get("Timeout", 3))
+    for logical_id, resource in template.resources.items():
+        if resource.get("Type") != "AWS::Serverless::Function":
+            continue
+        props = resource.get("Properties", {})
+        for event in props.get("Events", {}).values():
+            if event.get("Type") != "HttpApi":
+                continue
+            event_props = event.get("Properties", {})
+            auth = event_props.get("Auth", {})
+            template.routes.append(
+                Route(
+                    method=str(event_props["Method"]).upper(),
+                    path=str(event_props["Path"]),
+                    function=logical_id,
+                    code_dir=(path.parent / str(props["CodeUri"])).resolve(),
+                    handler=str(props.get("Handler", "app.lambda_handler")),
+                    timeout=int(props.get("Timeout", global_timeout)),
+                    authorized=auth.get("Authorizer") != "NONE",
+                    scopes=tuple(auth.get("AuthorizationScopes", ())),
+                )
+            )
+    return template
+
+
+def local_table_name(logical_id: str) -> str:
+    """ChatTable -> chat-local, IdempotencyTable -> idempotency-local."""
+    base = re.sub(r"Table$", "", logical_id)
+    return re.sub(r"(?<!^)(?=[A-Z])", "-", base).lower() + "-local"

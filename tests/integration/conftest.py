@@ -1,0 +1,50 @@
+"""Integration tests run the real stack: local gateway + handlers + DynamoDB Local + stub model."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from local.testing import running_stack
+from tests.support.api_client import ApiClient
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Any]:
+    # Generous limits so tests that send many turns measure behaviour, not the rate limit.
+    with running_stack(
+        env={"RATE_LIMIT_TURNS_PER_MINUTE": "10000", "MAX_ACTIVE_CONVERSATIONS": "5"}
+    ) as running:
+        yield running
+
+
+@pytest.fixture
+def client_for(stack: Any) -> Callable[[str], ApiClient]:
+    """A client signed in as the given user (a fresh token from the dev IdP)."""
+
+    def make(sub: str) -> ApiClient:
+        return ApiClient(stack.base_url, stack.token(sub))
+
+    return make
+
+
+@pytest.fixture
+def unique_user(request: pytest.FixtureRequest) -> str:
+    """A user of its own per test, so tests sharing the stack never see each other's data."""
+    import uuid
+
+    return f"{request.node.name[:40]}-{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture
+def alice(client_for: Callable[[str], ApiClient], unique_user: str) -> ApiClient:
+    return client_for(unique_user)
+
+
+@pytest.fixture
+def mallory(client_for: Callable[[str], ApiClient], unique_user: str) -> ApiClient:
+    return client_for(unique_user + "-mallory")

@@ -1,0 +1,121 @@
+"""Each check of the API Gateway JWT authorizer, as the local gateway makes it."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import jwt
+import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from local.jwt_check import AuthorizerConfig, JwksCache, Unauthorized, claims_for_event, verify
+
+ISSUER = "http://127.0.0.1:9/local"  # nothing listens on the discard port
+CONFIG = AuthorizerConfig(issuer=ISSUER, audiences=("chat-local", "other-client"))
+KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+
+
+class StaticKeys(JwksCache):
+    """The issuer's JWKS without HTTP."""
+
+    def __init__(self) -> None:
+        super().__init__(ISSUER)
+        self._keys = {"k1": KEY.public_key()}
+        self._fetched_at = time.monotonic()
+
+
+def token(key: Any = KEY, kid: str = "k1", **changes: Any) -> str:
+    now = int(time.time())
+    claims = {
+        "iss": ISSUER,
+        "aud": "chat-local",
+        "sub": "alice",
+        "iat": now,
+        "exp": now + 60,
+        **changes,
+    }
+    claims = {k: v for k, v in claims.items() if v is not None}
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+
+
+def check(raw: str, scopes: tuple[str, ...] = ()) -> dict[str, Any]:
+    return verify(f"Bearer {raw}", CONFIG, StaticKeys(), scopes)
+
+
+def test_a_valid_token_gives_its_claims() -> None:
+    assert check(token())["sub"] == "alice"
+    assert verify(token(), CONFIG, StaticKeys())["sub"] == "alice"  # without "Bearer "
+
+
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"exp": int(time.time()) - 1}, "expired"),
+        ({"nbf": int(time.time()) + 120}, "not yet valid"),
+        ({"iat": int(time.time()) + 120}, "issued in the future"),
+        ({"iss": "http://evil/local"}, "another issuer"),
+        ({"aud": "someone-else"}, "another audience"),
+        ({"aud": None, "client_id": "intruder"}, "no aud, wrong client_id"),
+        ({"aud": None}, "no aud and no client_id"),
+        ({"exp": None}, "no exp"),
+    ],
+)
+def test_claim_checks_refuse(changes: dict[str, Any], reason: str) -> None:
+    with pytest.raises(Unauthorized):
+        check(token(**changes))
+
+
+def test_audience_rules_like_cognito() -> None:
+    assert check(token(aud=None, client_id="chat-local"))["client_id"] == "chat-local"
+    assert check(token(aud=["x", "other-client"]))["sub"] == "alice"
+
+
+def test_signature_and_algorithm_checks_refuse() -> None:
+    genuine = token()
+    head, body, _ = genuine.split(".")
+    forged_body = token(sub="mallory").split(".")[1]
+    attacks = [
+        token(key=OTHER_KEY),  # another key with the trusted kid
+        f"{head}.{forged_body}.{genuine.split('.')[2]}",
+        jwt.encode(
+            {"sub": "alice", "iss": ISSUER, "aud": "chat-local", "exp": int(time.time()) + 60},
+            "k" * 32,
+            algorithm="HS256",
+            headers={"kid": "k1"},
+        ),
+        f"{head}.{body}.",
+        "not-a-token",
+    ]
+    for raw in attacks:
+        with pytest.raises(Unauthorized):
+            check(raw)
+    with pytest.raises(Unauthorized):
+        verify(None, CONFIG, StaticKeys())
+    with pytest.raises(Unauthorized):
+        verify("Bearer   ", CONFIG, StaticKeys())
+
+
+def test_unknown_kid_is_refused_without_a_reachable_issuer() -> None:
+    keys = StaticKeys()
+    keys._fetched_at = 0.0  # allow a refresh: the issuer URL does not answer
+    with pytest.raises(Unauthorized):
+        verify(f"Bearer {token(kid='k2')}", CONFIG, keys)
+
+
+def test_route_scopes() -> None:
+    assert check(token(scope="openid chat.write"), scopes=("chat.write",))["sub"] == "alice"
+    with pytest.raises(Unauthorized):
+        check(token(scope="openid"), scopes=("chat.write",))
+
+
+def test_claims_reach_the_function_as_strings_like_api_gateway() -> None:
+    assert claims_for_event(
+        {"exp": 1700000000, "aud": ["a", "b"], "sub": "x", "email_verified": True}
+    ) == {
+        "exp": "1700000000",
+        "aud": "[a b]",
+        "sub": "x",
+        "email_verified": "true",
+    }
