@@ -1,0 +1,15 @@
+"""Benchmarks: each prints a table and writes benchmarks/results/<name>.json.
+
+They measure; they never gate anything on time. Run them with `make bench`.
+"""
+
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no EMF lines in the tables
+
+# The layer's package, as Lambda mounts it under /opt/python.
+_LAYER = str(Path(__file__).resolve().parents[1] / "layers" / "chat_core" / "python")
+if _LAYER not in sys.path:
+    sys.path.insert(0, _LAYER)

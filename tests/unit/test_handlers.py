@@ -180,3 +180,23 @@ def test_malformed_conversation_id_is_400(handlers: dict[str, ModuleType]) -> No
     )
     assert status == 400
     assert_error(body, "invalid_request")
+
+
+def test_a_json_body_sent_as_a_form_is_still_read_as_json(handlers: dict[str, ModuleType]) -> None:
+    event = http_event(
+        "POST",
+        "/v1/chat",
+        body={"message": "hi"},
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    status, _, body = call(handlers["chat"], event)
+    assert status == 503  # reached the model (down in this fixture), so the body was understood
+    form = http_event(
+        "POST",
+        "/v1/chat",
+        body="message=hi",
+        headers={"content-type": "application/x-www-form-urlencoded"},
+    )
+    status, _, body = call(handlers["chat"], form)
+    assert status == 400
+    assert body["error"]["message"] == "The body is not valid JSON."

@@ -157,6 +157,16 @@ def caller_sub(app: APIGatewayHttpResolver) -> str:
     return sub
 
 
+def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
+    """The API speaks only JSON: read every body as JSON, whatever Content-Type says.
+
+    Otherwise Powertools parses a body sent as a form (curl -d does that) as form
+    fields and the caller gets a confusing error instead of "not valid JSON".
+    """
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    return {**event, "headers": {**headers, "content-type": "application/json"}}
+
+
 def lambda_handler_for(app: APIGatewayHttpResolver, *, traced: bool = True) -> Handler:
     """The Lambda entry point of a one-route function: logging, metrics, tracing, resolve.
 
@@ -166,7 +176,7 @@ def lambda_handler_for(app: APIGatewayHttpResolver, *, traced: bool = True) -> H
 
     @metrics.log_metrics
     def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(event, context)
+        return app.resolve(as_json_request(event), context)
 
     if traced and tracing_enabled():
         resolve = tracer().capture_lambda_handler(resolve)

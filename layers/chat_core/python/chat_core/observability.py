@@ -18,7 +18,8 @@ if TYPE_CHECKING:
     from aws_lambda_powertools import Tracer
 
 logger = Logger()
-metrics = Metrics()
+# A default namespace: a missing setting must never turn a stored turn into an error.
+metrics = Metrics(namespace=os.environ.get("POWERTOOLS_METRICS_NAMESPACE") or "ChatBackend")
 
 
 def tracing_enabled() -> bool:
