@@ -24,8 +24,8 @@ dev: bootstrap web  ## run the whole local stack on http://127.0.0.1:$(PORT) (da
 dev-reset:  ## forget the local stack's data (DynamoDB Local tables, signing key)
 	rm -rf .local-data
 
-web:  ## build the web UI into web/dist
-	@if [ -f web/package.json ]; then cd web && npm run --silent build; fi
+web: bootstrap  ## build the web UI into web/dist
+	cd web && npm run --silent build
 
 test: lint validate test-unit test-web test-integration test-e2e  ## every test: lint, template, unit, web, integration, browser
 
@@ -35,13 +35,12 @@ test-unit: bootstrap  ## fast unit tests (moto, fakes)
 test-integration: bootstrap  ## through the local gateway on DynamoDB Local
 	$(VENV)/python -m pytest tests/integration -q
 
-test-e2e: web  ## the web UI in headless Chromium against the local stack
-	@if [ -d tests/e2e ]; then scripts/bootstrap.sh --browser && $(VENV)/python -m pytest tests/e2e -q; \
-	else echo "test-e2e: no browser tests yet (tests/e2e/ arrives with the web UI)"; fi
+test-e2e: web  ## the web UI in headless Chromium against the local stack (screenshots: test-results/e2e/)
+	@scripts/bootstrap.sh --browser
+	$(VENV)/python -m pytest tests/e2e -q
 
-test-web: bootstrap  ## vitest unit tests of the web UI
-	@if [ -f web/package.json ]; then cd web && npm test --silent; \
-	else echo "test-web: no web UI yet (web/package.json)"; fi
+test-web: bootstrap  ## vitest unit tests of the web UI (chat_api.js, useChat.js, Markdown)
+	cd web && npm test --silent
 
 lint: bootstrap  ## ruff (lint + format check) and mypy
 	$(VENV)/ruff check $(PY_SOURCES)

@@ -1,0 +1,88 @@
+"""Browser tests: Debian's Chromium driven by Playwright against the real local stack."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+from local.template import ROOT
+from local.testing import running_stack
+
+pytestmark = pytest.mark.e2e
+RESULTS = ROOT / "test-results" / "e2e"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def pytest_configure() -> None:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+
+
+@pytest.fixture(scope="session")
+def stack() -> Iterator[Any]:
+    if not (ROOT / "web" / "dist" / "index.html").exists():
+        pytest.fail("web/dist is not built: run `make web` (make test-e2e does)")
+    with running_stack(env={"RATE_LIMIT_TURNS_PER_MINUTE": "1000"}) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    if executable is None:
+        pytest.fail("Debian's chromium is missing: run `scripts/bootstrap.sh --browser`")
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def new_page(browser: Browser) -> Iterator[Callable[..., Page]]:
+    contexts = []
+
+    def make(**options: Any) -> Page:
+        context = browser.new_context(**options)
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        dialogs: list[str] = []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+        page.dialogs = dialogs  # type: ignore[attr-defined]
+        return page
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def sign_in(page: Page, base_url: str, user: str) -> None:
+    page.goto(base_url + "/")
+    page.get_by_label("User name").fill(user)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_label("Message", exact=True).wait_for()
+
+
+def screenshot(page: Page, name: str) -> None:
+    page.screenshot(path=str(RESULTS / f"{name}.png"), full_page=True)
+
+
+def record_metric(name: str, value: float) -> None:
+    path = RESULTS / "metrics.json"
+    metrics = json.loads(path.read_text()) if path.exists() else {}
+    metrics[name] = value
+    path.write_text(json.dumps(metrics, indent=2))

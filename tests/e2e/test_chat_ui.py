@@ -1,0 +1,160 @@
+"""The web UI in a real browser: what a user does and sees (issue 6, behaviours 1-6)."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import record_metric, screenshot, sign_in
+
+
+def user() -> str:
+    return f"ui-{uuid.uuid4().hex[:8]}"
+
+
+def send(page: Page, text: str) -> None:
+    box = page.get_by_label("Message", exact=True)
+    box.fill(text)
+    box.press("Enter")
+
+
+def test_sign_in_chat_and_see_the_reply(stack: Any, new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, user())
+    expect(page.get_by_label("Message", exact=True)).to_be_focused()
+    screenshot(page, "01-empty-chat")
+    started = time.monotonic()
+    send(page, "Hello there [stub:delay=1]")
+    messages = page.locator("ol.messages")
+    expect(messages.locator(".message.user").first).to_contain_text("Hello there")  # at once
+    expect(page.get_by_label("Assistant is typing")).to_be_visible()
+    reply = messages.locator(".message.assistant").first
+    expect(reply).to_contain_text('You said: "Hello there [stub:delay=1]"')
+    record_metric(
+        "time_to_first_reply_ms_with_1s_stub_delay", round((time.monotonic() - started) * 1000)
+    )
+    expect(page.get_by_label("Assistant is typing")).to_have_count(0)
+    assert "?c=" in page.url
+    send(page, "and a second one")
+    expect(messages.locator(".message.assistant")).to_have_count(2)
+    expect(messages.locator(".message.assistant").nth(1)).to_contain_text(
+        'Before that you said: "Hello there'
+    )
+    screenshot(page, "02-conversation")
+
+    page.reload()
+    expect(page.locator("ol.messages .message")).to_have_count(4)
+    expect(page.locator("ol.messages .message.user").first).to_contain_text("Hello there")
+
+
+def test_sidebar_rename_delete_and_new_chat_with_an_agent(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, user())
+    send(page, "First topic")
+    expect(page.locator(".message.assistant")).to_have_count(1)
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    expect(sidebar.locator(".conversation")).to_have_count(1)
+    expect(sidebar.locator(".conversation .title")).to_have_text("First topic")
+
+    sidebar.get_by_role("button", name="Rename First topic").click()
+    sidebar.get_by_label("New title").fill("Renamed topic")
+    sidebar.get_by_label("New title").press("Enter")
+    expect(sidebar.locator(".conversation .title")).to_have_text("Renamed topic")
+
+    sidebar.get_by_role("button", name="+ New chat").click()
+    page.get_by_label("Agent type").select_option("coder")
+    send(page, "Write code")
+    expect(page.locator(".agent-tag")).to_have_text("coder")
+    expect(sidebar.locator(".conversation")).to_have_count(2)
+    expect(sidebar.locator(".conversation .title").first).to_have_text(
+        "Write code"
+    )  # most recent first
+    screenshot(page, "03-sidebar")
+
+    sidebar.get_by_role("button", name="Delete Renamed topic").click()
+    sidebar.get_by_role("button", name="Yes, delete").click()
+    expect(sidebar.locator(".conversation")).to_have_count(1)
+    page.reload()
+    expect(
+        page.get_by_role("navigation", name="Conversations").locator(".conversation")
+    ).to_have_count(1)
+
+
+def test_markdown_is_rendered_and_xss_does_nothing(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, user())
+    payload = "<img src=x onerror=\"alert('xss')\"> [click me](javascript:alert(1)) **bold**"
+    send(page, payload)
+    reply = page.locator(".message.assistant").first
+    expect(reply).to_contain_text("click me")
+    expect(reply.locator("strong")).to_have_text("bold")
+    page.wait_for_timeout(500)
+    assert page.dialogs == []  # type: ignore[attr-defined]
+    assert page.locator("img[onerror]").count() == 0
+    assert page.locator("a[href^='javascript' i]").count() == 0
+    expect(page.locator(".conversation .title").first).to_contain_text(
+        "<img src=x"
+    )  # title shown as text
+    screenshot(page, "04-xss-sanitized")
+
+
+def test_expired_token_is_renewed_and_the_message_still_sent(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    name = user()
+    sign_in(page, stack.base_url, name)
+    expired = stack.token(name, expires_in=-30)
+    page.evaluate(
+        "([token]) => { const s = JSON.parse(sessionStorage.getItem('chat.session')); s.token = token;"
+        " sessionStorage.setItem('chat.session', JSON.stringify(s)); }",
+        [expired],
+    )
+    page.reload()
+    send(page, "sent with an expired token")
+    expect(page.locator(".message.assistant").first).to_contain_text("sent with an expired token")
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_keyboard_shift_enter_makes_a_new_line(stack: Any, new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, user())
+    box = page.get_by_label("Message", exact=True)
+    box.type("line one")
+    box.press("Shift+Enter")
+    box.type("line two")
+    expect(box).to_have_value("line one\nline two")
+    box.press("Enter")
+    expect(page.locator(".message.user").first).to_contain_text("line one\nline two")
+    expect(box).to_have_value("")
+
+
+def test_phone_width_collapses_the_sidebar(stack: Any, new_page: Callable[..., Page]) -> None:
+    page = new_page(viewport={"width": 375, "height": 740})
+    sign_in(page, stack.base_url, user())
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    expect(sidebar).not_to_be_in_viewport()
+    page.get_by_role("button", name="Show conversations").click()
+    expect(sidebar).to_be_in_viewport()
+    screenshot(page, "05-phone-sidebar")
+    page.get_by_role("button", name="Hide conversations").click()
+    expect(sidebar).not_to_be_in_viewport()
+
+
+def test_screen_reader_landmarks_and_live_region(stack: Any, new_page: Callable[..., Page]) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, user())
+    send(page, "announce me")
+    expect(page.get_by_role("status").filter(has_text="Assistant replied")).to_contain_text(
+        "announce me"
+    )
+    expect(page.get_by_role("main", name="Chat")).to_be_visible()
+    expect(page.get_by_role("list", name="Messages")).to_be_visible()

@@ -1,0 +1,55 @@
+"""When things fail the user understands it and loses nothing (issue 6, behaviour 5)."""
+
+from __future__ import annotations
+
+import socket
+import uuid
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from local.testing import running_stack
+from tests.e2e.conftest import screenshot, sign_in
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def stack_without_model() -> Iterator[Any]:
+    env = {
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{closed_port()}/v1",
+        "MODEL_MAX_RETRIES": "0",
+        "RATE_LIMIT_TURNS_PER_MINUTE": "2",
+    }
+    with running_stack(env=env) as running:
+        yield running
+
+
+def test_model_down_shows_the_failed_message_with_retry_then_429_keeps_the_draft(
+    stack_without_model: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    sign_in(page, stack_without_model.base_url, f"down-{uuid.uuid4().hex[:6]}")
+    box = page.get_by_label("Message", exact=True)
+    box.fill("Is the model there?")
+    box.press("Enter")
+    failed = page.locator(".message.failed")
+    expect(failed).to_contain_text("Is the model there?")
+    expect(page.get_by_role("alert")).to_contain_text("unavailable")
+    expect(failed.get_by_role("button", name="Retry")).to_be_visible()
+    screenshot(page, "06-model-down")
+
+    failed.get_by_role("button", name="Retry").click()  # the second turn this minute: 503 again
+    expect(page.locator(".message.failed")).to_have_count(2)
+
+    box.fill("a draft I must not lose")
+    box.press("Enter")  # the third turn this minute: 429
+    expect(page.get_by_role("alert")).to_contain_text("Try again in")
+    expect(box).to_have_value("a draft I must not lose")
+    screenshot(page, "07-rate-limited")

@@ -1,0 +1,108 @@
+// Every call to the chat API (API.md), with the user's JWT attached.
+// Failures become ApiError with the contract's code and Retry-After; a 401 renews the
+// token once and resends; a 409 conversation_busy waits Retry-After and resends.
+
+export class ApiError extends Error {
+  constructor(status, code, message, { retryAfter = null, conversationId = null } = {}) {
+    super(message);
+    this.name = "ApiError";
+    this.status = status;
+    this.code = code;
+    this.retryAfter = retryAfter;
+    this.conversationId = conversationId;
+  }
+}
+
+const BUSY_RETRIES = 3;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function toError(response) {
+  let body = null;
+  try {
+    body = await response.json();
+  } catch {
+    body = null;
+  }
+  const retryAfter = Number(response.headers.get("Retry-After")) || null;
+  if (response.status === 401) {
+    return new ApiError(401, "unauthorized", "Your session expired. Please sign in again.");
+  }
+  const error = body?.error;
+  return new ApiError(
+    response.status,
+    error?.code || "http_" + response.status,
+    error?.message || `The server answered ${response.status}.`,
+    { retryAfter, conversationId: body?.conversation_id || error?.conversation_id || null },
+  );
+}
+
+/**
+ * createChatApi({ baseUrl, getToken, renewToken, fetchImpl, sleepImpl })
+ * getToken(): current token; renewToken(): a new token or null (then 401 is thrown).
+ */
+export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, sleepImpl = sleep }) {
+  const doFetch = fetchImpl || ((...args) => fetch(...args));
+
+  async function request(method, path, { body, headers = {} } = {}) {
+    let renewed = false;
+    let busyRetries = 0;
+    for (;;) {
+      const response = await doFetch(`${baseUrl}${path}`, {
+        method,
+        headers: {
+          Authorization: `Bearer ${getToken()}`,
+          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+          ...headers,
+        },
+        body: body !== undefined ? JSON.stringify(body) : undefined,
+      });
+      if (response.status === 401 && !renewed && renewToken) {
+        renewed = true;
+        if (await renewToken()) continue;
+      }
+      if (response.status === 409 && busyRetries < BUSY_RETRIES) {
+        const error = await toError(response);
+        if (error.code === "conversation_busy") {
+          busyRetries += 1;
+          await sleepImpl((error.retryAfter || 1) * 1000);
+          continue;
+        }
+        throw error;
+      }
+      if (!response.ok) throw await toError(response);
+      if (response.status === 204) return null;
+      return response.json();
+    }
+  }
+
+  const query = (params) => {
+    const entries = Object.entries(params).filter(([, v]) => v !== undefined && v !== null && v !== "");
+    return entries.length ? "?" + new URLSearchParams(entries).toString() : "";
+  };
+  const id = (value) => encodeURIComponent(value);
+
+  return {
+    chat: ({ message, conversationId, agentType, idempotencyKey }) =>
+      request("POST", "/v1/chat", {
+        body: {
+          message,
+          ...(conversationId ? { conversation_id: conversationId } : {}),
+          ...(agentType && !conversationId ? { agent_type: agentType } : {}),
+        },
+        headers: idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {},
+      }),
+    agents: () => request("GET", "/v1/agents"),
+    listConversations: ({ status = "active", cursor, limit = 20 } = {}) =>
+      request("GET", "/v1/conversations" + query({ status, cursor, limit })),
+    createConversation: ({ title, agentType } = {}) =>
+      request("POST", "/v1/conversations", { body: { ...(title ? { title } : {}), ...(agentType ? { agent_type: agentType } : {}) } }),
+    getConversation: (conversationId, messages = 100) =>
+      request("GET", `/v1/conversations/${id(conversationId)}` + query({ messages })),
+    listMessages: (conversationId, { cursor, order = "asc", limit = 50 } = {}) =>
+      request("GET", `/v1/conversations/${id(conversationId)}/messages` + query({ cursor, order, limit })),
+    renameConversation: (conversationId, title) =>
+      request("PATCH", `/v1/conversations/${id(conversationId)}`, { body: { title } }),
+    deleteConversation: (conversationId) => request("DELETE", `/v1/conversations/${id(conversationId)}`),
+    stats: () => request("GET", "/v1/stats"),
+  };
+}

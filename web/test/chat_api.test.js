@@ -1,0 +1,101 @@
+import { describe, expect, it, vi } from "vitest";
+import { ApiError, createChatApi } from "../src/services/chat_api.js";
+
+const json = (status, body, headers = {}) =>
+  new Response(body === undefined ? null : JSON.stringify(body), {
+    status,
+    headers: { "Content-Type": "application/json", ...headers },
+  });
+
+function setup(responses, { renew = async () => ({ token: "fresh" }) } = {}) {
+  let token = "stale";
+  const calls = [];
+  const fetchImpl = vi.fn(async (url, init) => {
+    calls.push({ url, init });
+    const next = responses.shift();
+    return typeof next === "function" ? next() : next;
+  });
+  const sleepImpl = vi.fn(async () => {});
+  const api = createChatApi({
+    baseUrl: "http://api",
+    getToken: () => token,
+    renewToken: async () => {
+      const renewed = await renew();
+      if (renewed) token = renewed.token;
+      return renewed;
+    },
+    fetchImpl,
+    sleepImpl,
+  });
+  return { api, calls, fetchImpl, sleepImpl };
+}
+
+describe("chat_api", () => {
+  it("attaches the token and sends the contract's chat body", async () => {
+    const { api, calls } = setup([json(201, { conversation_id: "c1" })]);
+    await api.chat({ message: "hi", agentType: "coder", idempotencyKey: "k1" });
+    expect(calls[0].url).toBe("http://api/v1/chat");
+    expect(calls[0].init.headers.Authorization).toBe("Bearer stale");
+    expect(calls[0].init.headers["Idempotency-Key"]).toBe("k1");
+    expect(JSON.parse(calls[0].init.body)).toEqual({ message: "hi", agent_type: "coder" });
+  });
+
+  it("never sends agent_type for an existing conversation", async () => {
+    const { api, calls } = setup([json(200, {})]);
+    await api.chat({ message: "hi", conversationId: "c1", agentType: "coder" });
+    expect(JSON.parse(calls[0].init.body)).toEqual({ message: "hi", conversation_id: "c1" });
+  });
+
+  it("renews an expired token once and resends", async () => {
+    const { api, calls } = setup([json(401, { message: "Unauthorized" }), json(200, { items: [] })]);
+    await expect(api.agents()).resolves.toEqual({ items: [] });
+    expect(calls.map((c) => c.init.headers.Authorization)).toEqual(["Bearer stale", "Bearer fresh"]);
+  });
+
+  it("gives up with a 401 when the token cannot be renewed", async () => {
+    const { api, calls } = setup([json(401, { message: "Unauthorized" })], { renew: async () => null });
+    await expect(api.agents()).rejects.toMatchObject({ status: 401 });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("does not loop when the renewed token is refused too", async () => {
+    const { api, calls } = setup([json(401, {}), json(401, {})]);
+    await expect(api.agents()).rejects.toMatchObject({ status: 401 });
+    expect(calls).toHaveLength(2);
+  });
+
+  it("waits Retry-After and resends on 409 conversation_busy", async () => {
+    const busy = () => json(409, { error: { code: "conversation_busy", message: "busy", request_id: "r" } }, { "Retry-After": "2" });
+    const { api, sleepImpl } = setup([busy(), busy(), json(200, { ok: 1 })]);
+    await expect(api.chat({ message: "x", conversationId: "c" })).resolves.toEqual({ ok: 1 });
+    expect(sleepImpl).toHaveBeenCalledTimes(2);
+    expect(sleepImpl).toHaveBeenCalledWith(2000);
+  });
+
+  it("stops retrying a busy conversation after a bound", async () => {
+    const busy = () => json(409, { error: { code: "conversation_busy", message: "busy", request_id: "r" } }, { "Retry-After": "1" });
+    const { api, fetchImpl } = setup([busy(), busy(), busy(), busy(), busy()]);
+    await expect(api.chat({ message: "x", conversationId: "c" })).rejects.toMatchObject({ code: "conversation_busy" });
+    expect(fetchImpl).toHaveBeenCalledTimes(4);
+  });
+
+  it("turns 429 and 503 into errors with Retry-After and the conversation id", async () => {
+    const { api } = setup([
+      json(429, { error: { code: "rate_limited", message: "slow down", request_id: "r" } }, { "Retry-After": "30" }),
+      json(503, { error: { code: "agent_unavailable", message: "down", request_id: "r" }, conversation_id: "c9" }, { "Retry-After": "5" }),
+    ]);
+    const limited = await api.chat({ message: "x" }).catch((e) => e);
+    expect(limited).toBeInstanceOf(ApiError);
+    expect([limited.status, limited.code, limited.retryAfter]).toEqual([429, "rate_limited", 30]);
+    const down = await api.chat({ message: "x" }).catch((e) => e);
+    expect([down.status, down.code, down.retryAfter, down.conversationId]).toEqual([503, "agent_unavailable", 5, "c9"]);
+  });
+
+  it("builds list queries and returns null for 204", async () => {
+    const { api, calls } = setup([json(200, { items: [], next_cursor: null }), new Response(null, { status: 204 })]);
+    await api.listConversations({ status: "archived", cursor: "a/b", limit: 5 });
+    expect(calls[0].url).toBe("http://api/v1/conversations?status=archived&cursor=a%2Fb&limit=5");
+    await expect(api.deleteConversation("c 1")).resolves.toBeNull();
+    expect(calls[1].url).toBe("http://api/v1/conversations/c%201");
+  });
+});
