@@ -114,8 +114,8 @@ def test_expired_token_is_renewed_and_the_message_still_sent(
     sign_in(page, stack.base_url, name)
     expired = stack.token(name, expires_in=-30)
     page.evaluate(
-        "([token]) => { const s = JSON.parse(sessionStorage.getItem('chat.session')); s.token = token;"
-        " sessionStorage.setItem('chat.session', JSON.stringify(s)); }",
+        "([token]) => { const s = JSON.parse(sessionStorage.getItem('chat.session'));"
+        " s.token = token; sessionStorage.setItem('chat.session', JSON.stringify(s)); }",
         [expired],
     )
     page.reload()
