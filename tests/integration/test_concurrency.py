@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
@@ -43,12 +44,10 @@ def test_a_retry_with_the_same_idempotency_key_returns_the_first_answer(alice: A
 
 def test_a_retry_while_the_first_is_running_is_409_not_a_second_turn(alice: ApiClient) -> None:
     key = str(uuid.uuid4())
-    body = {"message": "slow one [stub:delay=2]"}
+    body = {"message": "slow one [stub:delay=4]"}
     with ThreadPoolExecutor(max_workers=2) as pool:
         first = pool.submit(alice.post, "/v1/chat", body, headers={"Idempotency-Key": key})
-        import time
-
-        time.sleep(0.5)
+        time.sleep(1.5)  # the first is now waiting on the model, well inside its 4 s
         second = pool.submit(alice.post, "/v1/chat", body, headers={"Idempotency-Key": key})
         results = [first.result(), second.result()]
     assert results[0].status == 201
