@@ -32,7 +32,7 @@ def handlers(dynamodb: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict
         cached.cache_clear()
     yield {
         name: load_handler(name)
-        for name in ("health", "agents", "chat", "get_conversation", "list_messages")
+        for name in ("health", "agents", "chat", "get_conversation", "list_messages", "stats")
     }
     for cached in (
         get_settings,
@@ -200,3 +200,23 @@ def test_a_json_body_sent_as_a_form_is_still_read_as_json(handlers: dict[str, Mo
     status, _, body = call(handlers["chat"], form)
     assert status == 400
     assert body["error"]["message"] == "The body is not valid JSON."
+
+
+def test_a_storage_outage_is_a_503_with_retry_after(
+    handlers: dict[str, ModuleType], dynamodb: Any
+) -> None:
+    from botocore.exceptions import ClientError
+
+    def fail(**_: Any) -> None:
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetItem"
+        )
+
+    from chat_core import wiring as wired
+
+    wired.repository().client._client.meta.events.register("before-call.dynamodb.GetItem", fail)
+    event = http_event("GET", "/v1/stats")
+    status, headers, body = call(handlers["stats"], event)
+    assert status == 503
+    assert body["error"]["code"] == "storage_unavailable"
+    assert headers["Retry-After"] == "1"

@@ -36,6 +36,7 @@ from chat_core.observability import (
     tracer,
     tracing_enabled,
 )
+from chat_core.repository.port import StorageFault
 
 # DynamoDB errors that mean "try again later", not "our bug".
 _TRANSIENT_STORAGE_CODES = {
@@ -94,6 +95,13 @@ def create_app() -> APIGatewayHttpResolver:
     @app.not_found
     def _not_found(_: NotFoundError) -> Response[str]:
         return error(RouteNotFound())
+
+    @app.exception_handler(StorageFault)
+    def _storage_fault(exc: StorageFault) -> Response[str]:
+        if exc.transient:
+            return error(StorageUnavailable(retry_after=1))
+        logger.exception("storage refused a request", extra={"code": exc.code})
+        return error(ApiError())
 
     @app.exception_handler(ClientError)
     def _client_error(exc: ClientError) -> Response[str]:

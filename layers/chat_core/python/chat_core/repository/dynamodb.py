@@ -14,11 +14,11 @@ from typing import Any
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
-from botocore.exceptions import ClientError
+from botocore.exceptions import BotoCoreError, ClientError
 
 from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository import keys
-from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult
+from chat_core.repository.port import ClaimRejected, StorageFault, TurnClaim, TurnLost, TurnResult
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page
 
 _serializer = TypeSerializer()
@@ -81,6 +81,7 @@ def conversation_from(values: dict[str, Any]) -> ConversationRecord:
         metadata=values.get("metadata", {}),
         turn_id=values.get("turn_id"),
         turn_lease_until=values.get("turn_lease_until"),
+        turn_seq=values.get("turn_seq"),
     )
 
 
@@ -144,12 +145,53 @@ def message_item(sub: str, msg: MessageRecord) -> dict[str, Any]:
     )
 
 
+# Errors that say "try again later" rather than "this request is wrong".
+TRANSIENT_CODES = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+        "TransactionConflictException",
+        "TransactionInProgressException",
+    }
+)
+# Outcomes the repository handles itself (a refused condition is not a fault).
+_CONDITION_CODES = frozenset({"TransactionCanceledException", "ConditionalCheckFailedException"})
+
+
+class _FaultTranslatingClient:
+    """Wraps a boto3 client so storage failures reach the services as StorageFault."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._client, name)
+        if not callable(attribute):
+            return attribute
+
+        def call(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return attribute(*args, **kwargs)
+            except ClientError as exc:
+                code = exc.response.get("Error", {}).get("Code", "")
+                if code in _CONDITION_CODES:
+                    raise
+                raise StorageFault(code, transient=code in TRANSIENT_CODES) from exc
+            except BotoCoreError as exc:
+                raise StorageFault(type(exc).__name__, transient=True) from exc
+
+        return call
+
+
 class DynamoChatRepository:
     """The table behind the API; safe to share across threads and invocations."""
 
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table = table_name
-        self.client = client or make_client()
+        self.client = _FaultTranslatingClient(client or make_client())
 
     # ------------------------------------------------------------------ reads
     def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None:
@@ -529,6 +571,23 @@ class DynamoChatRepository:
                             **_activity_keys(conv, "active", now),
                             **({"active": "active"} if claim.reactivate else {}),
                         },
+                    ),
+                )
+            )
+        if not claim.is_new and conv.turn_id and conv.turn_seq:
+            # Taking over an expired lease: the dead turn's message was never answered.
+            items.append(
+                (
+                    "orphan",
+                    self._update(
+                        {
+                            "PK": keys.messages_pk(sub, conv.id),
+                            "SK": keys.message_sk(conv.turn_seq),
+                        },
+                        "SET #status = :failed",
+                        condition="attribute_exists(PK)",
+                        names={"#status": "status"},
+                        values={"failed": "failed"},
                     ),
                 )
             )

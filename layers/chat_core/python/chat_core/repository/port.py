@@ -20,6 +20,18 @@ class ClaimRejected(Exception):
         self.reason = reason
 
 
+class StorageFault(Exception):
+    """DynamoDB failed (throttled, unreachable, or refused a request); nothing is assumed written.
+
+    ``transient`` faults are worth retrying later (503); others are our bug (500).
+    """
+
+    def __init__(self, code: str, *, transient: bool) -> None:
+        super().__init__(code)
+        self.code = code
+        self.transient = transient
+
+
 class TurnLost(Exception):
     """The turn no longer holds its lease (expired and taken, or conversation deleted)."""
 

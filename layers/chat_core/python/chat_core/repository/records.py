@@ -23,6 +23,7 @@ class ConversationRecord:
     metadata: dict[str, str] = field(default_factory=dict)
     turn_id: str | None = None
     turn_lease_until: int | None = None
+    turn_seq: int | None = None  # the user message of the turn holding (or that held) the lease
 
     @property
     def activity_ms(self) -> int:

@@ -26,12 +26,14 @@ from chat_core.errors import (
     MessageTooLong,
     NotFound,
     RateLimited,
+    StorageUnavailable,
 )
 from chat_core.models import ChatRequest, ChatResponse, Usage
 from chat_core.observability import record_turn
 from chat_core.repository.port import (
     ChatRepository,
     ClaimRejected,
+    StorageFault,
     TurnClaim,
     TurnLost,
     TurnResult,
@@ -75,16 +77,25 @@ class ChatTurn:
                 f"{self._settings.max_message_chars}."
             )
         claim, agent = self._claim(sub, request)
-        history = (
-            [claim.user_message]
-            if claim.is_new
-            else self._repo.latest_messages(
-                sub, claim.conversation.id, self._settings.history_max_messages
+        try:
+            history = (
+                [claim.user_message]
+                if claim.is_new
+                else self._repo.latest_messages(
+                    sub, claim.conversation.id, self._settings.history_max_messages
+                )
             )
-        )
-        prompt = build_prompt(agent.system_prompt, history, agent.history_token_budget)
-        completion = self._ask_model(claim, agent, prompt)
-        return self._finish(claim, completion)
+            prompt = build_prompt(agent.system_prompt, history, agent.history_token_budget)
+            completion = self._ask_model(claim, agent, prompt)
+            return self._finish(claim, completion)
+        except StorageFault as fault:
+            # The claim is committed: give the conversation back and keep the message
+            # (marked failed) so nothing is half-written; if storage is still down, the
+            # lease expires and the next turn marks the message failed itself.
+            self._release(claim)
+            raise StorageUnavailable(
+                retry_after=1, extra={"conversation_id": claim.conversation.id}
+            ) from fault
 
     # ------------------------------------------------------------------ step 1
     def _claim(self, sub: str, request: ChatRequest) -> tuple[TurnClaim, AgentType]:
@@ -212,13 +223,16 @@ class ChatTurn:
         try:
             return self._model.complete(agent, prompt)
         except ModelUnavailable as exc:
-            # If the lease expired and was taken, the message is kept either way.
-            with contextlib.suppress(TurnLost):
-                self._repo.fail_turn(claim)
+            self._release(claim)
             raise AgentUnavailable(
                 retry_after=self._settings.model_retry_after_seconds,
                 extra={"conversation_id": claim.conversation.id, "reason": exc.reason},
             ) from exc
+
+    def _release(self, claim: TurnClaim) -> None:
+        """Best effort: mark the user message failed and free the conversation."""
+        with contextlib.suppress(TurnLost, StorageFault):
+            self._repo.fail_turn(claim)
 
     # ------------------------------------------------------------------ step 4
     def _finish(self, claim: TurnClaim, completion: Completion) -> TurnOutcome:

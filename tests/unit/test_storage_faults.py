@@ -1,0 +1,124 @@
+"""Storage faults at each step of a turn leave nothing half-written (the fault matrix).
+
+A throttling error is injected with a botocore hook at one DynamoDB call of a turn on
+an existing conversation; afterwards the caller has a 503, and the conversation has no
+orphan reply, no counter drift and no stuck lease.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+import pytest
+from botocore.exceptions import ClientError
+
+from chat_core.errors import StorageUnavailable
+from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.port import StorageFault
+from chat_core.services.chat import ChatTurn
+from chat_core.services.stats import read_stats
+from tests.support.fakes import ManualClock
+
+# (operation, which call of it in the turn): GetItem state, TX1 claim, Query history, TX2 reply
+STEPS = [("GetItem", 1), ("TransactWriteItems", 1), ("Query", 1), ("TransactWriteItems", 2)]
+
+
+class FaultInjector:
+    """Fails the n-th call of one operation; when `sticky`, every call after it too."""
+
+    def __init__(self, client: Any, operation: str, nth: int, sticky: bool = False) -> None:
+        self.operation, self.nth, self.sticky = operation, nth, sticky
+        self.seen: Counter[str] = Counter()
+        self.armed = True
+        self.tripped = False
+        client.meta.events.register("before-call.dynamodb", self._maybe_fail)
+
+    def _maybe_fail(self, model: Any, **_: Any) -> None:
+        if not self.armed:
+            return
+        self.seen[model.name] += 1
+        hit = model.name == self.operation and self.seen[model.name] == self.nth
+        if hit or (self.sticky and self.tripped):
+            self.tripped = True
+            raise ClientError(
+                {
+                    "Error": {
+                        "Code": "ProvisionedThroughputExceededException",
+                        "Message": "injected",
+                    }
+                },
+                model.name,
+            )
+
+
+def assert_consistent(repo: DynamoChatRepository, sub: str, conversation_id: str) -> list[Any]:
+    conversation = repo.get_conversation(sub, conversation_id)
+    assert conversation is not None
+    messages = list(reversed(repo.latest_messages(sub, conversation_id, 100)))
+    assert [m.seq for m in messages] == list(range(1, len(messages) + 1))
+    assert conversation.message_count == len(messages)
+    for previous, message in zip(messages, messages[1:], strict=False):
+        if message.role == "assistant":
+            assert previous.role == "user" and previous.status == "ok", "orphan reply"
+    assert read_stats(repo, sub).messages == len(messages), "counter drift"
+    return messages
+
+
+@pytest.mark.parametrize(("operation", "nth"), STEPS)
+def test_a_fault_at_any_step_leaves_nothing_half_written(
+    dynamodb: Any,
+    repo: DynamoChatRepository,
+    turn: ChatTurn,
+    clock: ManualClock,
+    operation: str,
+    nth: int,
+) -> None:
+    conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
+    clock.advance(10)
+    injector = FaultInjector(dynamodb, operation, nth)
+    # Before the claim the fault surfaces as StorageFault, after it as StorageUnavailable
+    # (with the conversation id): the HTTP layer answers 503 for both.
+    with pytest.raises((StorageFault, StorageUnavailable)):
+        turn.run("alice", ChatRequest(message="during the fault", conversation_id=conversation_id))
+    injector.armed = False
+
+    messages = assert_consistent(repo, "alice", conversation_id)
+    faulted = [m for m in messages if m.content == "during the fault"]
+    if (operation, nth) in (("GetItem", 1), ("TransactWriteItems", 1)):
+        assert faulted == []  # failed before or inside the claim: nothing written
+    else:
+        assert [m.status for m in faulted] == ["failed"]  # kept, marked failed, lease released
+    conversation = repo.get_conversation("alice", conversation_id)
+    assert conversation is not None and not conversation.turn_in_flight(clock())
+
+    clock.advance(10)  # no stuck lease: the next turn runs at once
+    after = turn.run(
+        "alice", ChatRequest(message="after", conversation_id=conversation_id)
+    ).response
+    assert after.reply.seq == after.user_message.seq + 1
+    assert_consistent(repo, "alice", conversation_id)
+
+
+def test_storage_down_for_the_rest_of_the_turn_frees_the_conversation_after_the_lease(
+    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+) -> None:
+    conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
+    clock.advance(10)
+    injector = FaultInjector(dynamodb, "Query", 1, sticky=True)
+    with pytest.raises(StorageUnavailable):
+        turn.run("alice", ChatRequest(message="lost turn", conversation_id=conversation_id))
+    injector.armed = False
+    stuck = repo.get_conversation("alice", conversation_id)
+    assert stuck is not None and stuck.turn_in_flight(clock())  # the release failed too
+
+    clock.advance(61_000)  # past TURN_LEASE_SECONDS
+    resumed = turn.run(
+        "alice", ChatRequest(message="back", conversation_id=conversation_id)
+    ).response
+    messages = assert_consistent(repo, "alice", conversation_id)
+    assert [(m.content, m.status) for m in messages if m.content == "lost turn"] == [
+        ("lost turn", "failed")
+    ]
+    assert resumed.user_message.seq == 4
