@@ -8,6 +8,7 @@ orphan reply, no counter drift and no stuck lease.
 from __future__ import annotations
 
 from collections import Counter
+from itertools import pairwise
 from typing import Any
 
 import pytest
@@ -59,7 +60,7 @@ def assert_consistent(repo: DynamoChatRepository, sub: str, conversation_id: str
     messages = list(reversed(repo.latest_messages(sub, conversation_id, 100)))
     assert [m.seq for m in messages] == list(range(1, len(messages) + 1))
     assert conversation.message_count == len(messages)
-    for previous, message in zip(messages, messages[1:], strict=False):
+    for previous, message in pairwise(messages):
         if message.role == "assistant":
             assert previous.role == "user" and previous.status == "ok", "orphan reply"
     assert read_stats(repo, sub).messages == len(messages), "counter drift"
