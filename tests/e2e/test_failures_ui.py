@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -10,20 +9,15 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from local.dynamodb_local import free_port  # nothing listens there: a closed port
 from local.testing import running_stack
 from tests.e2e.conftest import screenshot, sign_in
-
-
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
 def stack_without_model() -> Iterator[Any]:
     env = {
-        "OPENAI_BASE_URL": f"http://127.0.0.1:{closed_port()}/v1",
+        "OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1",
         "MODEL_MAX_RETRIES": "0",
         "RATE_LIMIT_TURNS_PER_MINUTE": "2",
     }

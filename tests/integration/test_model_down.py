@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from local.dynamodb_local import free_port  # nothing listens there: a closed port
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
 
 
-def closed_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def stack_without_model() -> Iterator[Any]:
-    env = {"OPENAI_BASE_URL": f"http://127.0.0.1:{closed_port()}/v1", "MODEL_MAX_RETRIES": "1"}
+    env = {"OPENAI_BASE_URL": f"http://127.0.0.1:{free_port()}/v1", "MODEL_MAX_RETRIES": "1"}
     with running_stack(env=env) as running:
         yield running
 

@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-import socket
 from pathlib import Path
 
+from local.dynamodb_local import free_port
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def test_conversations_and_tokens_survive_a_restart(tmp_path: Path) -> None:

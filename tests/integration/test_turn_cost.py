@@ -4,34 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import boto3
-
-from chat_core.agent.model import OpenAIChatModel
 from chat_core.models import ChatRequest
-from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
-from chat_core.settings import Settings
-from tests.support.dynamo_meter import DynamoMeter
+from tests.support.direct_turn import metered_turn
 
 
 def test_a_turn_costs_the_same_at_message_3_and_201(stack: Any) -> None:
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.dynamodb_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
-    meter = DynamoMeter().attach(client)
-    settings = Settings(
-        table_name=stack.table_names["ChatTable"],
-        openai_base_url=f"{stack.base_url}/local/openai/v1",
-        openai_api_key="local-stub-key",
-        rate_limit_turns_per_minute=10_000,
-    )
-    turn = ChatTurn(
-        DynamoChatRepository(settings.table_name, client), OpenAIChatModel(settings), settings
-    )
+    turn, meter = metered_turn(stack)
     conversation_id = turn.run("meter-user", ChatRequest(message="1")).response.conversation_id
     costs: dict[int, tuple[int, dict[str, int], float]] = {}
     seq = 1

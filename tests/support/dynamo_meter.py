@@ -33,7 +33,7 @@ class DynamoMeter:
 
     def attach(self, client: Any) -> DynamoMeter:
         events = client.meta.events
-        events.register("provide-client-params.dynamodb", self._ask_for_capacity)
+        events.register("before-parameter-build.dynamodb", self._ask_for_capacity)
         events.register("after-call.dynamodb", self._record)
         return self
 

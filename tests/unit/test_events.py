@@ -11,7 +11,7 @@ import pytest
 from chat_core import wiring
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
-from chat_core.settings import Settings, get_settings
+from chat_core.settings import Settings
 from tests.support.events import ROOT, LambdaContext, load_handler
 from tests.support.fakes import FakeModel
 from tests.support.template import load_template
@@ -31,16 +31,13 @@ def function_folders() -> list[str]:
 @pytest.fixture
 def wired(repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     monkeypatch.setenv("TABLE_NAME", TABLE)
-    get_settings.cache_clear()
+    wiring.reset()
     settings = Settings(table_name=TABLE)
     monkeypatch.setattr(wiring, "repository", lambda: repo)
     monkeypatch.setattr(wiring, "chat_turn", lambda: ChatTurn(repo, FakeModel(), settings))
-    for cached in (wiring.conversation_reader, wiring.sidebar):
-        cached.cache_clear()
     yield
-    get_settings.cache_clear()
-    for cached in (wiring.conversation_reader, wiring.sidebar):
-        cached.cache_clear()
+    monkeypatch.undo()
+    wiring.reset()
 
 
 def test_every_function_has_a_sample_event() -> None:

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 from chat_core import wiring
-from chat_core.settings import get_settings
 from tests.support.events import LambdaContext, http_event, load_handler
 from tests.unit.conftest import IDEMPOTENCY_TABLE, TABLE
 
@@ -22,26 +21,12 @@ def handlers(dynamodb: object, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict
     monkeypatch.setenv("OPENAI_API_KEY", "test")
     monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:9/v1")  # nothing listens: model down
     monkeypatch.setenv("MODEL_MAX_RETRIES", "0")
-    for cached in (
-        get_settings,
-        wiring.repository,
-        wiring.chat_turn,
-        wiring.conversation_reader,
-        wiring.cursor_codec,
-    ):
-        cached.cache_clear()
+    wiring.reset()
     yield {
         name: load_handler(name)
         for name in ("health", "agents", "chat", "get_conversation", "list_messages", "stats")
     }
-    for cached in (
-        get_settings,
-        wiring.repository,
-        wiring.chat_turn,
-        wiring.conversation_reader,
-        wiring.cursor_codec,
-    ):
-        cached.cache_clear()
+    wiring.reset()
 
 
 def call(module: ModuleType, event: dict[str, Any]) -> tuple[int, dict[str, str], Any]:

@@ -36,18 +36,7 @@ from chat_core.observability import (
     tracer,
     tracing_enabled,
 )
-from chat_core.repository.port import StorageFault
-
-# DynamoDB errors that mean "try again later", not "our bug".
-_TRANSIENT_STORAGE_CODES = {
-    "ProvisionedThroughputExceededException",
-    "ThrottlingException",
-    "RequestLimitExceeded",
-    "InternalServerError",
-    "ServiceUnavailable",
-    "TransactionConflictException",
-    "TransactionInProgressException",
-}
+from chat_core.repository.faults import TRANSIENT_CODES, StorageFault
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
@@ -106,7 +95,7 @@ def create_app() -> APIGatewayHttpResolver:
     @app.exception_handler(ClientError)
     def _client_error(exc: ClientError) -> Response[str]:
         code = exc.response.get("Error", {}).get("Code", "")
-        if code in _TRANSIENT_STORAGE_CODES:
+        if code in TRANSIENT_CODES:
             return error(StorageUnavailable(retry_after=1))
         logger.exception("storage error")
         return error(ApiError())

@@ -63,3 +63,17 @@ def idempotent_chat() -> IdempotentChat:
     from chat_core.services.idempotent_chat import IdempotentChat
 
     return IdempotentChat(chat_turn(), get_settings())
+
+
+def reset() -> None:
+    """Forget every built service and the settings (tests change the environment)."""
+    get_settings.cache_clear()
+    for builder in (
+        repository,
+        cursor_codec,
+        chat_turn,
+        conversation_reader,
+        sidebar,
+        idempotent_chat,
+    ):
+        builder.cache_clear()

@@ -18,7 +18,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository import keys
-from chat_core.repository.port import ClaimRejected, StorageFault, TurnClaim, TurnLost, TurnResult
+from chat_core.repository.faults import TRANSIENT_CODES, StorageFault
+from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page
 
 _serializer = TypeSerializer()
@@ -145,18 +146,6 @@ def message_item(sub: str, msg: MessageRecord) -> dict[str, Any]:
     )
 
 
-# Errors that say "try again later" rather than "this request is wrong".
-TRANSIENT_CODES = frozenset(
-    {
-        "ProvisionedThroughputExceededException",
-        "ThrottlingException",
-        "RequestLimitExceeded",
-        "InternalServerError",
-        "ServiceUnavailable",
-        "TransactionConflictException",
-        "TransactionInProgressException",
-    }
-)
 # Outcomes the repository handles itself (a refused condition is not a fault).
 _CONDITION_CODES = frozenset({"TransactionCanceledException", "ConditionalCheckFailedException"})
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol
 
+from chat_core.repository.faults import StorageFault
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page
+
+__all__ = ["StorageFault"]
 
 
 class ClaimRejected(Exception):
@@ -18,18 +21,6 @@ class ClaimRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-
-
-class StorageFault(Exception):
-    """DynamoDB failed (throttled, unreachable, or refused a request); nothing is assumed written.
-
-    ``transient`` faults are worth retrying later (503); others are our bug (500).
-    """
-
-    def __init__(self, code: str, *, transient: bool) -> None:
-        super().__init__(code)
-        self.code = code
-        self.transient = transient
 
 
 class TurnLost(Exception):

@@ -1,0 +1,44 @@
+"""A ChatTurn in this process against a running local stack's DynamoDB Local and stub model.
+
+For tests and benchmarks that meter DynamoDB calls, which must happen in this process.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+
+from chat_core.agent.model import OpenAIChatModel
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
+from chat_core.settings import Settings
+from tests.support.dynamo_meter import DynamoMeter
+
+
+def stack_client(stack: Any) -> Any:
+    return boto3.client(
+        "dynamodb",
+        endpoint_url=stack.dynamodb_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+
+
+def metered_turn(stack: Any, **settings: Any) -> tuple[ChatTurn, DynamoMeter]:
+    """A turn service on the stack's table and stub model, with every DynamoDB call metered."""
+    client = stack_client(stack)
+    meter = DynamoMeter().attach(client)
+    config = Settings(
+        **{
+            "table_name": stack.table_names["ChatTable"],
+            "openai_base_url": f"{stack.base_url}/local/openai/v1",
+            "openai_api_key": "local-stub-key",
+            "rate_limit_turns_per_minute": 100_000,
+            "daily_token_budget": 10**12,
+            **settings,
+        }
+    )
+    repo = DynamoChatRepository(config.table_name, client)
+    return ChatTurn(repo, OpenAIChatModel(config), config), meter
