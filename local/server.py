@@ -272,6 +272,9 @@ def make_server(stack: LocalStack, port: int) -> ThreadingHTTPServer:
         def log_message(self, format: str, *args: Any) -> None:
             return  # one line per request is logged by do_any
 
-    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
-    server.daemon_threads = True
-    return server
+    class Server(ThreadingHTTPServer):
+        # The default backlog of 5 resets connections when many clients start at once.
+        request_queue_size = 256
+        daemon_threads = True
+
+    return Server(("127.0.0.1", port), Handler)

@@ -29,7 +29,7 @@ from chat_core.errors import (
     StorageUnavailable,
 )
 from chat_core.models import ChatRequest, ChatResponse, Usage
-from chat_core.observability import record_turn
+from chat_core.observability import logger, record_turn
 from chat_core.repository.port import (
     ChatRepository,
     ClaimRejected,
@@ -265,6 +265,16 @@ class ChatTurn:
                 total_tokens=completion.prompt_tokens + completion.completion_tokens,
             ),
         )
+        details: dict[str, object] = {
+            "conversation_id": claim.conversation.id,
+            "seq": reply.seq,
+            "prompt_tokens": completion.prompt_tokens,
+            "completion_tokens": completion.completion_tokens,
+            "model_latency_ms": completion.latency_ms,
+        }
+        if self._settings.log_message_content:  # off by default: messages are private
+            details |= {"user_text": claim.user_message.content, "reply_text": reply.content}
+        logger.info("turn stored", extra=details)
         record_turn(
             created=claim.is_new,
             model_latency_ms=completion.latency_ms,
