@@ -88,9 +88,12 @@ def main() -> None:
                 a for a in os.environ.get("LOCAL_JWT_AUDIENCE", audience).split(",") if a
             ),
         )
-        origins = list(template.parameter_default("CorsAllowOrigins") or [])
-        if isinstance(origins, str):
-            origins = origins.split(",")
+        default_origins = template.parameter_default("CorsAllowOrigins") or []
+        origins = (
+            default_origins.split(",")
+            if isinstance(default_origins, str)
+            else list(default_origins)
+        )
         stack = LocalStack(template, identity, authorizer, args.web_dir, [*origins, base_url])
         server = make_server(stack, port)
 

@@ -5,11 +5,13 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import record_metric, screenshot, sign_in
+from tests.support.api_client import ApiClient
 
 
 def user() -> str:
@@ -158,3 +160,26 @@ def test_screen_reader_landmarks_and_live_region(stack: Any, new_page: Callable[
     )
     expect(page.get_by_role("main", name="Chat")).to_be_visible()
     expect(page.get_by_role("list", name="Messages")).to_be_visible()
+
+
+def test_a_busy_conversation_is_retried_by_itself(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    name = user()
+    page = new_page()
+    sign_in(page, stack.base_url, name)
+    send(page, "start")
+    expect(page.locator(".message.assistant")).to_have_count(1)
+    page.wait_for_url("**/?c=*")
+    conversation_id = page.url.split("?c=")[1]
+    # Another device of the same user holds the conversation for 2 s...
+    other = ApiClient(stack.base_url, stack.token(name))
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        holding = pool.submit(other.chat, "from my phone [stub:delay=2]", conversation_id)
+        time.sleep(0.5)
+        send(page, "from the browser")  # ...so this gets 409 + Retry-After, then retries
+        reply = page.locator(".message.assistant").nth(1)
+        # It ran after the phone's turn, so the phone's message is its history.
+        expect(reply).to_contain_text('Before that you said: "from my phone', timeout=20_000)
+        assert holding.result().status == 200
+    expect(page.get_by_role("alert")).to_have_count(0)
