@@ -175,8 +175,11 @@ def test_a_busy_conversation_is_retried_by_itself(
     # Another device of the same user holds the conversation for 2 s...
     other = ApiClient(stack.base_url, stack.token(name))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        holding = pool.submit(other.chat, "from my phone [stub:delay=2]", conversation_id)
-        time.sleep(0.5)
+        holding = pool.submit(other.chat, "from my phone [stub:delay=3]", conversation_id)
+        deadline = time.monotonic() + 10
+        while other.get(f"/v1/conversations/{conversation_id}").body["message_count"] < 3:
+            assert time.monotonic() < deadline, "the phone's turn never claimed the conversation"
+            time.sleep(0.05)
         send(page, "from the browser")  # ...so this gets 409 + Retry-After, then retries
         reply = page.locator(".message.assistant").nth(1)
         # It ran after the phone's turn, so the phone's message is its history.
