@@ -10,10 +10,10 @@ export AWS_DEFAULT_REGION ?= us-east-1
 PY_SOURCES := functions layers/chat_core/python local scripts tests benchmarks
 
 .PHONY: help bootstrap dev dev-reset test test-unit test-integration test-e2e test-web \
-        fuzz lint format validate build web lock bench openapi
+        fuzz lint format validate build deploy web lock bench openapi
 
 help:  ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
 
 bootstrap:  ## install everything the stack and the tests need (idempotent)
 	@scripts/bootstrap.sh
@@ -73,6 +73,9 @@ bench: bootstrap  ## benchmarks: tables on stdout, JSON in benchmarks/results/ (
 
 openapi: bootstrap  ## regenerate openapi.json from the handlers' routes and models
 	$(VENV)/python scripts/openapi.py
+
+deploy: build  ## deploy a stage: make deploy STAGE=dev|staging|prod (AWS credentials needed; see docs/deploy.md)
+	$(TOOLS)/sam deploy --config-env $(or $(STAGE),dev)
 
 lock:  ## re-pin .venv's full package set into constraints.txt
 	$(VENV)/pip install -r requirements-dev.txt

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")  # no EMF lines in the tables
+os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # no per-turn log lines either
 
 # The layer's package, as Lambda mounts it under /opt/python.
 _LAYER = str(Path(__file__).resolve().parents[1] / "layers" / "chat_core" / "python")
