@@ -123,3 +123,34 @@ def test_storage_down_for_the_rest_of_the_turn_frees_the_conversation_after_the_
         ("lost turn", "failed")
     ]
     assert resumed.user_message.seq == 4
+
+
+@pytest.mark.parametrize("nth", [1, 2])  # the claim, the reply
+def test_a_transaction_conflict_is_retried_not_reported(
+    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock, nth: int
+) -> None:
+    conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
+    clock.advance(10)
+    calls: Counter[str] = Counter()
+
+    def conflict_once(model: Any, params: Any, **_: Any) -> None:
+        calls[model.name] += 1
+        if model.name == "TransactWriteItems" and calls[model.name] == nth:
+            reasons = [{"Code": "None"} for _ in params["TransactItems"]]
+            reasons[-1] = {"Code": "TransactionConflict", "Message": "injected"}
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                    "CancellationReasons": reasons,
+                },
+                "TransactWriteItems",
+            )
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb", conflict_once)
+    reply = turn.run(
+        "alice", ChatRequest(message="during a conflict", conversation_id=conversation_id)
+    ).response
+    assert (reply.user_message.seq, reply.reply.seq) == (3, 4)
+    assert calls["TransactWriteItems"] == 3  # one refused, retried, then the other transaction
+    messages = assert_consistent(repo, "alice", conversation_id)
+    assert [m.status for m in messages] == ["ok"] * 4

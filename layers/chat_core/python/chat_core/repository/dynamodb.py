@@ -7,6 +7,8 @@ conditions keep ``seq`` contiguous, the turn lease exclusive and counters exact.
 
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -28,6 +30,7 @@ _deserializer = TypeDeserializer()
 BY_STATUS_ACTIVITY = "ByStatusActivity"
 BY_AGENT_STATUS_ACTIVITY = "ByAgentStatusActivity"
 RATE_TTL_SECONDS = 2 * 86400
+CONFLICT_ATTEMPTS = 6
 
 
 def to_item(values: dict[str, Any]) -> dict[str, Any]:
@@ -735,19 +738,29 @@ class DynamoChatRepository:
         }
 
     def _transact(self, named_items: list[tuple[str, dict[str, Any]]]) -> None:
-        """One TransactWriteItems; a refusal names the item whose condition failed."""
-        try:
-            self.client.transact_write_items(TransactItems=[item for _, item in named_items])
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
-                raise
-            cancellations = exc.response.get("CancellationReasons", [])
-            for (reason, _), cancel in zip(named_items, cancellations, strict=False):
-                if cancel.get("Code") == "ConditionalCheckFailed":
-                    raise ClaimRejected(reason) from exc
-            if any(c.get("Code") == "TransactionConflict" for c in cancellations):
-                raise ClaimRejected("conflict") from exc
-            raise
+        """One TransactWriteItems; a refusal names the item whose condition failed.
+
+        A cancellation for TransactionConflict (another transaction touched one of the
+        items at the same moment: the user's stats item is shared by all their turns)
+        wrote nothing, so the identical transaction is retried with jittered backoff;
+        its conditions are evaluated again each time.
+        """
+        for attempt in range(CONFLICT_ATTEMPTS):
+            try:
+                self.client.transact_write_items(TransactItems=[item for _, item in named_items])
+                return
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+                    raise
+                cancellations = exc.response.get("CancellationReasons", [])
+                for (reason, _), cancel in zip(named_items, cancellations, strict=False):
+                    if cancel.get("Code") == "ConditionalCheckFailed":
+                        raise ClaimRejected(reason) from exc
+                if not any(c.get("Code") == "TransactionConflict" for c in cancellations):
+                    raise
+                if attempt == CONFLICT_ATTEMPTS - 1:
+                    raise ClaimRejected("conflict") from exc
+                time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter
 
 
 def _activity_keys(conv: ConversationRecord, status: str, activity_ms: int) -> dict[str, str]:
