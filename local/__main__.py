@@ -37,8 +37,11 @@ def local_environment(
             "LOCAL_STACK": "1",
         }
     )
-    env.setdefault("AWS_ACCESS_KEY_ID", "local")
-    env.setdefault("AWS_SECRET_ACCESS_KEY", "local")
+    # Never a developer's real AWS credentials: everything local talks to DynamoDB Local.
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
+        env.pop(name, None)
+    env["AWS_ACCESS_KEY_ID"] = "local"
+    env["AWS_SECRET_ACCESS_KEY"] = "local"  # noqa: S105 - DynamoDB Local accepts any
     env.setdefault("POWERTOOLS_METRICS_NAMESPACE", "ChatBackendLocal")
     if not base.get("OPENAI_API_KEY") and not base.get("OPENAI_BASE_URL"):
         env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{port}/local/openai/v1"
@@ -68,11 +71,11 @@ def main() -> None:
     dynamodb.start()
     try:
         table_names = dynamodb.create_tables(template)
-        os.environ.update(
-            local_environment(
-                dict(os.environ), template.environment(table_names), port, dynamodb.endpoint
-            )
+        functions_env = local_environment(
+            dict(os.environ), template.environment(table_names), port, dynamodb.endpoint
         )
+        os.environ.clear()  # what local_environment removed must be gone too
+        os.environ.update(functions_env)
         sys.path.insert(0, str(LAYER_PATH))
 
         base_url = f"http://127.0.0.1:{port}"

@@ -77,6 +77,10 @@ class DynamoDBLocal:
             "-port",
             str(self.port),
             "-disableTelemetry",
+            # One database whatever the caller's access key and region: otherwise DynamoDB
+            # Local keeps a database per key, and a developer's exported AWS keys (or a
+            # test's fake ones) would make the functions look at empty tables.
+            "-sharedDb",
             *storage,
         ]
         self.process = subprocess.Popen(  # noqa: S603 - fixed command

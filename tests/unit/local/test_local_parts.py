@@ -46,6 +46,10 @@ def test_environment_comes_from_the_template_and_the_caller_wins() -> None:
     assert env["AWS_ENDPOINT_URL_DYNAMODB"] == "http://127.0.0.1:8000"
     assert env["OPENAI_BASE_URL"] == "http://127.0.0.1:3000/local/openai/v1"
     assert "OPENAI_SECRET_ID" not in env and "CURSOR_SIGNING_KEY" not in env
+    developer = local_environment(
+        {"AWS_ACCESS_KEY_ID": "AKIAREAL", "AWS_PROFILE": "prod"}, {}, 3000, "http://d"
+    )
+    assert developer["AWS_ACCESS_KEY_ID"] == "local" and "AWS_PROFILE" not in developer
     real = local_environment({"OPENAI_API_KEY": "sk-x"}, {}, 3000, "http://d")
     assert real["OPENAI_API_KEY"] == "sk-x" and "OPENAI_BASE_URL" not in real
     compatible = local_environment(
