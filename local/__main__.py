@@ -35,6 +35,9 @@ def local_environment(
             "AWS_DEFAULT_REGION": "us-east-1",
             "POWERTOOLS_TRACE_DISABLED": "true",
             "LOCAL_STACK": "1",
+            # Lambda's Invoke API and the WebSocket management API, emulated by the gateway
+            "AWS_ENDPOINT_URL_LAMBDA": f"http://127.0.0.1:{port}/local/lambda",
+            "WEBSOCKET_MANAGEMENT_URL": f"http://127.0.0.1:{port}/local/ws-management",
         }
     )
     # Never a developer's real AWS credentials: everything local talks to DynamoDB Local.
@@ -91,6 +94,9 @@ def main() -> None:
                 a for a in os.environ.get("LOCAL_JWT_AUDIENCE", audience).split(",") if a
             ),
         )
+        # The WebSocket $connect authorizer (a function) trusts what the gateway trusts.
+        os.environ["JWT_ISSUER"] = authorizer.issuer
+        os.environ["JWT_AUDIENCE"] = ",".join(authorizer.audiences)
         default_origins = template.parameter_default("CorsAllowOrigins") or []
         origins = (
             default_origins.split(",")
@@ -105,7 +111,7 @@ def main() -> None:
 
         signal.signal(signal.SIGTERM, stop)
         signal.signal(signal.SIGINT, stop)
-        print(f"local stack ready on {base_url}", flush=True)
+        print(f"local stack ready on {base_url} (WebSocket: ws://127.0.0.1:{port}/ws)", flush=True)
         print(
             "LOCAL_STACK_INFO "
             + json.dumps(

@@ -17,13 +17,14 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
-from local.template import ROOT, Route
+from local.template import ROOT, Function, Route
 
 LAYER_PATH = ROOT / "layers" / "chat_core" / "python"
 _counter = itertools.count()
@@ -64,12 +65,13 @@ class HttpResponse:
     status: int
     headers: dict[str, str]
     body: bytes
+    stream: Iterator[bytes] | None = None  # sent chunked, piece by piece (SSE)
 
 
 class FunctionPool:
     """Warm execution environments of one function."""
 
-    def __init__(self, route: Route) -> None:
+    def __init__(self, route: Route | Function) -> None:
         self.route = route
         self._idle: list[Any] = []
         self._lock = threading.Lock()

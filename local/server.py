@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import logging
 import mimetypes
+import socket
+import threading
 import time
 import traceback
 import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from string import Template
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from local import stub_model
 from local.identity import IdentityProvider, parse_token_request
@@ -21,8 +26,21 @@ from local.jwt_check import AuthorizerConfig, JwksCache, Unauthorized, claims_fo
 from local.lambda_runtime import FunctionPool, HttpRequest, HttpResponse, build_event, to_http
 from local.template import ROOT, Route
 from local.template import Template as CfnTemplate
+from local.websocket import (
+    MESSAGE_LIMIT,
+    Connection,
+    ConnectionClosed,
+    WebSocketHub,
+    accept_key,
+    new_connection_id,
+    route_event,
+    serve_messages,
+)
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
+WEBSOCKET_PATH = "/ws"
+LAMBDA_PREFIX = "/local/lambda/2015-03-31/functions/"
+MANAGEMENT_PREFIX = "/local/ws-management/@connections/"
 OPENAPI = ROOT / "openapi.json"
 PAGES = Path(__file__).resolve().parent / "pages"
 log = logging.getLogger("local.gateway")
@@ -45,7 +63,12 @@ class LocalStack:
         self.jwks = JwksCache(authorizer.issuer)
         self.web_dir = web_dir
         self.cors_origins = cors_origins
-        self.pools = {route.route_key: FunctionPool(route) for route in template.routes}
+        self.pools = {name: FunctionPool(fn) for name, fn in template.functions.items()}
+        self.hub = WebSocketHub()
+
+    def invoke(self, function: str, event: dict[str, Any]) -> Any:
+        """Runs a function of the template like Lambda: one request per environment."""
+        return self.pools[function].invoke(event)
 
     # ---------------------------------------------------------------- dispatch
     def handle(self, request: HttpRequest) -> HttpResponse:
@@ -83,7 +106,7 @@ class LocalStack:
             scopes = str(verified.get("scope", "")).split() or None
         event = build_event(request, route, params or {}, claims, scopes, request_id)
         try:
-            response = to_http(self.pools[route.route_key].invoke(event))
+            response = to_http(self.invoke(route.function, event))
         except Exception:
             log.error("function %s failed:\n%s", route.function, traceback.format_exc())
             return message(500, "Internal Server Error", request_id)
@@ -113,20 +136,185 @@ class LocalStack:
             return json_response(200, self.identity.discovery())
         if path == "/local/.well-known/jwks.json" and method == "GET":
             return json_response(200, self.identity.jwks())
+        if path.startswith(LAMBDA_PREFIX) and path.endswith("/invocations") and method == "POST":
+            return self.lambda_invoke(request)
+        if path.startswith(MANAGEMENT_PREFIX):
+            return self.manage_connection(request)
         if path.startswith("/local/openai/v1/"):
-            if not (self.header(request, "authorization") or "").lower().startswith("bearer "):
-                return json_response(
-                    401, {"error": {"message": "missing API key", "type": "invalid_request_error"}}
-                )
-            if path == "/local/openai/v1/chat/completions" and method == "POST":
-                try:
-                    body = json.loads(request.body or b"null")
-                except ValueError:
-                    body = None
-                return json_response(*stub_model.complete(body))
-            if path == "/local/openai/v1/models" and method == "GET":
-                return json_response(200, stub_model.models())
+            return self.stub_model(request)
         return message(404, "Not Found")
+
+    def stub_model(self, request: HttpRequest) -> HttpResponse:
+        """The OpenAI-compatible stub (local/stub_model.py) behind a bearer-key check."""
+        path, method = request.path, request.method
+        if not (self.header(request, "authorization") or "").lower().startswith("bearer "):
+            return json_response(
+                401, {"error": {"message": "missing API key", "type": "invalid_request_error"}}
+            )
+        if path == "/local/openai/v1/chat/completions" and method == "POST":
+            try:
+                body = json.loads(request.body or b"null")
+            except ValueError:
+                body = None
+            status, answer = stub_model.complete(body)
+            if isinstance(answer, dict):
+                return json_response(status, answer)
+            headers = {"Content-Type": "text/event-stream", "Cache-Control": "no-cache"}
+            return HttpResponse(status, headers, b"", stream=answer)
+        if path == "/local/openai/v1/_streams" and method == "GET":
+            return json_response(200, stub_model.streams())
+        if path == "/local/openai/v1/models" and method == "GET":
+            return json_response(200, stub_model.models())
+        return message(404, "Not Found")
+
+    # ---------------------------------------------------------------- Lambda's Invoke API
+    def lambda_invoke(self, request: HttpRequest) -> HttpResponse:
+        """POST /2015-03-31/functions/{name}/invocations, as boto3's lambda client calls it."""
+        name = unquote(request.path[len(LAMBDA_PREFIX) :].rsplit("/", 1)[0])
+        function = self.template.function_named(name)
+        if function is None:
+            return aws_error(404, "ResourceNotFoundException", f"Function not found: {name}")
+        try:
+            event = json.loads(request.body or b"{}")
+        except ValueError:
+            return aws_error(400, "InvalidRequestContentException", "Could not parse payload")
+        kind = self.header(request, "x-amz-invocation-type") or "RequestResponse"
+        if kind == "Event":
+            threading.Thread(
+                target=self._invoke_logged, args=(function.function, event), daemon=True
+            ).start()
+            return HttpResponse(202, {"Content-Type": "application/json"}, b"")
+        try:
+            result = self.invoke(function.function, event)
+        except Exception as exc:
+            log.error("function %s failed:\n%s", function.function, traceback.format_exc())
+            payload = {"errorMessage": str(exc), "errorType": type(exc).__name__}
+            response = json_response(200, payload)
+            response.headers["X-Amz-Function-Error"] = "Unhandled"
+            return response
+        return json_response(200, result)
+
+    def _invoke_logged(self, function: str, event: dict[str, Any]) -> None:
+        try:
+            self.invoke(function, event)
+        except Exception:
+            log.error("function %s failed:\n%s", function, traceback.format_exc())
+
+    # ---------------------------------------------------------------- WebSocket API
+    def manage_connection(self, request: HttpRequest) -> HttpResponse:
+        """API Gateway's management API: POST/GET/DELETE /@connections/{id}."""
+        connection_id = unquote(request.path[len(MANAGEMENT_PREFIX) :])
+        connection = self.hub.get(connection_id)
+        if connection is None:
+            return aws_error(410, "GoneException", "")
+        if request.method == "POST":
+            if len(request.body) > MESSAGE_LIMIT:
+                return aws_error(413, "PayloadTooLargeException", "Message too long")
+            try:
+                connection.send(request.body)
+            except ConnectionClosed:
+                return aws_error(410, "GoneException", "")
+            return HttpResponse(200, {"Content-Type": "application/json"}, b"")
+        if request.method == "DELETE":
+            connection.close(1000)
+            return HttpResponse(204, {}, b"")
+        if request.method == "GET":
+            return json_response(
+                200,
+                {
+                    "ConnectedAt": iso(connection.connected_at),
+                    "LastActiveAt": iso(time.time()),
+                    "Identity": {
+                        "SourceIp": connection.source_ip,
+                        "UserAgent": connection.user_agent,
+                    },
+                },
+            )
+        return aws_error(400, "BadRequestException", "unsupported method")
+
+    def websocket_handshake(
+        self, request: HttpRequest
+    ) -> tuple[HttpResponse, dict[str, Any] | None, str]:
+        """Authorizer then $connect: a 101 and the connection's authorizer context, or a refusal."""
+        spec = self.template.websocket
+        if spec is None or "$connect" not in spec.routes:
+            return message(404, "Not Found"), None, ""
+        connection_id = new_connection_id()
+        headers = {name: value for name, value in request.headers}
+        authorizer: dict[str, Any] = {}
+        if spec.authorizer:
+            if spec.identity_header and not self.header(request, spec.identity_header):
+                return message(401, "Unauthorized"), None, ""
+            event = route_event(
+                "$connect",
+                "CONNECT",
+                None,
+                connection_id=connection_id,
+                authorizer=None,
+                headers=headers,
+                source_ip=request.source_ip,
+            )
+            event |= {
+                "type": "REQUEST",
+                "methodArn": "arn:aws:execute-api:us-east-1:000000000000:local/local/$connect",
+            }
+            try:
+                decision = self.invoke(spec.authorizer, event)
+            except Exception as exc:
+                if str(exc) == "Unauthorized":
+                    return message(401, "Unauthorized"), None, ""
+                log.error("authorizer failed:\n%s", traceback.format_exc())
+                return message(500, "Internal Server Error"), None, ""
+            statements = decision.get("policyDocument", {}).get("Statement", [])
+            if not statements or any(s.get("Effect") != "Allow" for s in statements):
+                return message(403, "Forbidden"), None, ""
+            authorizer = {"principalId": decision.get("principalId"), **decision.get("context", {})}
+        event = route_event(
+            "$connect",
+            "CONNECT",
+            None,
+            connection_id=connection_id,
+            authorizer=authorizer,
+            headers=headers,
+            source_ip=request.source_ip,
+        )
+        try:
+            result = self.invoke(spec.routes["$connect"], event)
+        except Exception:
+            log.error("$connect failed:\n%s", traceback.format_exc())
+            return message(500, "Internal Server Error"), None, ""
+        status = int(result.get("statusCode", 200)) if isinstance(result, dict) else 200
+        if not 200 <= status < 300:
+            return message(status, "Forbidden"), None, ""
+        answer = {
+            "Upgrade": "websocket",
+            "Connection": "Upgrade",
+            "Sec-WebSocket-Accept": accept_key(self.header(request, "sec-websocket-key") or ""),
+        }
+        chosen = (result.get("headers") or {}).get("Sec-WebSocket-Protocol")
+        if chosen:
+            answer["Sec-WebSocket-Protocol"] = chosen
+        return HttpResponse(101, answer, b""), authorizer, connection_id
+
+    def websocket_session(self, connection: Connection) -> None:
+        spec = self.template.websocket
+        assert spec is not None
+        self.hub.add(connection)
+        try:
+            serve_messages(connection, spec.routes, spec.two_way, self.invoke)
+        finally:
+            self.hub.remove(connection.connection_id)
+            connection.close(1000)
+            if "$disconnect" in spec.routes:
+                event = route_event(
+                    "$disconnect",
+                    "DISCONNECT",
+                    connection,
+                    connection_id=connection.connection_id,
+                    authorizer=connection.authorizer,
+                    source_ip=connection.source_ip,
+                )
+                self._invoke_logged(spec.routes["$disconnect"], event)
 
     # ---------------------------------------------------------------- static UI
     def static(self, path: str) -> HttpResponse:
@@ -171,6 +359,17 @@ class LocalStack:
     def header(request: HttpRequest, name: str) -> str | None:
         values = [v for k, v in request.headers if k.lower() == name]
         return ",".join(values) if values else None
+
+
+def aws_error(status: int, code: str, text: str) -> HttpResponse:
+    """An AWS JSON error, as boto3 parses it (the code becomes ClientError's code)."""
+    response = json_response(status, {"__type": code, "message": text})
+    response.headers["x-amzn-ErrorType"] = code
+    return response
+
+
+def iso(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def json_response(status: int, payload: Any) -> HttpResponse:
@@ -235,6 +434,9 @@ def make_server(stack: LocalStack, port: int) -> ThreadingHTTPServer:
                 self.send(message(413, "Request Entity Too Large"))
                 self.close_connection = True
                 return
+            if self.is_websocket_upgrade(url.path):
+                self.upgrade(url)
+                return
             body = self.rfile.read(length) if length else b""
             request = HttpRequest(
                 method=self.command,
@@ -258,14 +460,75 @@ def make_server(stack: LocalStack, port: int) -> ThreadingHTTPServer:
                 (time.monotonic() - started) * 1000,
             )
 
+        def is_websocket_upgrade(self, path: str) -> bool:
+            return (
+                path == WEBSOCKET_PATH
+                and self.command == "GET"
+                and (self.headers.get("Upgrade") or "").lower() == "websocket"
+            )
+
+        def upgrade(self, url: Any) -> None:
+            request = HttpRequest(
+                method="GET",
+                path=url.path,
+                query=url.query,
+                headers=list(self.headers.items()),
+                body=b"",
+                source_ip=self.client_address[0],
+            )
+            response, authorizer, connection_id = stack.websocket_handshake(request)
+            if response.status != 101 or authorizer is None:
+                self.close_connection = True
+                self.send(response)
+                log.info("WS %s %d", url.path, response.status)
+                return
+            self.send_response(101)
+            for name, value in response.headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.flush()
+            log.info("WS %s 101 %s", url.path, connection_id)
+            connection = Connection(
+                connection_id=connection_id,
+                reader=self.rfile,
+                writer=self.wfile,
+                sock=self.connection,
+                source_ip=self.client_address[0],
+                user_agent=self.headers.get("User-Agent", ""),
+                authorizer=authorizer,
+            )
+            stack.websocket_session(connection)
+            self.close_connection = True
+
         def send(self, response: HttpResponse, head: bool = False) -> None:
             self.send_response(response.status)
             for name, value in response.headers.items():
                 self.send_header(name, value)
+            if response.stream is not None:
+                self.send_streamed(response.stream)
+                return
             self.send_header("Content-Length", str(len(response.body)))
             self.end_headers()
             if not head:
                 self.wfile.write(response.body)
+
+        def send_streamed(self, pieces: Iterator[bytes]) -> None:
+            """Chunked transfer, each piece as it is produced; a broken stream just ends."""
+            self.send_header("Transfer-Encoding", "chunked")
+            self.end_headers()
+            try:
+                for piece in pieces:
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+            except (stub_model.StreamBroken, OSError):
+                self.close_connection = True  # mid-stream failure, or the reader left
+                with contextlib.suppress(OSError):
+                    self.connection.shutdown(socket.SHUT_RDWR)
+            finally:
+                close = getattr(pieces, "close", None)
+                if close:
+                    close()
 
         do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_OPTIONS = do_HEAD = do_any
 

@@ -1,53 +1,106 @@
 """An OpenAI-compatible Chat Completions stub, reached through the real `openai` client.
 
 Its reply quotes the latest user message and the one before it, so a test can see
-that the history reached the model. Development-only directives in the latest user
-message: `[stub:delay=SECONDS]` answers late, `[stub:status=CODE]` fails with CODE.
+that the history reached the model. With ``stream: true`` it answers Server-Sent
+Events like OpenAI (one word per chunk, ``stream_options.include_usage`` honoured).
+Development-only directives in the latest user message:
+
+- ``[stub:delay=SECONDS]``: wait before the first chunk (or the whole answer);
+- ``[stub:status=CODE]``: fail with CODE before anything is sent;
+- ``[stub:rate=N]``: N chunks per second (default 100);
+- ``[stub:words=N]``: add N filler words to the reply (a long answer);
+- ``[stub:break=N]``: drop the connection after N chunks (a failure mid-stream).
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from typing import Any
 
-MAX_DELAY_SECONDS = 30
+MAX_DELAY_SECONDS = 300
+DEFAULT_RATE = 100.0
 _DELAY = re.compile(r"\[stub:delay=(\d+(?:\.\d+)?)\]")
 _STATUS = re.compile(r"\[stub:status=(\d{3})\]")
+_RATE = re.compile(r"\[stub:rate=(\d+(?:\.\d+)?)\]")
+_WORDS = re.compile(r"\[stub:words=(\d+)\]")
+_BREAK = re.compile(r"\[stub:break=(\d+)\]")
+
+# What the stub streamed, by completion id (GET /local/openai/v1/_streams): lets a
+# test see that Stop really closed the model's stream.
+_streams: dict[str, dict[str, Any]] = {}
+_streams_lock = threading.Lock()
+
+
+class StreamBroken(Exception):
+    """Raised by the SSE generator to make the server drop the connection mid-stream."""
 
 
 def estimate_tokens(text: str) -> int:
     return math.ceil(len(text) / 4)
 
 
-def complete(body: Any) -> tuple[int, dict[str, Any]]:
-    """(status, JSON body) of POST /chat/completions."""
-    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
-        return 400, _error("messages is required", "invalid_request_error")
-    messages = [m for m in body["messages"] if isinstance(m, dict)]
-    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
-    latest = users[-1] if users else ""
-    delay = _DELAY.search(latest)
-    if delay:
-        time.sleep(min(float(delay.group(1)), MAX_DELAY_SECONDS))
-    status = _STATUS.search(latest)
-    if status and int(status.group(1)) >= 400:
-        return int(status.group(1)), _error("stub model failure requested", "server_error")
+def _number(pattern: re.Pattern[str], text: str) -> float | None:
+    match = pattern.search(text)
+    return float(match.group(1)) if match else None
+
+
+def _reply(users: list[str], latest: str) -> str:
     reply = f'You said: "{latest}".'
     reply += (
         f' Before that you said: "{users[-2]}".'
         if len(users) > 1
         else " There was no earlier message from you."
     )
+    words = int(_number(_WORDS, latest) or 0)
+    if words:
+        reply += " " + " ".join(f"word{n + 1}" for n in range(words))
+    return reply
+
+
+def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
+    """(status, JSON body) of POST /chat/completions, or (200, SSE chunks) when streaming."""
+    if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
+        return 400, _error("messages is required", "invalid_request_error")
+    messages = [m for m in body["messages"] if isinstance(m, dict)]
+    users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
+    latest = users[-1] if users else ""
+    status = _STATUS.search(latest)
+    delay = min(_number(_DELAY, latest) or 0.0, MAX_DELAY_SECONDS)
+    if status and int(status.group(1)) >= 400:
+        time.sleep(delay)
+        return int(status.group(1)), _error("stub model failure requested", "server_error")
+    reply = _reply(users, latest)
     prompt_tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages)
-    completion_tokens = estimate_tokens(reply)
+    usage = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": estimate_tokens(reply),
+        "total_tokens": prompt_tokens + estimate_tokens(reply),
+    }
+    model = str(body.get("model", "stub-model"))
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    if body.get("stream"):
+        options = body.get("stream_options") or {}
+        return 200, _stream(
+            completion_id,
+            model,
+            reply,
+            usage if options.get("include_usage") else None,
+            delay=delay,
+            rate=_number(_RATE, latest) or DEFAULT_RATE,
+            break_after=_number(_BREAK, latest),
+        )
+    time.sleep(delay)
     return 200, {
-        "id": f"chatcmpl-{uuid.uuid4().hex}",
+        "id": completion_id,
         "object": "chat.completion",
         "created": int(time.time()),
-        "model": str(body.get("model", "stub-model")),
+        "model": model,
         "choices": [
             {
                 "index": 0,
@@ -56,12 +109,67 @@ def complete(body: Any) -> tuple[int, dict[str, Any]]:
                 "logprobs": None,
             }
         ],
-        "usage": {
-            "prompt_tokens": prompt_tokens,
-            "completion_tokens": completion_tokens,
-            "total_tokens": prompt_tokens + completion_tokens,
-        },
+        "usage": usage,
     }
+
+
+def _stream(
+    completion_id: str,
+    model: str,
+    reply: str,
+    usage: dict[str, int] | None,
+    *,
+    delay: float,
+    rate: float,
+    break_after: float | None,
+) -> Iterator[bytes]:
+    record: dict[str, Any] = {"chunks": 0, "finished": False, "words": 0}
+    with _streams_lock:
+        _streams[completion_id] = record
+        while len(_streams) > 200:
+            _streams.pop(next(iter(_streams)))
+    created = int(time.time())
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        payload: dict[str, Any] = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish, "logprobs": None}],
+        }
+        if usage is not None:
+            payload["usage"] = None
+        return f"data: {json.dumps(payload)}\n\n".encode()
+
+    time.sleep(delay)
+    yield chunk({"role": "assistant", "content": ""})
+    words = re.findall(r"\S+\s*", reply)
+    for number, word in enumerate(words):
+        if break_after is not None and number >= break_after:
+            raise StreamBroken()
+        if number:
+            time.sleep(1 / rate)
+        yield chunk({"content": word})
+        record["chunks"] = number + 1
+    yield chunk({}, "stop")
+    if usage is not None:
+        last = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": created,
+            "model": model,
+            "choices": [],
+            "usage": usage,
+        }
+        yield f"data: {json.dumps(last)}\n\n".encode()
+    yield b"data: [DONE]\n\n"
+    record["finished"] = True
+
+
+def streams() -> dict[str, Any]:
+    with _streams_lock:
+        return {"streams": dict(_streams)}
 
 
 def models() -> dict[str, Any]:

@@ -86,10 +86,44 @@ def _path_regex(template: str) -> re.Pattern[str]:
     return re.compile(pattern)
 
 
+@dataclass(frozen=True)
+class Function:
+    """A function of the template, as the local Lambda service invokes it."""
+
+    function: str  # logical id
+    name: str  # FunctionName when the template sets one, else the logical id
+    code_dir: Path
+    handler: str
+    timeout: int
+
+
+@dataclass(frozen=True)
+class WebSocketApi:
+    """The WebSocket API: route key -> function, the $connect authorizer, two-way routes."""
+
+    routes: dict[str, str]  # "$connect" -> function logical id
+    authorizer: str | None  # function logical id
+    identity_header: str | None  # e.g. "sec-websocket-protocol"
+    two_way: frozenset[str]  # route keys whose function's answer goes back to the client
+
+
+_FUNCTION_ARN = re.compile(r"\$\{(\w+)\.Arn\}")
+
+
 @dataclass
 class Template:
     raw: dict[str, Any]
     routes: list[Route] = field(default_factory=list)
+    functions: dict[str, Function] = field(default_factory=dict)
+    websocket: WebSocketApi | None = None
+
+    def function_named(self, name: str) -> Function | None:
+        """By FunctionName or logical id, as Lambda's Invoke API is called."""
+        name = name.rsplit(":", 1)[-1] if name.startswith("arn:") else name
+        for function in self.functions.values():
+            if name in (function.name, function.function):
+                return function
+        return None
 
     @property
     def resources(self) -> dict[str, Any]:
@@ -122,9 +156,11 @@ class Template:
                 resolved[name] = local
         return resolved
 
-    def _resolve(self, value: Any, table_names: dict[str, str]) -> str | None:
+    def _resolve(self, value: Any, table_names: dict[str, str]) -> str | None:  # noqa: PLR0911
         if isinstance(value, (str, int, float)):
             return str(value)
+        if isinstance(value, CfnTag) and value.tag == "Sub" and isinstance(value.value, str):
+            return self.substitute(value.value)
         if isinstance(value, CfnTag) and value.tag == "Ref":
             if value.value in table_names:
                 return table_names[value.value]
@@ -136,6 +172,63 @@ class Template:
             return None if default is None else str(default)
         return None  # !Sub, !GetAtt, ...: resources that do not exist locally
 
+    def substitute(self, text: str) -> str | None:
+        """A !Sub of parameters only (their defaults); None when it names a resource."""
+        names = re.findall(r"\$\{([^}]+)\}", text)
+        values = {}
+        for name in names:
+            default = self.parameter_default(name)
+            if default is None or isinstance(default, list):
+                return None
+            values[name] = str(default)
+        return re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], text)
+
+
+def _websocket(template: Template) -> WebSocketApi | None:
+    resources = template.resources
+    apis = {
+        logical_id
+        for logical_id, r in resources.items()
+        if r.get("Type") == "AWS::ApiGatewayV2::Api"
+        and r.get("Properties", {}).get("ProtocolType") == "WEBSOCKET"
+    }
+    if not apis:
+        return None
+
+    def function_of(uri: Any) -> str | None:
+        text = uri.value if isinstance(uri, CfnTag) else str(uri)
+        match = _FUNCTION_ARN.search(str(text))
+        return match.group(1) if match else None
+
+    routes: dict[str, str] = {}
+    route_ids: dict[str, str] = {}
+    authorizer: str | None = None
+    identity: str | None = None
+    for logical_id, resource in resources.items():
+        props = resource.get("Properties", {})
+        if resource.get("Type") == "AWS::ApiGatewayV2::Authorizer":
+            authorizer = function_of(props.get("AuthorizerUri"))
+            sources = props.get("IdentitySource") or []
+            if sources:
+                identity = str(sources[0]).rsplit(".", 1)[-1].lower()
+        if resource.get("Type") == "AWS::ApiGatewayV2::Route":
+            target = props.get("Target")
+            text = target.value if isinstance(target, CfnTag) else str(target)
+            integration = re.sub(r"^integrations/\$\{(\w+)\}$", r"\1", str(text))
+            uri = resources.get(integration, {}).get("Properties", {}).get("IntegrationUri")
+            function = function_of(uri)
+            if function:
+                routes[str(props["RouteKey"])] = function
+                route_ids[logical_id] = str(props["RouteKey"])
+    two_way = frozenset(
+        route_ids[r.get("Properties", {}).get("RouteId").value]
+        for r in resources.values()
+        if r.get("Type") == "AWS::ApiGatewayV2::RouteResponse"
+        and isinstance(r.get("Properties", {}).get("RouteId"), CfnTag)
+        and r["Properties"]["RouteId"].value in route_ids
+    )
+    return WebSocketApi(routes, authorizer, identity, two_way)
+
 
 def load_template(path: Path = TEMPLATE) -> Template:
     raw = yaml.load(path.read_text(), Loader=_CfnLoader)  # noqa: S506 - a SafeLoader subclass
@@ -145,6 +238,15 @@ def load_template(path: Path = TEMPLATE) -> Template:
         if resource.get("Type") != "AWS::Serverless::Function":
             continue
         props = resource.get("Properties", {})
+        raw_name = props.get("FunctionName")
+        resolved = template._resolve(raw_name, {}) if raw_name is not None else None
+        template.functions[logical_id] = Function(
+            function=logical_id,
+            name=resolved or logical_id,
+            code_dir=(path.parent / str(props["CodeUri"])).resolve(),
+            handler=str(props.get("Handler", "app.lambda_handler")),
+            timeout=int(props.get("Timeout", global_timeout)),
+        )
         for event in props.get("Events", {}).values():
             if event.get("Type") != "HttpApi":
                 continue
@@ -162,6 +264,7 @@ def load_template(path: Path = TEMPLATE) -> Template:
                     scopes=tuple(auth.get("AuthorizationScopes", ())),
                 )
             )
+    template.websocket = _websocket(template)
     return template
 
 

@@ -1,4 +1,8 @@
-"""POST /v1/chat: one chat turn (201 when it started a conversation, else 200)."""
+"""POST /v1/chat: stores the user's message and hands the turn to the worker.
+
+201/200 with the reply (a new / an existing conversation); 202 when the reply
+streams (``"stream": true``) or takes longer than the wait (docs/api.md).
+"""
 
 from typing import Annotated
 
@@ -10,14 +14,14 @@ from aws_lambda_powertools.event_handler.openapi.types import (
 )
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
-from chat_core.models import IDEMPOTENCY_KEY_PATTERN, ChatRequest, ChatResponse
+from chat_core.models import IDEMPOTENCY_KEY_PATTERN, ChatRequest, ChatResponse, TurnAccepted
 from chat_core.wiring import chat_turn, idempotent_chat
 
 app = create_app()
 
-_TURN: dict[str, OpenAPIResponseContentModel | OpenAPIResponseContentSchema] = {
-    "application/json": {"model": ChatResponse}
-}
+Content = dict[str, OpenAPIResponseContentModel | OpenAPIResponseContentSchema]
+_TURN: Content = {"application/json": {"model": ChatResponse}}
+_ACCEPTED: Content = {"application/json": {"model": TurnAccepted}}
 
 
 @app.post(
@@ -25,6 +29,11 @@ _TURN: dict[str, OpenAPIResponseContentModel | OpenAPIResponseContentSchema] = {
     responses={
         200: {"description": "The turn of an existing conversation", "content": _TURN},
         201: {"description": "The first turn of a new conversation", "content": _TURN},
+        202: {
+            "description": "The message is stored and the reply is being generated: it "
+            "streams to the caller's WebSocket connections, then is stored",
+            "content": _ACCEPTED,
+        },
     },
 )
 def post_chat(
@@ -35,10 +44,10 @@ def post_chat(
 ) -> Response[str]:
     sub = caller_sub(app)
     if idempotency_key:
-        result = idempotent_chat().run(sub, idempotency_key, request, app.lambda_context)
-        return json_response(201 if result.created else 200, result.response)
-    outcome = chat_turn().run(sub, request)
-    return json_response(201 if outcome.created else 200, outcome.response)
+        reply = idempotent_chat().run(sub, idempotency_key, request, app.lambda_context)
+    else:
+        reply = chat_turn().submit(sub, request)
+    return json_response(reply.status_code, reply.body)
 
 
 lambda_handler = lambda_handler_for(app)

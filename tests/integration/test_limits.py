@@ -17,7 +17,7 @@ def tight_stack() -> Iterator[Any]:
     env = {
         "MAX_MESSAGES_PER_CONVERSATION": "4",
         "RATE_LIMIT_TURNS_PER_MINUTE": "4",
-        "MODEL_TIMEOUT_SECONDS": "1",
+        "MODEL_IDLE_TIMEOUT_SECONDS": "1",
         "MODEL_MAX_RETRIES": "0",
     }
     with running_stack(env=env) as running:

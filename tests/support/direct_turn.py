@@ -37,6 +37,9 @@ def metered_turn(stack: Any, **settings: Any) -> tuple[ChatTurn, DynamoMeter]:
             "openai_api_key": "local-stub-key",
             "rate_limit_turns_per_minute": 100_000,
             "daily_token_budget": 10**12,
+            # One live-items poll at the start of the turn and no other, whatever the
+            # model's pace, so counts are exact (each LIVE_POLL_SECONDS adds one Query).
+            "live_poll_seconds": 10,
             **settings,
         }
     )

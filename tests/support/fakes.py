@@ -2,29 +2,79 @@
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
-from chat_core.agent.model import Completion, ModelUnavailable
+from chat_core.agent.model import ModelUnavailable, ModelUsage
+
+
+class FakeReplyStream:
+    """A reply stream of fixed pieces; may pause before each piece or break after some."""
+
+    def __init__(
+        self,
+        pieces: list[str],
+        usage: ModelUsage | None,
+        *,
+        pause_seconds: float = 0.0,
+        break_after: int | None = None,
+    ) -> None:
+        self._pieces = pieces
+        self._usage = usage
+        self._pause = pause_seconds
+        self._break_after = break_after
+        self.closed = threading.Event()
+
+    def __iter__(self) -> Iterator[str | ModelUsage]:
+        for number, piece in enumerate(self._pieces):
+            if self._break_after is not None and number >= self._break_after:
+                raise ModelUnavailable("model stream broke: fake")
+            if self._pause and self.closed.wait(self._pause):
+                return
+            if self.closed.is_set():
+                return
+            yield piece
+        if self._usage is not None:
+            yield self._usage
+
+    def close(self) -> None:
+        self.closed.set()
 
 
 @dataclass
 class FakeModel:
-    """Answers like the local stub model and records every prompt it was sent."""
+    """Answers like the local stub model and records every prompt it was sent.
+
+    ``fail_with`` fails before the first piece; ``break_after`` breaks the stream
+    after that many pieces; ``pause_seconds`` waits before each piece.
+    """
 
     prompts: list[list[PromptMessage]] = field(default_factory=list)
     fail_with: str | None = None
+    break_after: int | None = None
+    pause_seconds: float = 0.0
+    pieces_per_reply: int = 3
+    streams: list[FakeReplyStream] = field(default_factory=list)
 
-    def complete(self, agent: AgentType, prompt: list[PromptMessage]) -> Completion:
+    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> FakeReplyStream:
         self.prompts.append(prompt)
         if self.fail_with:
             raise ModelUnavailable(self.fail_with)
         users = [m.content for m in prompt if m.role == "user"]
         content = f"reply to {users[-1]!r} (history {len(prompt) - 1})"
-        return Completion(
-            content, prompt_tokens=10 * len(prompt), completion_tokens=7, latency_ms=1
+        size = max(1, -(-len(content) // self.pieces_per_reply))
+        pieces = [content[i : i + size] for i in range(0, len(content), size)]
+        stream = FakeReplyStream(
+            pieces,
+            ModelUsage(prompt_tokens=10 * len(prompt), completion_tokens=7),
+            pause_seconds=self.pause_seconds,
+            break_after=self.break_after,
         )
+        self.streams.append(stream)
+        return stream
 
 
 class ManualClock:

@@ -11,7 +11,7 @@ import pytest
 from chat_core import wiring
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
-from chat_core.settings import Settings
+from chat_core.settings import Settings, get_settings
 from tests.support.events import ROOT, LambdaContext, load_handler
 from tests.support.fakes import FakeModel
 from tests.support.template import load_template
@@ -34,7 +34,9 @@ def wired(repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch) -> Iterat
     wiring.reset()
     settings = Settings(table_name=TABLE)
     monkeypatch.setattr(wiring, "repository", lambda: repo)
-    monkeypatch.setattr(wiring, "chat_turn", lambda: ChatTurn(repo, FakeModel(), settings))
+    turn = ChatTurn(repo, FakeModel(), settings)
+    monkeypatch.setattr(wiring, "chat_turn", lambda: turn)
+    monkeypatch.setattr(wiring, "turn_runner", lambda: turn.runner)
     yield
     monkeypatch.undo()
     wiring.reset()
@@ -44,7 +46,10 @@ def test_every_function_has_a_sample_event() -> None:
     assert sorted(p.stem for p in EVENTS.glob("*.json")) == function_folders()
 
 
-@pytest.mark.parametrize("folder", function_folders())
+NOT_HTTP = {"ws_authorizer", "ws_connect", "ws_disconnect", "ws_default", "turn_worker"}
+
+
+@pytest.mark.parametrize("folder", [f for f in function_folders() if f not in NOT_HTTP])
 def test_the_sample_event_runs_through_its_handler(folder: str, wired: None) -> None:
     event = json.loads(Path(EVENTS / f"{folder}.json").read_text())
     response = load_handler(folder).lambda_handler(event, LambdaContext())
@@ -58,3 +63,30 @@ def test_the_sample_event_runs_through_its_handler(folder: str, wired: None) -> 
         else {"POST /v1/chat": 201, "POST /v1/conversations": 201}.get(event["routeKey"], 200)
     )
     assert response["statusCode"] == expected, response["body"]
+
+
+def load_event(folder: str) -> dict[str, object]:
+    event: dict[str, object] = json.loads(Path(EVENTS / f"{folder}.json").read_text())
+    return event
+
+
+def test_the_websocket_samples_run_through_their_handlers(
+    wired: None, repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("JWT_ISSUER", "http://127.0.0.1:9/issuer")  # nothing listens there
+    get_settings.cache_clear()
+    wiring.jwt_verifier.cache_clear()
+    with pytest.raises(Exception, match=r"^Unauthorized$"):  # a placeholder token
+        load_handler("ws_authorizer").lambda_handler(load_event("ws_authorizer"), LambdaContext())
+    connected = load_handler("ws_connect").lambda_handler(load_event("ws_connect"), LambdaContext())
+    assert connected == {"statusCode": 200, "headers": {"Sec-WebSocket-Protocol": "chat.v1"}}
+    assert repo.live_state("alice").connections == {"Yx1Zabc2oAMCJwA="}
+    pong = load_handler("ws_default").lambda_handler(load_event("ws_default"), LambdaContext())
+    assert json.loads(pong["body"]) == {"type": "pong"}
+    load_handler("ws_disconnect").lambda_handler(load_event("ws_disconnect"), LambdaContext())
+    assert repo.live_state("alice").connections == frozenset()
+
+
+def test_the_worker_sample_runs_and_reports_the_missing_conversation(wired: None) -> None:
+    answer = load_handler("turn_worker").lambda_handler(load_event("turn_worker"), LambdaContext())
+    assert answer["error"]["code"] == "not_found"

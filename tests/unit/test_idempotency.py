@@ -29,7 +29,7 @@ def test_a_retry_returns_the_first_answer_and_stores_nothing(
     again = idempotent.run("alice", "key-1", ChatRequest(message="hello"), LambdaContext())
     assert again == first
     assert len(model.prompts) == 1
-    stored = reader.get_with_messages("alice", first.response.conversation_id, 10)
+    stored = reader.get_with_messages("alice", first.body.conversation_id, 10)
     assert stored.message_count == 2
 
 
@@ -42,7 +42,7 @@ def test_the_same_key_with_another_body_is_refused(idempotent: IdempotentChat) -
 def test_keys_are_per_user(idempotent: IdempotentChat) -> None:
     alice = idempotent.run("alice", "shared", ChatRequest(message="hello"), LambdaContext())
     bob = idempotent.run("bob", "shared", ChatRequest(message="hello"), LambdaContext())
-    assert alice.response.conversation_id != bob.response.conversation_id
+    assert alice.body.conversation_id != bob.body.conversation_id
 
 
 def test_a_failed_turn_is_not_remembered(idempotent: IdempotentChat, model: FakeModel) -> None:
@@ -51,4 +51,4 @@ def test_a_failed_turn_is_not_remembered(idempotent: IdempotentChat, model: Fake
         idempotent.run("alice", "key-2", ChatRequest(message="hello"), LambdaContext())
     model.fail_with = None
     retried = idempotent.run("alice", "key-2", ChatRequest(message="hello"), LambdaContext())
-    assert retried.created is True
+    assert retried.status_code == 201

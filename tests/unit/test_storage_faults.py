@@ -22,8 +22,9 @@ from chat_core.services.chat import ChatTurn
 from chat_core.services.stats import read_stats
 from tests.support.fakes import ManualClock
 
-# (operation, which call of it in the turn): GetItem state, TX1 claim, Query history, TX2 reply
-STEPS = [("GetItem", 1), ("TransactWriteItems", 1), ("Query", 1), ("TransactWriteItems", 2)]
+# (operation, which call of it in the turn): GetItem state, TX1 claim, Query history
+# (Query 1 is the live-items poll, see below), TX2 reply
+STEPS = [("GetItem", 1), ("TransactWriteItems", 1), ("Query", 2), ("TransactWriteItems", 2)]
 
 
 class FaultInjector:
@@ -102,12 +103,27 @@ def test_a_fault_at_any_step_leaves_nothing_half_written(
     assert_consistent(repo, "alice", conversation_id)
 
 
+def test_a_failed_live_poll_does_not_fail_the_turn(
+    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+) -> None:
+    """The poll only finds watchers and Stop requests: without it the reply still lands."""
+    conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
+    clock.advance(10)
+    injector = FaultInjector(dynamodb, "Query", 1)
+    reply = turn.run(
+        "alice", ChatRequest(message="during the fault", conversation_id=conversation_id)
+    ).response
+    assert injector.tripped
+    assert reply.reply.status == "ok" and reply.reply.seq == 4
+    assert_consistent(repo, "alice", conversation_id)
+
+
 def test_storage_down_for_the_rest_of_the_turn_frees_the_conversation_after_the_lease(
     dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
     clock.advance(10)
-    injector = FaultInjector(dynamodb, "Query", 1, sticky=True)
+    injector = FaultInjector(dynamodb, "Query", 2, sticky=True)
     with pytest.raises(StorageUnavailable):
         turn.run("alice", ChatRequest(message="lost turn", conversation_id=conversation_id))
     injector.armed = False

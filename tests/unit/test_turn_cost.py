@@ -30,8 +30,9 @@ def test_requests_per_turn_do_not_grow_with_history(
         per_turn[reply.user_message.seq] = (meter.requests, dict(meter.operations))
         if reply.user_message.seq >= 201:
             break
-    assert new_conversation_requests <= 3  # cap Query + two transactions
+    assert new_conversation_requests <= 4  # cap Query + live-items Query + two transactions
     assert per_turn[3] == per_turn[201]
-    assert per_turn[3][0] <= 4
-    assert per_turn[3][1] == {"GetItem": 1, "TransactWriteItems": 2, "Query": 1}
+    assert per_turn[3][0] <= 5
+    # Query: the live items (connections, Stop) once at the start, and the history window
+    assert per_turn[3][1] == {"GetItem": 1, "TransactWriteItems": 2, "Query": 2}
     assert "Scan" not in per_turn[201][1]

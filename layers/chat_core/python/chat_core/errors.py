@@ -26,6 +26,16 @@ class ApiError(Exception):
         self.retry_after = retry_after
         self.extra = extra or {}
 
+    def to_payload(self) -> dict[str, object]:
+        """The error as data, to cross a function boundary (the turn worker's answer)."""
+        return {
+            "status": self.status,
+            "code": self.code,
+            "message": self.message,
+            "retry_after": self.retry_after,
+            "extra": {k: v for k, v in self.extra.items() if isinstance(v, (str, int))},
+        }
+
 
 class InvalidRequest(ApiError):
     status, code = 400, "invalid_request"
@@ -72,6 +82,11 @@ class IdempotencyInProgress(ApiError):
     default_message = "A request with this Idempotency-Key is still running; retry shortly."
 
 
+class NoTurnInProgress(ApiError):
+    status, code = 409, "no_turn_in_progress"
+    default_message = "No reply is being generated in this conversation."
+
+
 class MessageTooLong(ApiError):
     status, code = 413, "message_too_long"
     default_message = "The message is longer than the limit."
@@ -102,3 +117,18 @@ class AgentUnavailable(ApiError):
 class StorageUnavailable(ApiError):
     status, code = 503, "storage_unavailable"
     default_message = "Storage is unavailable right now; nothing was changed, retry shortly."
+
+
+def error_from_payload(payload: dict[str, object]) -> ApiError:
+    """The ApiError that ``to_payload`` described (same status, code and message)."""
+    retry_after = payload.get("retry_after")
+    extra = payload.get("extra")
+    error = ApiError(
+        str(payload.get("message") or ApiError.default_message),
+        retry_after=retry_after if isinstance(retry_after, int) else None,
+        extra=dict(extra) if isinstance(extra, dict) else None,
+    )
+    status = payload.get("status")
+    error.status = status if isinstance(status, int) else 500
+    error.code = str(payload.get("code") or "internal_error")
+    return error

@@ -22,7 +22,7 @@ UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
 ConversationId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 Role = Literal["user", "assistant", "system"]
-MessageStatus = Literal["ok", "failed"]
+MessageStatus = Literal["ok", "failed", "stopped", "incomplete"]
 ConversationStatus = Literal["active", "archived"]
 
 # Upper bound enforced by the schema; the configurable limit (MAX_MESSAGE_CHARS) is
@@ -40,6 +40,11 @@ class ChatRequest(StrictRequest):
     message: str = Field(min_length=1, max_length=_SCHEMA_MAX_MESSAGE)
     conversation_id: ConversationId | None = None
     agent_type: str | None = Field(default=None, min_length=1, max_length=64)
+    stream: bool = Field(
+        default=False,
+        description="true: answer 202 as soon as the message is stored; the reply "
+        "streams to the caller's WebSocket connections (docs/api.md).",
+    )
 
     @field_validator("message")
     @classmethod
@@ -118,6 +123,13 @@ class Message(BaseModel):
     status: MessageStatus = "ok"
 
 
+class LiveTurn(BaseModel):
+    """A reply being generated right now; its text arrives on the WebSocket."""
+
+    turn_id: str
+    user_message_seq: int
+
+
 class Conversation(BaseModel):
     id: str
     title: str
@@ -128,6 +140,7 @@ class Conversation(BaseModel):
     last_message_at: str | None
     message_count: int
     metadata: dict[str, str] = Field(default_factory=dict)
+    live_turn: LiveTurn | None = None
 
 
 class ConversationWithMessages(Conversation):
@@ -141,6 +154,34 @@ class ChatResponse(BaseModel):
     user_message: Message
     reply: Message
     usage: Usage
+
+
+class TurnAccepted(BaseModel):
+    """202: the message is stored and the reply is being generated.
+
+    Its text streams to the caller's WebSocket connections; once done it is the
+    message after ``user_message`` in GET /v1/conversations/{conversation_id}.
+    """
+
+    conversation_id: str
+    title: str
+    agent_type: str
+    turn_id: str
+    user_message: Message
+    status: Literal["generating"] = "generating"
+
+
+class TurnReply(BaseModel):
+    """What POST /v1/chat answers, whichever path served it (plain or idempotent)."""
+
+    status_code: int
+    body: ChatResponse | TurnAccepted
+
+
+class StopAccepted(BaseModel):
+    conversation_id: str
+    turn_id: str
+    status: Literal["stopping"] = "stopping"
 
 
 class Agent(BaseModel):

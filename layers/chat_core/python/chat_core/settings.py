@@ -37,8 +37,30 @@ class Settings(BaseModel):
     openai_base_url: str | None = None
     openai_api_key: str | None = None
     openai_secret_id: str | None = None
-    model_timeout_seconds: float = Field(default=8.0, gt=0)
+    # Longest silence the model may keep (before its first chunk or between two).
+    model_idle_timeout_seconds: float = Field(default=120.0, gt=0)
+    # Retries happen only before the reply starts streaming (the openai client's own).
     model_max_retries: int = Field(default=2, ge=0, le=5)
+    # A turn's total time, however long the model streams; then the text so far is
+    # stored as an ``incomplete`` reply. The worker function's timeout is longer.
+    turn_deadline_seconds: int = Field(default=600, ge=10, le=840)
+    # How long POST /v1/chat (without streaming) waits for the reply before answering
+    # 202 and letting the turn finish in the background (API Gateway stops at 30 s).
+    json_reply_wait_seconds: float = Field(default=25.0, gt=0, le=28)
+    # How often a running turn looks for new connections (rejoin) and a Stop request.
+    live_poll_seconds: float = Field(default=0.5, ge=0.05, le=10)
+    # Text deltas are coalesced into one WebSocket message per this many ms
+    # (the first piece of a reply is always sent at once).
+    stream_flush_ms: int = Field(default=100, ge=0, le=2000)
+    # The worker function that runs turns; unset = in this process (tests).
+    turn_worker_function: str | None = None
+    # The WebSocket API's management endpoint (https://{api}.execute-api.{region}
+    # .amazonaws.com/{stage}); unset = no live events (tests without the stack).
+    websocket_management_url: str | None = None
+    # The issuer and audiences the WebSocket $connect authorizer accepts: the same as
+    # the HTTP API's JWT authorizer.
+    jwt_issuer: str | None = None
+    jwt_audience: str | None = None
     model_retry_after_seconds: int = Field(default=5, ge=1)
     history_max_messages: int = Field(default=40, ge=1, le=200)
     cursor_signing_key: str = _DEV_CURSOR_KEY

@@ -6,8 +6,9 @@ Imports are local to each builder so a function only loads what it uses: the
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chat_core.settings import get_settings
 
@@ -17,7 +18,10 @@ if TYPE_CHECKING:
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversations import ConversationReader
     from chat_core.services.idempotent_chat import IdempotentChat
+    from chat_core.services.live_connections import LiveConnections
     from chat_core.services.sidebar import Sidebar
+    from chat_core.services.stop_turn import StopTurn
+    from chat_core.services.turn_runner import TurnRunner
 
 
 @lru_cache(maxsize=1)
@@ -35,12 +39,32 @@ def cursor_codec() -> CursorCodec:
 
 
 @lru_cache(maxsize=1)
-def chat_turn() -> ChatTurn:
+def turn_runner() -> TurnRunner:
+    """The worker's half of a turn: model, live events, the reply's storage."""
     from chat_core.agent.model import OpenAIChatModel
-    from chat_core.services.chat import ChatTurn
+    from chat_core.live.connections import ManagementApiPoster, NoConnections
+    from chat_core.services.turn_runner import TurnRunner
 
     settings = get_settings()
-    return ChatTurn(repository(), OpenAIChatModel(settings), settings)
+    url = settings.websocket_management_url
+    poster = ManagementApiPoster(url) if url else NoConnections()
+    return TurnRunner(repository(), OpenAIChatModel(settings), settings, poster)
+
+
+@lru_cache(maxsize=1)
+def chat_turn() -> ChatTurn:
+    """The chat function's half: validate, claim, hand the turn to the worker."""
+    from chat_core.agent.model import OpenAIChatModel
+    from chat_core.services.chat import ChatTurn
+    from chat_core.services.dispatch import InProcessDispatcher, LambdaDispatcher, TurnDispatcher
+
+    settings = get_settings()
+    dispatcher: TurnDispatcher = (
+        LambdaDispatcher(settings.turn_worker_function, settings.json_reply_wait_seconds)
+        if settings.turn_worker_function
+        else InProcessDispatcher(turn_runner())
+    )
+    return ChatTurn(repository(), OpenAIChatModel(settings), settings, dispatcher=dispatcher)
 
 
 @lru_cache(maxsize=1)
@@ -65,15 +89,48 @@ def idempotent_chat() -> IdempotentChat:
     return IdempotentChat(chat_turn(), get_settings())
 
 
+@lru_cache(maxsize=1)
+def live_connections() -> LiveConnections:
+    from chat_core.services.live_connections import LiveConnections
+
+    return LiveConnections(repository())
+
+
+@lru_cache(maxsize=1)
+def stop_turn() -> StopTurn:
+    from chat_core.services.stop_turn import StopTurn
+
+    return StopTurn(repository())
+
+
+@lru_cache(maxsize=1)
+def jwt_verifier() -> Callable[[str], dict[str, Any]]:
+    """Verifies a token exactly as the HTTP API's JWT authorizer (issuer, audience, RS256)."""
+    from chat_core.auth.jwt_verifier import AuthorizerConfig, JwksCache, verify
+
+    settings = get_settings()
+    issuer = settings.jwt_issuer or ""
+    config = AuthorizerConfig(
+        issuer=issuer,
+        audiences=tuple(a for a in (settings.jwt_audience or "").split(",") if a),
+    )
+    keys = JwksCache(issuer)
+    return lambda token: verify(token, config, keys)
+
+
 def reset() -> None:
     """Forget every built service and the settings (tests change the environment)."""
     get_settings.cache_clear()
     for builder in (
         repository,
         cursor_codec,
+        turn_runner,
         chat_turn,
         conversation_reader,
         sidebar,
         idempotent_chat,
+        live_connections,
+        stop_turn,
+        jwt_verifier,
     ):
         builder.cache_clear()

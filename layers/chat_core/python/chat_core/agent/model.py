@@ -1,13 +1,17 @@
-"""The model client: OpenAI Chat Completions through the official ``openai`` client.
+"""The model client: OpenAI Chat Completions, streamed, through the official ``openai`` client.
 
 Chat Completions (not a vendor-specific API) so any OpenAI-compatible server works
-through OPENAI_BASE_URL, including the local stub. Timeouts and retries are bounded
-so the worst case stays inside API Gateway's 30 s integration limit.
+through OPENAI_BASE_URL, including the local stub. Every turn streams
+(``stream=True`` with ``stream_options.include_usage``): a reply may take minutes, so
+the client's read timeout bounds the silence *between* chunks, never the whole reply,
+and the turn's own deadline (services/turn_runner.py) bounds the total. The client's
+retries only happen before the response starts, so the model is asked once per turn
+unless it fails before its first chunk.
 """
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -15,29 +19,40 @@ import openai
 
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
-from chat_core.agent.tokens import estimate_tokens
 from chat_core.settings import Settings
 
 
 class ModelUnavailable(Exception):
     """The model failed, timed out or refused; the turn keeps the user's message."""
 
-    def __init__(self, reason: str, *, provider_rate_limited: bool = False) -> None:
+    def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.provider_rate_limited = provider_rate_limited
 
 
 @dataclass(frozen=True)
-class Completion:
-    content: str
+class ModelUsage:
+    """Token counts as the model reported them (sent in the stream's last chunk)."""
+
     prompt_tokens: int
     completion_tokens: int
-    latency_ms: int
+
+
+class ReplyStream(Protocol):
+    """An open reply: iterate for text pieces (``str``) and, last, ``ModelUsage``.
+
+    Iteration raises ModelUnavailable when the stream breaks. ``close()`` may be
+    called from another thread and ends the HTTP response at once, so a stopped
+    turn pays for no further tokens.
+    """
+
+    def __iter__(self) -> Iterator[str | ModelUsage]: ...
+
+    def close(self) -> None: ...
 
 
 class ChatModel(Protocol):
-    def complete(self, agent: AgentType, prompt: list[PromptMessage]) -> Completion: ...
+    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream: ...
 
 
 def resolve_api_key(settings: Settings) -> str:
@@ -55,6 +70,42 @@ def resolve_api_key(settings: Settings) -> str:
     raise ModelUnavailable("no OpenAI API key is configured")
 
 
+def _unavailable(exc: Exception) -> ModelUnavailable:
+    if isinstance(exc, openai.RateLimitError):
+        return ModelUnavailable("model rate limited")
+    if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
+        return ModelUnavailable(f"model unreachable: {type(exc).__name__}")
+    if isinstance(exc, openai.APIStatusError):
+        return ModelUnavailable(f"model answered HTTP {exc.status_code}")
+    return ModelUnavailable(f"model error: {type(exc).__name__}")
+
+
+class _OpenAIReplyStream:
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._closed = False
+
+    def __iter__(self) -> Iterator[str | ModelUsage]:
+        try:
+            for chunk in self._stream:
+                for choice in chunk.choices or ():
+                    text = getattr(choice.delta, "content", None)
+                    if text:
+                        yield text
+                if chunk.usage is not None:
+                    yield ModelUsage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+        except openai.OpenAIError as exc:
+            if not self._closed:
+                raise _unavailable(exc) from exc
+        except Exception as exc:  # a closed response surfaces as the HTTP library's error
+            if not self._closed:
+                raise ModelUnavailable(f"model stream broke: {type(exc).__name__}") from exc
+
+    def close(self) -> None:
+        self._closed = True
+        self._stream.close()
+
+
 class OpenAIChatModel:
     """Calls the model; one instance per process re-uses its HTTP connections."""
 
@@ -64,38 +115,26 @@ class OpenAIChatModel:
 
     def _get_client(self) -> Any:
         if self._client is None:
+            idle = self._settings.model_idle_timeout_seconds
             self._client = openai.OpenAI(
                 api_key=resolve_api_key(self._settings),
                 base_url=self._settings.openai_base_url or None,
-                timeout=self._settings.model_timeout_seconds,
+                timeout=openai.Timeout(idle, connect=min(idle, 10.0)),
                 max_retries=self._settings.model_max_retries,
             )
         return self._client
 
-    def complete(self, agent: AgentType, prompt: list[PromptMessage]) -> Completion:
-        started = time.monotonic()
+    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream:
+        """Opens the streamed request; raises ModelUnavailable if it fails to start."""
         try:
-            response = self._get_client().chat.completions.create(
+            stream = self._get_client().chat.completions.create(
                 model=agent.model or self._settings.openai_model,
                 messages=[{"role": m.role, "content": m.content} for m in prompt],
                 temperature=agent.temperature,
                 max_tokens=agent.max_output_tokens,
+                stream=True,
+                stream_options={"include_usage": True},
             )
-        except openai.RateLimitError as exc:
-            raise ModelUnavailable("model rate limited", provider_rate_limited=True) from exc
-        except (openai.APITimeoutError, openai.APIConnectionError) as exc:
-            raise ModelUnavailable(f"model unreachable: {type(exc).__name__}") from exc
-        except openai.APIStatusError as exc:
-            raise ModelUnavailable(f"model answered HTTP {exc.status_code}") from exc
         except openai.OpenAIError as exc:
-            raise ModelUnavailable(f"model error: {type(exc).__name__}") from exc
-        latency_ms = int((time.monotonic() - started) * 1000)
-        if not response.choices or response.choices[0].message.content is None:
-            raise ModelUnavailable("model returned no content")
-        content = response.choices[0].message.content
-        usage = response.usage
-        prompt_tokens = (
-            usage.prompt_tokens if usage else sum(estimate_tokens(m.content) for m in prompt)
-        )
-        completion_tokens = usage.completion_tokens if usage else estimate_tokens(content)
-        return Completion(content, prompt_tokens, completion_tokens, latency_ms)
+            raise _unavailable(exc) from exc
+        return _OpenAIReplyStream(stream)

@@ -21,7 +21,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository import keys
 from chat_core.repository.faults import TRANSIENT_CODES, StorageFault
-from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult
+from chat_core.repository.port import ClaimRejected, LiveState, TurnClaim, TurnLost, TurnResult
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page
 
 _serializer = TypeSerializer()
@@ -365,6 +365,87 @@ class DynamoChatRepository:
             self._transact(items)
         except ClaimRejected as exc:
             raise TurnLost(exc.reason) from exc
+
+    def extend_lease(self, claim: TurnClaim, lease_until: int) -> None:
+        """A long reply keeps its conversation: one small conditional update per half lease."""
+        try:
+            self.client.update_item(
+                **self._update(
+                    {
+                        "PK": keys.user_pk(claim.sub),
+                        "SK": keys.conversation_sk(claim.conversation.id),
+                    },
+                    "SET turn_lease_until = :lease",
+                    condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
+                    values={"tid": claim.turn_id, "lease": lease_until},
+                )["Update"]
+            )
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+                raise TurnLost("lease") from exc
+            raise
+
+    # ------------------------------------------------------------------ live items
+    def live_state(self, sub: str) -> LiveState:
+        """The user's open connections and Stop requests: one eventually consistent Query.
+
+        A running turn asks this every LIVE_POLL_SECONDS; the items are tiny, so each
+        poll is 0.5 read units. Eventual consistency only delays a rejoin or a Stop by
+        a poll or so.
+        """
+        response = self.client.query(
+            TableName=self.table,
+            KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",
+            ExpressionAttributeValues=_values(pk=keys.user_pk(sub), prefix=keys.LIVE_PREFIX),
+            ProjectionExpression="SK",
+        )
+        sort_keys = [str(from_item(i)["SK"]) for i in response.get("Items", [])]
+        return LiveState(
+            connections=frozenset(
+                k.removeprefix(keys.LIVE_CONNECTION_PREFIX)
+                for k in sort_keys
+                if k.startswith(keys.LIVE_CONNECTION_PREFIX)
+            ),
+            stop_requested=frozenset(
+                k.removeprefix(keys.LIVE_STOP_PREFIX)
+                for k in sort_keys
+                if k.startswith(keys.LIVE_STOP_PREFIX)
+            ),
+        )
+
+    def add_connection(self, sub: str, connection_id: str, now: int, ttl: int) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "PK": keys.user_pk(sub),
+                    "SK": keys.live_connection_sk(connection_id),
+                    "type": "connection",
+                    "connected_ms": now,
+                    "ttl": ttl,
+                }
+            ),
+        )
+
+    def remove_connection(self, sub: str, connection_id: str) -> None:
+        self.client.delete_item(
+            TableName=self.table,
+            Key=to_item({"PK": keys.user_pk(sub), "SK": keys.live_connection_sk(connection_id)}),
+        )
+
+    def request_stop(self, sub: str, conversation_id: str, turn_id: str, ttl: int) -> None:
+        self.client.put_item(
+            TableName=self.table,
+            Item=to_item(
+                {
+                    "PK": keys.user_pk(sub),
+                    "SK": keys.live_stop_sk(turn_id),
+                    "type": "stop",
+                    "conversation_id": conversation_id,
+                    "ttl": ttl,
+                }
+            ),
+        )
 
     # ------------------------------------------------------------------ sidebar
     def create_conversation(

@@ -68,3 +68,18 @@ def parse_conversation_key(pk: str, sk: str) -> tuple[str, str]:
     if not pk.startswith("USER#") or not sk.startswith("CONV#"):
         raise ValueError(f"not a conversation key: {pk} {sk}")
     return pk.removeprefix("USER#"), sk.removeprefix("CONV#")
+
+
+# Live items of a user: open WebSocket connections and Stop requests. They share
+# one prefix so a running turn learns both with one Query of the user's partition.
+LIVE_PREFIX = "LIVE#"
+LIVE_CONNECTION_PREFIX = "LIVE#CONN#"
+LIVE_STOP_PREFIX = "LIVE#STOP#"
+
+
+def live_connection_sk(connection_id: str) -> str:
+    return f"{LIVE_CONNECTION_PREFIX}{connection_id}"
+
+
+def live_stop_sk(turn_id: str) -> str:
+    return f"{LIVE_STOP_PREFIX}{turn_id}"

@@ -46,6 +46,14 @@ class TurnClaim:
 
 
 @dataclass(frozen=True)
+class LiveState:
+    """What a running turn needs to know each poll: where to send, and whether to stop."""
+
+    connections: frozenset[str]
+    stop_requested: frozenset[str]  # turn ids
+
+
+@dataclass(frozen=True)
 class TurnResult:
     reply: MessageRecord
     prompt_tokens: int
@@ -80,6 +88,16 @@ class ChatRepository(Protocol):
     def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> ConversationRecord: ...
 
     def fail_turn(self, claim: TurnClaim) -> None: ...
+
+    def extend_lease(self, claim: TurnClaim, lease_until: int) -> None: ...
+
+    def live_state(self, sub: str) -> LiveState: ...
+
+    def add_connection(self, sub: str, connection_id: str, now: int, ttl: int) -> None: ...
+
+    def remove_connection(self, sub: str, connection_id: str) -> None: ...
+
+    def request_stop(self, sub: str, conversation_id: str, turn_id: str, ttl: int) -> None: ...
 
     def create_conversation(
         self,

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
 from chat_core.clock import iso_from_ms
-from chat_core.models import Conversation, Message, Role
+from chat_core.models import Conversation, LiveTurn, Message, MessageStatus, Role
 
 
 @dataclass(frozen=True)
@@ -33,8 +33,12 @@ class ConversationRecord:
     def turn_in_flight(self, now_ms: int) -> bool:
         return self.turn_id is not None and (self.turn_lease_until or 0) >= now_ms
 
-    def to_api(self) -> Conversation:
+    def to_api(self, now_ms: int | None = None) -> Conversation:
+        live = None
+        if now_ms is not None and self.turn_in_flight(now_ms) and self.turn_id and self.turn_seq:
+            live = LiveTurn(turn_id=self.turn_id, user_message_seq=self.turn_seq)
         return Conversation(
+            live_turn=live,
             id=self.id,
             title=self.title,
             agent_type=self.agent_type,
@@ -48,6 +52,12 @@ class ConversationRecord:
 
 
 _ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant", "system": "system"}
+_STATUSES: dict[str, MessageStatus] = {
+    "ok": "ok",
+    "failed": "failed",
+    "stopped": "stopped",
+    "incomplete": "incomplete",
+}
 
 
 @dataclass(frozen=True)
@@ -69,7 +79,7 @@ class MessageRecord:
             role=_ROLES.get(self.role, "user"),
             content=self.content,
             created_at=iso_from_ms(self.created_ms),
-            status="failed" if self.status == "failed" else "ok",
+            status=_STATUSES.get(self.status, "ok"),
         )
 
 

@@ -1,9 +1,10 @@
-"""One chat turn (DESIGN.md "The path of one chat turn").
+"""Starting a chat turn (docs/design.md "The path of one chat turn").
 
-An existing conversation costs a constant four DynamoDB requests whatever its
-length: GetItem (state), TransactWriteItems (claim + user message + rate budget),
-Query (bounded history window), TransactWriteItems (reply + counters + release).
-A new conversation swaps the GetItem for the cap Query and needs no history read.
+The front half of a turn, run by the chat function: GetItem (state) and one
+TransactWriteItems (claim + user message + rate budget), so the user's message is
+stored before anything else happens. The back half (history, model, reply) is
+services/turn_runner.py, run by the worker function, where a reply may take minutes.
+A new conversation swaps the GetItem for the cap Query.
 """
 
 from __future__ import annotations
@@ -11,11 +12,10 @@ from __future__ import annotations
 import contextlib
 import math
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
-from chat_core.agent.history import PromptMessage, build_prompt
-from chat_core.agent.model import ChatModel, Completion, ModelUnavailable
+from chat_core.agent.model import ChatModel
 from chat_core.agent.tokens import estimate_tokens
 from chat_core.clock import DAY_MS, MINUTE_MS, new_id, now_ms
 from chat_core.errors import (
@@ -24,78 +24,92 @@ from chat_core.errors import (
     ConversationFull,
     InvalidRequest,
     MessageTooLong,
-    NotFound,
     RateLimited,
-    StorageUnavailable,
 )
-from chat_core.models import ChatRequest, ChatResponse, Usage
-from chat_core.observability import logger, record_turn
+from chat_core.live.connections import ConnectionPoster
+from chat_core.models import ChatRequest, TurnAccepted, TurnReply
 from chat_core.repository.port import (
     ChatRepository,
     ClaimRejected,
     StorageFault,
     TurnClaim,
     TurnLost,
-    TurnResult,
 )
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.services.access import raise_missing, require_conversation
 from chat_core.services.cap import plan_cap
 from chat_core.services.contention import retry_lost_races
+from chat_core.services.dispatch import DispatchFailed, InProcessDispatcher, TurnDispatcher
 from chat_core.services.titles import title_from_message
+from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 from chat_core.settings import Settings
 
 
-@dataclass(frozen=True)
-class TurnOutcome:
-    created: bool
-    response: ChatResponse
-    model_latency_ms: int
-
-
 class ChatTurn:
-    """Runs turns; one instance per process (it holds no per-request state)."""
+    """Starts turns (validation, claim) and hands them to the worker; holds no request state."""
 
     def __init__(
         self,
         repo: ChatRepository,
         model: ChatModel,
         settings: Settings,
+        *,
+        dispatcher: TurnDispatcher | None = None,
+        poster: ConnectionPoster | None = None,
         clock: Callable[[], int] = now_ms,
         ids: Callable[[], str] = new_id,
     ) -> None:
         self._repo = repo
-        self._model = model
         self._settings = settings
+        self.runner = TurnRunner(repo, model, settings, poster, clock, ids)
+        self._dispatcher = dispatcher or InProcessDispatcher(self.runner)
         self._clock = clock
         self._ids = ids
 
     def run(self, sub: str, request: ChatRequest) -> TurnOutcome:
+        """A whole turn in this process (tests, benchmarks): claim, then generate."""
+        return self.runner.run(self.start(sub, request))
+
+    def submit(self, sub: str, request: ChatRequest) -> TurnReply:
+        """POST /v1/chat: store the message, then let the worker generate the reply.
+
+        Streamed, the caller gets 202 at once and the reply on its WebSocket. Plain,
+        the caller waits for the reply up to JSON_REPLY_WAIT_SECONDS; a reply that
+        needs longer finishes in the background and the caller gets the same 202.
+        """
+        started = self.start(sub, request)
+        claim = started.claim
+        accepted = TurnAccepted(
+            conversation_id=claim.conversation.id,
+            title=claim.conversation.title,
+            agent_type=claim.conversation.agent_type,
+            turn_id=claim.turn_id,
+            user_message=claim.user_message.to_api(),
+        )
+        try:
+            if request.stream:
+                self._dispatcher.start(started)
+                return TurnReply(status_code=202, body=accepted)
+            outcome = self._dispatcher.wait(started, self._settings.json_reply_wait_seconds)
+        except DispatchFailed as exc:
+            self._release(claim)
+            raise AgentUnavailable(
+                retry_after=self._settings.model_retry_after_seconds,
+                extra={"conversation_id": claim.conversation.id, "reason": str(exc)},
+            ) from exc
+        if outcome is None:
+            return TurnReply(status_code=202, body=accepted)
+        return TurnReply(status_code=201 if outcome.created else 200, body=outcome.response)
+
+    def start(self, sub: str, request: ChatRequest) -> StartedTurn:
+        """Validates and claims the turn: the user's message is stored when this returns."""
         if len(request.message) > self._settings.max_message_chars:
             raise MessageTooLong(
                 f"The message has {len(request.message)} characters; the limit is "
                 f"{self._settings.max_message_chars}."
             )
         claim, agent = self._claim(sub, request)
-        try:
-            history = (
-                [claim.user_message]
-                if claim.is_new
-                else self._repo.latest_messages(
-                    sub, claim.conversation.id, self._settings.history_max_messages
-                )
-            )
-            prompt = build_prompt(agent.system_prompt, history, agent.history_token_budget)
-            completion = self._ask_model(claim, agent, prompt)
-            return self._finish(claim, completion)
-        except StorageFault as fault:
-            # The claim is committed: give the conversation back and keep the message
-            # (marked failed) so nothing is half-written; if storage is still down, the
-            # lease expires and the next turn marks the message failed itself.
-            self._release(claim)
-            raise StorageUnavailable(
-                retry_after=1, extra={"conversation_id": claim.conversation.id}
-            ) from fault
+        return StartedTurn(claim=claim, agent_name=agent.name)
 
     # ------------------------------------------------------------------ step 1
     def _claim(self, sub: str, request: ChatRequest) -> tuple[TurnClaim, AgentType]:
@@ -216,72 +230,10 @@ class ChatTurn:
             retry_after=max(1, min(self._settings.busy_retry_after_seconds, remaining))
         )
 
-    # ------------------------------------------------------------------ step 3
-    def _ask_model(
-        self, claim: TurnClaim, agent: AgentType, prompt: list[PromptMessage]
-    ) -> Completion:
-        try:
-            return self._model.complete(agent, prompt)
-        except ModelUnavailable as exc:
-            self._release(claim)
-            raise AgentUnavailable(
-                retry_after=self._settings.model_retry_after_seconds,
-                extra={"conversation_id": claim.conversation.id, "reason": exc.reason},
-            ) from exc
-
     def _release(self, claim: TurnClaim) -> None:
         """Best effort: mark the user message failed and free the conversation."""
         with contextlib.suppress(TurnLost, StorageFault):
             self._repo.fail_turn(claim)
-
-    # ------------------------------------------------------------------ step 4
-    def _finish(self, claim: TurnClaim, completion: Completion) -> TurnOutcome:
-        now = max(self._clock(), claim.now + 1)
-        reply = MessageRecord(
-            id=self._ids(),
-            conversation_id=claim.conversation.id,
-            seq=claim.user_message.seq + 1,
-            role="assistant",
-            content=completion.content,
-            created_ms=now,
-            tokens=completion.completion_tokens,
-        )
-        result = TurnResult(reply, completion.prompt_tokens, completion.completion_tokens)
-        try:
-            self._repo.finish_turn(claim, result, now)
-        except TurnLost as exc:
-            raise NotFound(
-                "The conversation was deleted while the reply was being written."
-            ) from exc
-        response = ChatResponse(
-            conversation_id=claim.conversation.id,
-            title=claim.conversation.title,
-            agent_type=claim.conversation.agent_type,
-            user_message=claim.user_message.to_api(),
-            reply=reply.to_api(),
-            usage=Usage(
-                prompt_tokens=completion.prompt_tokens,
-                completion_tokens=completion.completion_tokens,
-                total_tokens=completion.prompt_tokens + completion.completion_tokens,
-            ),
-        )
-        details: dict[str, object] = {
-            "conversation_id": claim.conversation.id,
-            "seq": reply.seq,
-            "prompt_tokens": completion.prompt_tokens,
-            "completion_tokens": completion.completion_tokens,
-            "model_latency_ms": completion.latency_ms,
-        }
-        if self._settings.log_message_content:  # off by default: messages are private
-            details |= {"user_text": claim.user_message.content, "reply_text": reply.content}
-        logger.info("turn stored", extra=details)
-        record_turn(
-            created=claim.is_new,
-            model_latency_ms=completion.latency_ms,
-            prompt_tokens=completion.prompt_tokens,
-            completion_tokens=completion.completion_tokens,
-        )
-        return TurnOutcome(claim.is_new, response, completion.latency_ms)
 
 
 def _with_turn(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
+from chat_core.clock import now_ms
 from chat_core.models import ConversationWithMessages, MessagePage
 from chat_core.repository.cursor import CursorCodec
 from chat_core.repository.port import ChatRepository
@@ -24,7 +25,7 @@ class ConversationReader:
             self._repo.latest_messages(sub, conversation_id, message_limit) if message_limit else []
         )
         return ConversationWithMessages(
-            **conversation.to_api().model_dump(),
+            **conversation.to_api(now_ms()).model_dump(),
             messages=[m.to_api() for m in reversed(latest)],
         )
 

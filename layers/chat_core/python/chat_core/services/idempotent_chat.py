@@ -27,7 +27,7 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
 from pydantic import BaseModel
 
 from chat_core.errors import IdempotencyInProgress, IdempotencyKeyReused
-from chat_core.models import ChatRequest, ChatResponse
+from chat_core.models import ChatRequest, TurnReply
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 
@@ -38,12 +38,7 @@ class IdempotentTurnInput(BaseModel):
     body: dict[str, Any]
 
 
-class IdempotentTurnResult(BaseModel):
-    created: bool
-    response: ChatResponse
-
-
-TurnRunner = Callable[[IdempotentTurnInput], IdempotentTurnResult]
+IdempotentRunner = Callable[[IdempotentTurnInput], TurnReply]
 
 
 class IdempotentChat:
@@ -60,17 +55,16 @@ class IdempotentChat:
             data_keyword_argument="turn_input",
             config=self.config,
             persistence_store=store,
-            output_serializer=PydanticSerializer(IdempotentTurnResult),
+            output_serializer=PydanticSerializer(TurnReply),
         )
-        def run(turn_input: IdempotentTurnInput) -> IdempotentTurnResult:
+        def run(turn_input: IdempotentTurnInput) -> TurnReply:
             request = ChatRequest.model_validate(turn_input.body)
-            outcome = turn.run(turn_input.sub, request)
-            return IdempotentTurnResult(created=outcome.created, response=outcome.response)
+            return turn.submit(turn_input.sub, request)
 
-        self._run: TurnRunner = run
+        self._run: IdempotentRunner = run
         self._retry_after = settings.busy_retry_after_seconds
 
-    def run(self, sub: str, key: str, request: ChatRequest, context: Any) -> IdempotentTurnResult:
+    def run(self, sub: str, key: str, request: ChatRequest, context: Any) -> TurnReply:
         self.config.register_lambda_context(context)
         turn_input = IdempotentTurnInput(
             sub=sub, key=key, body=request.model_dump(mode="json", exclude_none=True)

@@ -83,7 +83,7 @@ class Sidebar:
             sub, status=status, agent_type=agent_type, limit=limit, start_key=start_key
         )
         return ConversationPage(
-            items=[c.to_api() for c in page.items],
+            items=[c.to_api(self._clock()) for c in page.items],
             next_cursor=self._cursors.encode(page.last_key, binding),
         )
 

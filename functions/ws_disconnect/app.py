@@ -1,0 +1,16 @@
+"""WebSocket $disconnect: forget the connection, so running turns stop posting to it."""
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from chat_core.auth.websocket import connection_caller
+from chat_core.observability import logger
+from chat_core.wiring import live_connections
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    sub, connection_id = connection_caller(event)
+    live_connections().disconnected(sub, connection_id)
+    return {"statusCode": 200}

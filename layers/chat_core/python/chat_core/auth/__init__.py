@@ -1,0 +1,1 @@
+"""Caller identity: verifying the tokens the API trusts."""

@@ -1,0 +1,1 @@
+"""Live replies: the events a running turn sends, and where it sends them (WebSocket)."""

@@ -1,0 +1,56 @@
+"""Posting to WebSocket connections through API Gateway's management API.
+
+The same boto3 client talks to AWS and to the local stack's emulation of it
+(WEBSOCKET_MANAGEMENT_URL), so a connection that is gone is the same error, 410
+GoneException, in both.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from chat_core.observability import logger
+
+
+class ConnectionPoster(Protocol):
+    def post(self, connection_id: str, data: bytes) -> bool:
+        """True when delivered; False when the connection is gone (or refused it)."""
+        ...
+
+
+class ManagementApiPoster:
+    """One client per process; short timeouts, since a stuck post delays every delta."""
+
+    def __init__(self, endpoint_url: str, client: Any | None = None) -> None:
+        if client is None:
+            import boto3
+            from botocore.config import Config
+
+            client = boto3.client(
+                "apigatewaymanagementapi",
+                endpoint_url=endpoint_url,
+                config=Config(connect_timeout=2, read_timeout=3, retries={"total_max_attempts": 2}),
+            )
+        self._client = client
+
+    def post(self, connection_id: str, data: bytes) -> bool:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._client.post_to_connection(ConnectionId=connection_id, Data=data)
+            return True
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code != "GoneException":
+                logger.warning("post to connection refused", extra={"code": code})
+            return False
+        except BotoCoreError as exc:
+            logger.warning("post to connection failed", extra={"error": type(exc).__name__})
+            return False
+
+
+class NoConnections:
+    """Where live events go when no WebSocket API is configured (unit tests)."""
+
+    def post(self, connection_id: str, data: bytes) -> bool:
+        return False

@@ -1,0 +1,57 @@
+"""The events of a streamed turn, as the WebSocket carries them (docs/api.md, "Streamed turns").
+
+Every event names its conversation and turn, so a client with several conversations
+(or tabs) open puts each piece where it belongs. ``turn.started`` is also what a
+client that joins late receives: it carries the text so far, and the deltas that
+follow carry their character ``offset`` so a client can drop a repeat or notice a gap.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+
+from chat_core.models import ErrorDetail, Message, Usage
+
+
+class TurnStarted(BaseModel):
+    type: Literal["turn.started"] = "turn.started"
+    conversation_id: str
+    turn_id: str
+    title: str
+    agent_type: str
+    user_message_seq: int  # the message being answered (its text: the 202 or GET)
+    text: str  # what the reply holds so far ("" at the start; more for a late joiner)
+
+
+class TurnDelta(BaseModel):
+    type: Literal["turn.delta"] = "turn.delta"
+    conversation_id: str
+    turn_id: str
+    offset: int  # where ``text`` starts in the reply, in characters
+    text: str
+
+
+class TurnCompleted(BaseModel):
+    """The reply is stored: ``reply.status`` is ok, stopped (by the user) or incomplete."""
+
+    type: Literal["turn.completed"] = "turn.completed"
+    conversation_id: str
+    turn_id: str
+    reply: Message
+    usage: Usage
+    error: ErrorDetail | None = None  # why an incomplete reply ended early
+
+
+class TurnFailed(BaseModel):
+    """No reply was stored; the user's message is kept with ``status: "failed"``."""
+
+    type: Literal["turn.failed"] = "turn.failed"
+    conversation_id: str
+    turn_id: str
+    user_message_seq: int
+    error: ErrorDetail
+
+
+LiveEvent = TurnStarted | TurnDelta | TurnCompleted | TurnFailed

@@ -1,0 +1,97 @@
+"""Sends one running turn's events to every open connection of its user.
+
+The turn does not know who is watching: each poll (one Query of the user's live
+items) tells it the user's open connections. A connection it has not seen yet (a
+reload, a second tab, a network that came back) gets ``turn.started`` with the text
+so far, then the deltas like everyone else: a live reply is rejoined without a
+single write per delta. A connection that is gone is dropped (and its item removed,
+so the next turn does not try it again).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+
+from pydantic import BaseModel
+
+from chat_core.live.connections import ConnectionPoster
+from chat_core.live.events import TurnDelta, TurnStarted
+from chat_core.repository.port import ChatRepository, LiveState, StorageFault
+
+# A WebSocket frame is at most 32 KB; a piece of text of this many characters stays
+# under it even if every character took six bytes of JSON.
+MAX_PIECE_CHARS = 4000
+
+
+class LiveRelay:
+    def __init__(
+        self,
+        repo: ChatRepository,
+        poster: ConnectionPoster,
+        sub: str,
+        started: Callable[[str], TurnStarted],
+    ) -> None:
+        self._repo = repo
+        self._poster = poster
+        self._sub = sub
+        self._started = started  # the turn.started event for a given text so far
+        self._connections: set[str] = set()
+        self._gone: set[str] = set()
+        self._stop_requested: frozenset[str] = frozenset()
+        self.posts = 0
+
+    def poll(self, text_so_far: str) -> LiveState | None:
+        """Learns new connections (and sends them the reply so far); None if storage failed."""
+        try:
+            state = self._repo.live_state(self._sub)
+        except StorageFault:
+            return None  # keep streaming to whom we know; the next poll tries again
+        for connection_id in sorted(state.connections - self._connections - self._gone):
+            self._connections.add(connection_id)
+            self._catch_up(connection_id, text_so_far)
+        self._stop_requested = state.stop_requested
+        return state
+
+    def stop_requested(self, turn_id: str) -> bool:
+        return turn_id in self._stop_requested
+
+    def send(self, event: BaseModel) -> None:
+        data = event.model_dump_json().encode()
+        for connection_id in sorted(self._connections):
+            self._post(connection_id, data)
+
+    def send_text(self, conversation_id: str, turn_id: str, offset: int, text: str) -> None:
+        for start in range(0, len(text), MAX_PIECE_CHARS):
+            self.send(
+                TurnDelta(
+                    conversation_id=conversation_id,
+                    turn_id=turn_id,
+                    offset=offset + start,
+                    text=text[start : start + MAX_PIECE_CHARS],
+                )
+            )
+
+    def _catch_up(self, connection_id: str, text: str) -> None:
+        started = self._started(text[:MAX_PIECE_CHARS])
+        if not self._post(connection_id, started.model_dump_json().encode()):
+            return
+        for start in range(MAX_PIECE_CHARS, len(text), MAX_PIECE_CHARS):
+            delta = TurnDelta(
+                conversation_id=started.conversation_id,
+                turn_id=started.turn_id,
+                offset=start,
+                text=text[start : start + MAX_PIECE_CHARS],
+            )
+            if not self._post(connection_id, delta.model_dump_json().encode()):
+                return
+
+    def _post(self, connection_id: str, data: bytes) -> bool:
+        self.posts += 1
+        if self._poster.post(connection_id, data):
+            return True
+        self._connections.discard(connection_id)
+        self._gone.add(connection_id)
+        with contextlib.suppress(StorageFault):  # else its TTL removes it
+            self._repo.remove_connection(self._sub, connection_id)
+        return False

@@ -1,0 +1,322 @@
+"""Generating the reply of a claimed turn: the back half of a chat turn, run by the worker.
+
+Costs two DynamoDB requests of the turn whatever the conversation's length (the
+history Query and the reply transaction) plus one small live-items Query per
+LIVE_POLL_SECONDS of generation (rejoin, Stop). Nothing is written per delta: the
+reply is stored once, when it is complete, stopped, or cut short by a failure or
+the deadline (then the text so far is kept as an ``incomplete`` reply).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chat_core.agent.catalogue import AgentType, resolve_agent
+from chat_core.agent.history import PromptMessage, build_prompt
+from chat_core.agent.model import ChatModel, ModelUnavailable, ModelUsage
+from chat_core.agent.pump import Piece, StreamEnded, StreamPump
+from chat_core.agent.tokens import estimate_tokens
+from chat_core.clock import new_id, now_ms
+from chat_core.errors import AgentUnavailable, ApiError, NotFound, StorageUnavailable
+from chat_core.live.connections import ConnectionPoster, NoConnections
+from chat_core.live.events import TurnCompleted, TurnFailed, TurnStarted
+from chat_core.live.relay import LiveRelay
+from chat_core.models import ChatResponse, ErrorDetail, Usage
+from chat_core.observability import logger, record_turn
+from chat_core.repository.port import (
+    ChatRepository,
+    StorageFault,
+    TurnClaim,
+    TurnLost,
+    TurnResult,
+)
+from chat_core.repository.records import MessageRecord
+from chat_core.settings import Settings
+
+
+@dataclass(frozen=True)
+class StartedTurn:
+    """A claimed turn, as the chat function hands it to the worker (JSON in between)."""
+
+    claim: TurnClaim
+    agent_name: str
+
+
+@dataclass(frozen=True)
+class TurnOutcome:
+    created: bool
+    response: ChatResponse
+
+
+@dataclass
+class _Generation:
+    """What the model produced, and how it ended."""
+
+    pieces: list[str] = field(default_factory=list)
+    length: int = 0
+    usage: ModelUsage | None = None
+    status: str = "ok"  # ok | stopped | incomplete
+    error: ApiError | None = None
+    first_piece_at: float | None = None
+
+    @property
+    def text(self) -> str:
+        return "".join(self.pieces)
+
+
+class TurnRunner:
+    def __init__(
+        self,
+        repo: ChatRepository,
+        model: ChatModel,
+        settings: Settings,
+        poster: ConnectionPoster | None = None,
+        clock: Callable[[], int] = now_ms,
+        ids: Callable[[], str] = new_id,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._repo = repo
+        self._model = model
+        self._settings = settings
+        self._poster = poster or NoConnections()
+        self._clock = clock
+        self._ids = ids
+        self._monotonic = monotonic
+
+    def run(self, started: StartedTurn) -> TurnOutcome:
+        claim = started.claim
+        agent = resolve_agent(started.agent_name)
+        relay = LiveRelay(self._repo, self._poster, claim.sub, lambda text: _started(claim, text))
+        began = self._monotonic()
+        relay.poll("")
+        try:
+            history = (
+                [claim.user_message]
+                if claim.is_new
+                else self._repo.latest_messages(
+                    claim.sub, claim.conversation.id, self._settings.history_max_messages
+                )
+            )
+        except StorageFault as fault:
+            raise self._fail(claim, relay, StorageUnavailable(retry_after=1)) from fault
+        prompt = build_prompt(agent.system_prompt, history, agent.history_token_budget)
+        try:
+            stream = self._model.stream(agent, prompt)
+        except ModelUnavailable as exc:
+            raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
+        generation = self._generate(claim, StreamPump(stream), relay)
+        if generation.status == "lost":
+            raise self._fail(claim, relay, NotFound(_DELETED))
+        if not generation.text and generation.status == "incomplete":
+            raise self._fail(claim, relay, generation.error or AgentUnavailable())
+        return self._store(claim, agent, prompt, generation, relay, began)
+
+    # ------------------------------------------------------------------ streaming
+    def _generate(self, claim: TurnClaim, pump: StreamPump, relay: LiveRelay) -> _Generation:
+        """Relays the model's text as it comes, polling for rejoins and Stop meanwhile."""
+        settings, now = self._settings, self._monotonic()
+        conversation_id, turn_id = claim.conversation.id, claim.turn_id
+        deadline = now + settings.turn_deadline_seconds
+        next_poll = now + settings.live_poll_seconds
+        flush_every = settings.stream_flush_ms / 1000
+        lease_until = claim.lease_until
+        generation, sent, flushed_at = _Generation(), 0, -math.inf
+        try:
+            while True:
+                pending = generation.length > sent
+                wake = min(next_poll, deadline, flushed_at + flush_every if pending else math.inf)
+                piece = pump.next(wake - self._monotonic())
+                now = self._monotonic()
+                if _absorb(generation, piece, now, lambda e: self._model_error(claim, e)):
+                    break
+                if generation.length > sent and now - flushed_at >= flush_every:
+                    relay.send_text(conversation_id, turn_id, sent, generation.text[sent:])
+                    sent, flushed_at = generation.length, now
+                if now >= next_poll:
+                    next_poll = now + settings.live_poll_seconds
+                    relay.poll(generation.text[:sent])
+                    if relay.stop_requested(turn_id):
+                        generation.status = "stopped"
+                        break
+                    lease_until = self._keep_lease(claim, lease_until)
+                    if lease_until < 0:
+                        generation.status = "lost"
+                        break
+                if now >= deadline:
+                    generation.status = "incomplete"
+                    generation.error = AgentUnavailable(
+                        f"The reply took longer than {settings.turn_deadline_seconds} s and "
+                        "was cut short; what was written is kept."
+                    )
+                    break
+        finally:
+            if generation.status != "ok":
+                pump.close()
+        if generation.length > sent and generation.status != "lost":
+            relay.send_text(conversation_id, turn_id, sent, generation.text[sent:])
+        return generation
+
+    def _keep_lease(self, claim: TurnClaim, lease_until: int) -> int:
+        """Extends the lease once half of it is used; -1 when the turn lost it."""
+        lease_ms = self._settings.turn_lease_seconds * 1000
+        now = self._clock()
+        if now < lease_until - lease_ms // 2:
+            return lease_until
+        try:
+            self._repo.extend_lease(claim, now + lease_ms)
+        except TurnLost:
+            return -1
+        except StorageFault:
+            return lease_until  # try again at the next poll
+        return now + lease_ms
+
+    # ------------------------------------------------------------------ ending
+    def _store(
+        self,
+        claim: TurnClaim,
+        agent: AgentType,
+        prompt: list[PromptMessage],
+        generation: _Generation,
+        relay: LiveRelay,
+        began: float,
+    ) -> TurnOutcome:
+        text = generation.text
+        usage = generation.usage or ModelUsage(
+            sum(estimate_tokens(m.content) for m in prompt), estimate_tokens(text)
+        )
+        now = max(self._clock(), claim.now + 1)
+        reply = MessageRecord(
+            id=self._ids(),
+            conversation_id=claim.conversation.id,
+            seq=claim.user_message.seq + 1,
+            role="assistant",
+            content=text,
+            created_ms=now,
+            status=generation.status,
+            tokens=usage.completion_tokens,
+        )
+        try:
+            self._repo.finish_turn(
+                claim, TurnResult(reply, usage.prompt_tokens, usage.completion_tokens), now
+            )
+        except TurnLost as exc:
+            raise self._fail(claim, relay, NotFound(_DELETED), release=False) from exc
+        except StorageFault as fault:
+            raise self._fail(claim, relay, StorageUnavailable(retry_after=1)) from fault
+        api_usage = Usage(
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+            total_tokens=usage.prompt_tokens + usage.completion_tokens,
+        )
+        error = generation.error
+        relay.send(
+            TurnCompleted(
+                conversation_id=claim.conversation.id,
+                turn_id=claim.turn_id,
+                reply=reply.to_api(),
+                usage=api_usage,
+                error=_detail(error, claim) if error else None,
+            )
+        )
+        ended = self._monotonic()
+        first = generation.first_piece_at or ended
+        details: dict[str, object] = {
+            "conversation_id": claim.conversation.id,
+            "seq": reply.seq,
+            "status": reply.status,
+            "prompt_tokens": usage.prompt_tokens,
+            "completion_tokens": usage.completion_tokens,
+            "first_text_ms": int((first - began) * 1000),
+            "reply_ms": int((ended - began) * 1000),
+            "live_posts": relay.posts,
+        }
+        if self._settings.log_message_content:  # off by default: messages are private
+            details |= {"user_text": claim.user_message.content, "reply_text": text}
+        logger.info("turn stored", extra=details)
+        record_turn(
+            created=claim.is_new,
+            model_latency_ms=int((ended - began) * 1000),
+            prompt_tokens=usage.prompt_tokens,
+            completion_tokens=usage.completion_tokens,
+        )
+        response = ChatResponse(
+            conversation_id=claim.conversation.id,
+            title=claim.conversation.title,
+            agent_type=claim.conversation.agent_type,
+            user_message=claim.user_message.to_api(),
+            reply=reply.to_api(),
+            usage=api_usage,
+        )
+        return TurnOutcome(claim.is_new, response)
+
+    def _model_error(self, claim: TurnClaim, exc: ModelUnavailable) -> AgentUnavailable:
+        return AgentUnavailable(
+            retry_after=self._settings.model_retry_after_seconds,
+            extra={"conversation_id": claim.conversation.id, "reason": exc.reason},
+        )
+
+    def _fail(
+        self, claim: TurnClaim, relay: LiveRelay, error: ApiError, *, release: bool = True
+    ) -> ApiError:
+        """No reply: keep the user's message (failed), free the conversation, tell the clients."""
+        if release:
+            with contextlib.suppress(TurnLost, StorageFault):
+                self._repo.fail_turn(claim)
+        error.extra.setdefault("conversation_id", claim.conversation.id)
+        relay.send(
+            TurnFailed(
+                conversation_id=claim.conversation.id,
+                turn_id=claim.turn_id,
+                user_message_seq=claim.user_message.seq,
+                error=_detail(error, claim),
+            )
+        )
+        return error
+
+
+_DELETED = "The conversation was deleted while the reply was being written."
+
+
+def _absorb(
+    generation: _Generation,
+    piece: Piece | None,
+    now: float,
+    model_error: Callable[[ModelUnavailable], ApiError],
+) -> bool:
+    """Adds what the model sent to the generation; True when the model is done."""
+    if isinstance(piece, str):
+        generation.pieces.append(piece)
+        generation.length += len(piece)
+        generation.first_piece_at = generation.first_piece_at or now
+    elif isinstance(piece, ModelUsage):
+        generation.usage = piece
+    elif isinstance(piece, StreamEnded):
+        if piece.error is not None:
+            generation.status = "incomplete"
+            generation.error = model_error(piece.error)
+        return True
+    return False
+
+
+def _started(claim: TurnClaim, text: str) -> TurnStarted:
+    return TurnStarted(
+        conversation_id=claim.conversation.id,
+        turn_id=claim.turn_id,
+        title=claim.conversation.title,
+        agent_type=claim.conversation.agent_type,
+        user_message_seq=claim.user_message.seq,
+        text=text,
+    )
+
+
+def _detail(error: ApiError, claim: TurnClaim) -> ErrorDetail:
+    return ErrorDetail(
+        code=error.code,
+        message=error.message,
+        request_id=claim.turn_id,
+        conversation_id=claim.conversation.id,
+    )
