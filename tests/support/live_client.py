@@ -39,7 +39,7 @@ class LiveClient:
                 with self._changed:
                     self.events.append(json.loads(message))
                     self._changed.notify_all()
-        except Exception:  # noqa: BLE001, S110 - the connection ended; events stay readable
+        except Exception:  # noqa: S110 - the connection ended; events stay readable
             pass
         with self._changed:
             self._changed.notify_all()

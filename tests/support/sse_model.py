@@ -54,7 +54,7 @@ def _events(body: dict[str, Any]) -> Iterator[bytes]:
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers.get("Content-Length") or 0)))
         if self.path != "/v1/chat/completions" or not body.get("stream"):
             self.send_response(400)
