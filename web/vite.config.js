@@ -6,7 +6,9 @@ const stack = process.env.STACK_URL || "http://127.0.0.1:3000";
 
 export default defineConfig({
   plugins: [react()],
-  server: { proxy: { "/v1": stack, "/local": stack } },
+  server: {
+    proxy: { "/v1": stack, "/local": stack, "/ws": { target: stack.replace(/^http/, "ws"), ws: true } },
+  },
   build: { outDir: "dist", sourcemap: false },
   test: { environment: "jsdom", include: ["test/**/*.test.{js,jsx}"] },
 });

@@ -162,27 +162,35 @@ def test_screen_reader_landmarks_and_live_region(stack: Any, new_page: Callable[
     expect(page.get_by_role("list", name="Messages")).to_be_visible()
 
 
-def test_a_busy_conversation_is_retried_by_itself(
+def test_another_devices_reply_streams_here_and_the_draft_waits_for_it(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:
     name = user()
     page = new_page()
     sign_in(page, stack.base_url, name)
     send(page, "start")
-    expect(page.locator(".message.assistant")).to_have_count(1)
+    expect(page.locator(".message.assistant[data-seq]")).to_have_count(1)
     page.wait_for_url("**/?c=*")
     conversation_id = page.url.split("?c=")[1]
-    # Another device of the same user holds the conversation for 2 s...
+    # Another device of the same user sends to this conversation: its reply streams here.
     other = ApiClient(stack.base_url, stack.token(name))
     with ThreadPoolExecutor(max_workers=1) as pool:
-        holding = pool.submit(other.chat, "from my phone [stub:delay=3]", conversation_id)
-        deadline = time.monotonic() + 10
-        while other.get(f"/v1/conversations/{conversation_id}").body["message_count"] < 3:
-            assert time.monotonic() < deadline, "the phone's turn never claimed the conversation"
-            time.sleep(0.05)
-        send(page, "from the browser")  # ...so this gets 409 + Retry-After, then retries
-        reply = page.locator(".message.assistant").nth(1)
-        # It ran after the phone's turn, so the phone's message is its history.
-        expect(reply).to_contain_text('Before that you said: "from my phone', timeout=20_000)
+        holding = pool.submit(
+            other.chat,
+            "from my phone [stub:delay=1] [stub:words=30] [stub:rate=15]",
+            conversation_id,
+        )
+        expect(page.locator(".message.live")).to_be_visible(timeout=10_000)
+        expect(page.locator(".message.user").nth(1)).to_contain_text("from my phone")
+        box = page.get_by_label("Message", exact=True)
+        box.fill("from the browser")
+        box.press("Enter")  # the conversation is busy: nothing is sent, nothing is lost
+        expect(box).to_have_value("from the browser")
+        expect(page.get_by_role("button", name="Stop generating")).to_be_visible()
         assert holding.result().status == 200
+    expect(page.locator(".message.live")).to_have_count(0, timeout=10_000)
+    box.press("Enter")
+    reply = page.locator(".message.assistant[data-seq]").nth(2)
+    # It ran after the phone's turn, so the phone's message is its history.
+    expect(reply).to_contain_text('Before that you said: "from my phone', timeout=20_000)
     expect(page.get_by_role("alert")).to_have_count(0)

@@ -8,6 +8,7 @@ import { useChat } from "./hooks/useChat.js";
 import { useConversations } from "./hooks/useConversations.js";
 import { auth } from "./services/auth.js";
 import { createChatApi } from "./services/chat_api.js";
+import { createLiveConnection } from "./services/live.js";
 
 const idFromUrl = () => new URLSearchParams(window.location.search).get("c");
 
@@ -18,6 +19,7 @@ function setUrl(conversationId, replace = false) {
 
 function SignedIn({ user, setUser }) {
   const token = useRef(user.token);
+  const liveRef = useRef(null);
   token.current = user.token;
   const api = useMemo(
     () =>
@@ -29,6 +31,7 @@ function SignedIn({ user, setUser }) {
           if (renewed) {
             token.current = renewed.token;
             setUser(renewed);
+            liveRef.current?.reconnect(); // the socket was opened with the old token
           }
           return renewed;
         },
@@ -37,6 +40,38 @@ function SignedIn({ user, setUser }) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
     [user.sub],
   );
+  // One live connection per signed-in tab; listeners are the open conversation's.
+  const [liveStatus, setLiveStatus] = useState("connecting");
+  const live = useMemo(() => {
+    const listeners = new Set();
+    const connection = createLiveConnection({
+      url: config.wsUrl,
+      getToken: () => token.current,
+      onEvent: (event) => listeners.forEach((listener) => listener(event)),
+      onStatus: (status) => {
+        setLiveStatus(status);
+        // Back after a drop: events may have been missed; listeners re-read what they show.
+        if (status === "open") listeners.forEach((listener) => listener({ type: "connection.open" }));
+      },
+    });
+    return {
+      subscribe(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+      reconnect: () => connection.reconnect(),
+      close: () => connection.close(),
+    };
+    // The connection lives as long as the signed-in user.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [user.sub]);
+  liveRef.current = live;
+  useEffect(() => () => live.close(), [live]);
+  useEffect(() => {
+    const online = () => live.reconnect();
+    window.addEventListener("online", online);
+    return () => window.removeEventListener("online", online);
+  }, [live]);
   const [conversationId, setConversationId] = useState(idFromUrl);
   const [sidebarOpen, setSidebarOpen] = useState(false);
   const [agents, setAgents] = useState([]);
@@ -60,6 +95,7 @@ function SignedIn({ user, setUser }) {
 
   const chat = useChat({
     api,
+    live,
     conversationId,
     onConversationStarted: useCallback((id) => {
       setConversationId(id);
@@ -101,6 +137,7 @@ function SignedIn({ user, setUser }) {
       />
       <ChatInterface
         chat={chat}
+        liveStatus={liveStatus}
         agents={agents}
         agentType={agentType}
         onAgentTypeChange={setAgentType}

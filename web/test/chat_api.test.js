@@ -72,6 +72,14 @@ describe("chat_api", () => {
     expect(sleepImpl).toHaveBeenCalledWith(2000);
   });
 
+  it("waits and resends on 409 request_in_progress (the same key still running)", async () => {
+    const running = () => json(409, { error: { code: "request_in_progress", message: "running", request_id: "r" } }, { "Retry-After": "1" });
+    const { api, sleepImpl, fetchImpl } = setup([running(), json(202, { turn_id: "t" })]);
+    await expect(api.chat({ message: "x", idempotencyKey: "k" })).resolves.toEqual({ turn_id: "t" });
+    expect(sleepImpl).toHaveBeenCalledWith(1000);
+    expect(fetchImpl.mock.calls.map((c) => c[1].headers["Idempotency-Key"])).toEqual(["k", "k"]);
+  });
+
   it("stops retrying a busy conversation after a bound", async () => {
     const busy = () => json(409, { error: { code: "conversation_busy", message: "busy", request_id: "r" } }, { "Retry-After": "1" });
     const { api, fetchImpl } = setup([busy(), busy(), busy(), busy(), busy()]);

@@ -3,44 +3,169 @@ import { describe, expect, it, vi } from "vitest";
 import { useChat } from "../src/hooks/useChat.js";
 import { ApiError } from "../src/services/chat_api.js";
 
-const turn = (conversationId, seq, text) => ({
+const accepted = (conversationId, seq, text, turnId = `t${seq}`) => ({
   conversation_id: conversationId,
   title: "T",
   agent_type: "general",
+  turn_id: turnId,
   user_message: { id: `u${seq}`, seq, role: "user", content: text, status: "ok" },
-  reply: { id: `a${seq + 1}`, seq: seq + 1, role: "assistant", content: `re: ${text}`, status: "ok" },
+  status: "generating",
+});
+const started = (conversationId, turnId, text = "", seq = 1) => ({
+  type: "turn.started", conversation_id: conversationId, turn_id: turnId, title: "T", agent_type: "general", user_message_seq: seq, text,
+});
+const delta = (conversationId, turnId, offset, text) => ({ type: "turn.delta", conversation_id: conversationId, turn_id: turnId, offset, text });
+const completed = (conversationId, turnId, seq, content, status = "ok") => ({
+  type: "turn.completed",
+  conversation_id: conversationId,
+  turn_id: turnId,
+  reply: { id: `a${seq}`, seq, role: "assistant", content, status },
   usage: { prompt_tokens: 1, completion_tokens: 1, total_tokens: 2 },
 });
 
+function fakeLive() {
+  const listeners = new Set();
+  return {
+    subscribe: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+    emit: (event) => act(() => listeners.forEach((l) => l(event))),
+  };
+}
+
 function fakeApi(overrides = {}) {
   return {
-    chat: vi.fn(async ({ message }) => turn("c1", 1, message)),
-    getConversation: vi.fn(async () => ({ id: "c1", title: "T", agent_type: "general", messages: [] })),
+    chat: vi.fn(async ({ message }) => accepted("c1", 1, message)),
+    getConversation: vi.fn(async () => ({ id: "c1", title: "T", agent_type: "general", messages: [], live_turn: null })),
+    stopTurn: vi.fn(async () => ({ status: "stopping" })),
     ...overrides,
   };
 }
 
-function render(api, props = {}) {
-  return renderHook((p) => useChat({ api, ...p }), { initialProps: { conversationId: null, ...props } });
+function render(api, live, props = {}) {
+  return renderHook((p) => useChat({ api, live, ...p }), { initialProps: { conversationId: null, ...props } });
 }
 
-describe("useChat", () => {
-  it("sends the draft, shows both messages and starts the conversation", async () => {
+describe("useChat streaming", () => {
+  it("sends the draft, shows the reply as it streams, then the stored reply", async () => {
     const api = fakeApi();
-    const started = vi.fn();
-    const { result } = render(api, { onConversationStarted: started });
+    const live = fakeLive();
+    const onStarted = vi.fn();
+    const { result } = render(api, live, { onConversationStarted: onStarted });
     act(() => result.current.setDraft("hello"));
     await act(() => result.current.send({ agentType: "coder" }));
-    expect(api.chat).toHaveBeenCalledWith(expect.objectContaining({ message: "hello", agentType: "coder", conversationId: null }));
+    expect(api.chat).toHaveBeenCalledWith(expect.objectContaining({ message: "hello", agentType: "coder", stream: true }));
     expect(api.chat.mock.calls[0][0].idempotencyKey).toBeTruthy();
-    expect(result.current.messages.map((m) => m.content)).toEqual(["hello", "re: hello"]);
     expect(result.current.draft).toBe("");
-    expect(started).toHaveBeenCalledWith("c1");
+    expect(onStarted).toHaveBeenCalledWith("c1");
+    live.emit(started("c1", "t1"));
+    live.emit(delta("c1", "t1", 0, "Hel"));
+    live.emit(delta("c1", "t1", 3, "lo!"));
+    live.emit(delta("c1", "t1", 3, "lo!")); // a repeat is dropped
+    expect(result.current.live.text).toBe("Hello!");
+    live.emit(completed("c1", "t1", 2, "Hello!"));
+    expect(result.current.live).toBeNull();
+    expect(result.current.messages.map((m) => m.content)).toEqual(["hello", "Hello!"]);
   });
 
+  it("never clears what the user typed while a reply is pending", async () => {
+    let answer;
+    const api = fakeApi({ chat: vi.fn(() => new Promise((resolve) => (answer = resolve))) });
+    const live = fakeLive();
+    const { result } = render(api, live);
+    act(() => result.current.setDraft("first"));
+    let sending;
+    act(() => {
+      sending = result.current.send();
+    });
+    expect(result.current.draft).toBe(""); // cleared when sent
+    act(() => result.current.setDraft("typed while waiting"));
+    await act(async () => {
+      answer(accepted("c1", 1, "first"));
+      await sending;
+    });
+    live.emit(started("c1", "t1"));
+    act(() => result.current.setDraft("typed while streaming"));
+    live.emit(completed("c1", "t1", 2, "reply"));
+    expect(result.current.draft).toBe("typed while streaming");
+  });
+
+  it("keeps events that arrive before the 202 and a reply that finished before it", async () => {
+    let answer;
+    const api = fakeApi({ chat: vi.fn(() => new Promise((resolve) => (answer = resolve))) });
+    const live = fakeLive();
+    const { result } = render(api, live);
+    act(() => result.current.setDraft("quick"));
+    let sending;
+    act(() => {
+      sending = result.current.send();
+    });
+    live.emit(started("c9", "t9"));
+    live.emit(delta("c9", "t9", 0, "done"));
+    live.emit(completed("c9", "t9", 2, "done"));
+    await act(async () => {
+      answer(accepted("c9", 1, "quick", "t9"));
+      await sending;
+    });
+    expect(result.current.live).toBeNull();
+    expect(result.current.messages.map((m) => m.content)).toEqual(["quick", "done"]);
+  });
+
+  it("does not put another conversation's reply on screen", async () => {
+    const api = fakeApi({
+      getConversation: vi.fn(async (id) => ({ id, title: id, agent_type: "general", messages: [], live_turn: null })),
+    });
+    const live = fakeLive();
+    const { result, rerender } = render(api, live, { conversationId: "a" });
+    await waitFor(() => expect(result.current.conversation?.id).toBe("a"));
+    live.emit(started("b", "tb"));
+    live.emit(delta("b", "tb", 0, "for b"));
+    expect(result.current.live).toBeNull();
+    live.emit(completed("b", "tb", 2, "for b"));
+    expect(result.current.messages).toEqual([]);
+    rerender({ conversationId: "b" });
+    await waitFor(() => expect(result.current.conversation?.id).toBe("b"));
+    expect(api.getConversation).toHaveBeenLastCalledWith("b", 100);
+  });
+
+  it("rejoins a live reply after a reload: the stored live turn, then the text so far", async () => {
+    const api = fakeApi({
+      getConversation: vi.fn(async () => ({
+        id: "c3", title: "T", agent_type: "general",
+        messages: [{ id: "u1", seq: 1, role: "user", content: "q", status: "ok" }],
+        live_turn: { turn_id: "t3", user_message_seq: 1 },
+      })),
+    });
+    const live = fakeLive();
+    const { result } = render(api, live, { conversationId: "c3" });
+    await waitFor(() => expect(result.current.live?.turnId).toBe("t3"));
+    expect(result.current.busy).toBe(true);
+    live.emit(started("c3", "t3", "so far"));
+    live.emit(delta("c3", "t3", 6, " and more"));
+    expect(result.current.live.text).toBe("so far and more");
+  });
+
+  it("stops the live reply", async () => {
+    const api = fakeApi();
+    const live = fakeLive();
+    const { result } = render(api, live);
+    act(() => result.current.setDraft("long"));
+    await act(() => result.current.send());
+    live.emit(started("c1", "t1"));
+    await act(() => result.current.stop());
+    expect(api.stopTurn).toHaveBeenCalledWith("c1");
+    expect(result.current.stopping).toBe(true);
+    live.emit(completed("c1", "t1", 2, "partial", "stopped"));
+    expect(result.current.stopping).toBe(false);
+    expect(result.current.messages.at(-1)).toMatchObject({ content: "partial", status: "stopped" });
+  });
+});
+
+describe("useChat failures", () => {
   it("keeps the draft when the send fails (429 says when to retry)", async () => {
     const api = fakeApi({ chat: vi.fn(async () => { throw new ApiError(429, "rate_limited", "slow", { retryAfter: 30 }); }) });
-    const { result } = render(api);
+    const { result } = render(api, fakeLive());
     act(() => result.current.setDraft("my long message"));
     await act(() => result.current.send());
     expect(result.current.draft).toBe("my long message");
@@ -48,71 +173,60 @@ describe("useChat", () => {
     expect(result.current.errorText).toMatch(/30 s/);
   });
 
-  it("shows a 503 as a failed message that can be retried", async () => {
-    let fail = true;
-    const api = fakeApi({
-      chat: vi.fn(async ({ message }) => {
-        if (fail) throw new ApiError(503, "agent_unavailable", "down", { retryAfter: 5, conversationId: "c1" });
-        return turn("c1", 2, message);
-      }),
+  it("keeps both the refused message and a new draft", async () => {
+    let fail;
+    const api = fakeApi({ chat: vi.fn(() => new Promise((_, reject) => (fail = reject))) });
+    const { result } = render(api, fakeLive());
+    act(() => result.current.setDraft("first words"));
+    let sending;
+    act(() => {
+      sending = result.current.send();
     });
-    const started = vi.fn();
-    const { result } = render(api, { onConversationStarted: started });
+    act(() => result.current.setDraft("second words"));
+    await act(async () => {
+      fail(new ApiError(429, "rate_limited", "slow", { retryAfter: 3 }));
+      await sending;
+    });
+    expect(result.current.draft).toBe("second words");
+    expect(result.current.messages).toEqual([expect.objectContaining({ content: "first words", unsent: true, status: "failed" })]);
+  });
+
+  it("shows a model failure as a failed message that can be retried", async () => {
+    const api = fakeApi();
+    const live = fakeLive();
+    const { result } = render(api, live);
     act(() => result.current.setDraft("are you there?"));
     await act(() => result.current.send());
-    const failed = result.current.messages[0];
-    expect(failed).toMatchObject({ content: "are you there?", status: "failed" });
-    expect(started).toHaveBeenCalledWith("c1");
-    fail = false;
-    await act(() => result.current.retry(failed));
+    live.emit({ type: "turn.failed", conversation_id: "c1", turn_id: "t1", user_message_seq: 1, error: { code: "agent_unavailable", message: "down", request_id: "r" } });
+    expect(result.current.messages[0]).toMatchObject({ content: "are you there?", status: "failed" });
+    expect(result.current.errorText).toMatch(/unavailable/);
+    api.chat.mockImplementationOnce(async ({ message }) => accepted("c1", 2, message, "t2"));
+    await act(() => result.current.retry(result.current.messages[0]));
     expect(api.chat).toHaveBeenLastCalledWith(expect.objectContaining({ message: "are you there?", conversationId: "c1" }));
-    expect(result.current.messages.map((m) => [m.content, m.status, !!m.retried])).toEqual([
-      ["are you there?", "failed", true],
-      ["are you there?", "ok", false],
-      ["re: are you there?", "ok", false],
-    ]);
   });
 
   it("asks to sign in again when the token cannot be renewed", async () => {
     const signedOut = vi.fn();
     const api = fakeApi({ chat: vi.fn(async () => { throw new ApiError(401, "unauthorized", "expired"); }) });
-    const { result } = render(api, { onSignedOut: signedOut });
+    const { result } = render(api, fakeLive(), { onSignedOut: signedOut });
     act(() => result.current.setDraft("draft survives"));
     await act(() => result.current.send());
     expect(signedOut).toHaveBeenCalled();
     expect(result.current.draft).toBe("draft survives");
   });
 
-  it("loads the history of an existing conversation", async () => {
-    const api = fakeApi({
-      getConversation: vi.fn(async () => ({ id: "c7", title: "Old", agent_type: "general", messages: [{ id: "m1", seq: 1, role: "user", content: "earlier" }] })),
-    });
-    const { result } = render(api, { conversationId: "c7" });
-    await waitFor(() => expect(result.current.messages).toHaveLength(1));
-    expect(result.current.conversation.title).toBe("Old");
+  it("says when a conversation cannot be loaded instead of showing an empty one", async () => {
+    const api = fakeApi({ getConversation: vi.fn(async () => { throw new ApiError(0, "network", "Failed to fetch"); }) });
+    const { result } = render(api, fakeLive(), { conversationId: "c7" });
+    await waitFor(() => expect(result.current.loadError).toBeTruthy());
+    expect(result.current.loading).toBe(false);
   });
 
   it("ignores empty drafts", async () => {
     const api = fakeApi();
-    const { result } = render(api);
+    const { result } = render(api, fakeLive());
     act(() => result.current.setDraft("   "));
     await act(() => result.current.send());
     expect(api.chat).not.toHaveBeenCalled();
-  });
-});
-
-describe("useChat after a failed first message", () => {
-  it("keeps the 503 error visible when the new conversation id arrives", async () => {
-    const api = fakeApi({
-      chat: vi.fn(async () => { throw new ApiError(503, "agent_unavailable", "down", { conversationId: "c5" }); }),
-    });
-    const { result, rerender } = render(api, { onConversationStarted: () => {} });
-    act(() => result.current.setDraft("hi"));
-    await act(() => result.current.send());
-    rerender({ conversationId: "c5" });
-    expect(result.current.errorText).toMatch(/unavailable/);
-    expect(result.current.messages).toHaveLength(1);
-    expect(api.getConversation).toHaveBeenCalledWith("c5", 0);  // the title, not the messages
-    await waitFor(() => expect(result.current.conversation?.title).toBe("T"));
   });
 });

@@ -2,15 +2,27 @@
 import { useEffect, useRef } from "react";
 import { Markdown } from "./Markdown.jsx";
 
+const ENDINGS = {
+  stopped: "Stopped.",
+  incomplete: "The reply was cut short.",
+};
+
 function MessageView({ message, onRetry, disabled }) {
   const failed = message.status === "failed";
+  const ending = ENDINGS[message.status];
   return (
-    <li className={`message ${message.role}${failed ? " failed" : ""}${message.pending ? " pending" : ""}`} data-role={message.role} data-seq={message.seq}>
+    <li
+      className={`message ${message.role}${failed ? " failed" : ""}${message.pending ? " pending" : ""}${ending ? " ended" : ""}`}
+      data-role={message.role}
+      data-seq={message.seq}
+      data-status={message.status || "ok"}
+    >
       <span className="sr-only">{message.role === "user" ? "You said:" : "Assistant:"}</span>
       {message.role === "assistant" ? <Markdown text={message.content} /> : <p className="plain">{message.content}</p>}
+      {ending && <div className="ending-note">{ending}</div>}
       {failed && !message.retried && (
         <div className="failed-note">
-          Not answered.{" "}
+          {message.unsent ? "Not sent." : "Not answered."}{" "}
           <button type="button" onClick={() => onRetry(message)} disabled={disabled}>
             Retry
           </button>
@@ -20,18 +32,34 @@ function MessageView({ message, onRetry, disabled }) {
   );
 }
 
-export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar }) {
-  const { conversation, messages, draft, setDraft, send, retry, sending, loading, errorText, dismissError } = chat;
+function LiveReply({ turn }) {
+  return (
+    <li className="message assistant live" data-role="assistant" data-live="true" aria-busy="true">
+      <span className="sr-only">Assistant is writing:</span>
+      {turn.text ? (
+        <Markdown text={turn.text} />
+      ) : (
+        <span className="dots typing-dots" aria-label="Assistant is typing">
+          <i />
+          <i />
+          <i />
+        </span>
+      )}
+    </li>
+  );
+}
+
+export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, liveStatus }) {
+  const { conversation, messages, live, draft, setDraft, send, retry, stop, stopping, sending, busy, loading, loadError, reload, announcement, errorText, dismissError } = chat;
   const input = useRef(null);
   const end = useRef(null);
-  const lastReply = [...messages].reverse().find((m) => m.role === "assistant");
 
   useEffect(() => {
     input.current?.focus();
   }, [conversation?.id]);
   useEffect(() => {
     end.current?.scrollIntoView?.({ block: "end" });
-  }, [messages.length, sending]);
+  }, [messages.length, sending, live?.text.length]);
 
   const submit = async (event) => {
     event?.preventDefault();
@@ -65,11 +93,17 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
       </header>
       <ol className="messages" aria-label="Messages">
         {loading && <li className="status">Loading conversation…</li>}
-        {!loading && messages.length === 0 && <li className="status">Send a message to start.</li>}
+        {loadError && (
+          <li className="status load-error" role="alert">
+            This conversation could not be loaded. <button type="button" onClick={reload}>Retry</button>
+          </li>
+        )}
+        {!loading && !loadError && messages.length === 0 && !live && <li className="status">Send a message to start.</li>}
         {messages.map((m) => (
-          <MessageView key={m.id} message={m} onRetry={retry} disabled={sending} />
+          <MessageView key={m.id} message={m} onRetry={retry} disabled={busy} />
         ))}
-        {sending && (
+        {live && <LiveReply turn={live} />}
+        {sending && !live && (
           <li className="message assistant typing" aria-label="Assistant is typing">
             <span className="dots" aria-hidden="true">
               <i />
@@ -81,8 +115,13 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
         <li ref={end} aria-hidden="true" />
       </ol>
       <div className="sr-only" aria-live="polite" role="status">
-        {lastReply ? `Assistant replied: ${lastReply.content.slice(0, 300)}` : ""}
+        {announcement}
       </div>
+      {liveStatus === "closed" && live && (
+        <div className="notice" role="status">
+          Reconnecting to the live reply…
+        </div>
+      )}
       {errorText && (
         <div className="error" role="alert">
           <span>{errorText}</span>
@@ -105,9 +144,15 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
           rows={2}
           maxLength={16000}
         />
-        <button type="submit" disabled={sending || !draft.trim()}>
-          Send
-        </button>
+        {live ? (
+          <button type="button" className="stop" onClick={stop} disabled={stopping} aria-label="Stop generating">
+            {stopping ? "Stopping…" : "Stop"}
+          </button>
+        ) : (
+          <button type="submit" disabled={busy || !draft.trim()}>
+            Send
+          </button>
+        )}
       </form>
     </main>
   );

@@ -1,10 +1,12 @@
-// Chat state of the open conversation: its messages, the draft, sending and errors.
-// A failed send never loses the user's words: the draft stays (or, for 503, the failed
-// message stays on screen with a Retry button); 429 says when to retry.
-import { useCallback, useEffect, useRef, useState } from "react";
+// The open conversation: its messages, the live reply, the draft, sending and errors.
+// State lives in chatState.js (a reducer with named actions); this hook only runs the
+// effects: loading a conversation, sending, stopping, and listening to live events.
+import { useCallback, useEffect, useReducer, useRef } from "react";
+import { chatReducer, initialChatState, liveTurnOnScreen } from "./chatState.js";
 
 const newKey = () =>
   globalThis.crypto?.randomUUID ? globalThis.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
+const QUIET_MS = 3000; // no live event for this long: ask the server how the turn is doing
 
 export function describeError(error) {
   if (!error) return null;
@@ -12,138 +14,155 @@ export function describeError(error) {
     const wait = error.retryAfter ? ` Try again in ${error.retryAfter} s.` : "";
     return `You are sending messages too fast.${wait}`;
   }
+  if (error.cutShort) return `The reply was cut short: ${error.message} Send again to retry.`;
   if (error.status === 503) return "The assistant is unavailable right now. Your message was kept; retry it.";
   if (error.status === 401) return "Your session expired. Please sign in again.";
   if (error.status === 0) return "Cannot reach the server. Check your connection and retry.";
   return error.message;
 }
 
-export function useChat({ api, conversationId, onConversationStarted, onActivity, onSignedOut }) {
-  const [conversation, setConversation] = useState(null);
-  const [messages, setMessages] = useState([]);
-  const [draft, setDraft] = useState("");
-  const [sending, setSending] = useState(false);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState(null);
-  const current = useRef(conversationId);
-  const skipNextLoad = useRef(null);
+/**
+ * useChat({ api, live, conversationId, onConversationStarted, onActivity, onSignedOut })
+ * live.subscribe(listener) -> unsubscribe: the user's turn events (services/live.js).
+ */
+export function useChat({ api, live, conversationId, onConversationStarted, onActivity, onSignedOut }) {
+  const [state, dispatch] = useReducer(chatReducer, initialChatState);
+  const current = useRef(state);
+  current.current = state;
+  const lastEventAt = useRef(Date.now());
 
+  const load = useCallback(
+    (id, messages = 100) =>
+      api.getConversation(id, messages).then(
+        (conversation) => dispatch({ type: "LOADED", conversationId: id, conversation, metaOnly: messages === 0 }),
+        (error) => dispatch({ type: "LOAD_FAILED", conversationId: id, error }),
+      ),
+    [api],
+  );
+
+  // The conversation on screen follows the URL; one we just started is already here.
   useEffect(() => {
-    current.current = conversationId;
-    if (skipNextLoad.current && skipNextLoad.current === conversationId) {
-      skipNextLoad.current = null;
-      return; // we just started it: its messages (and any error) are already on screen
-    }
-    setError(null);
-    if (!conversationId) {
-      setConversation(null);
-      setMessages([]);
-      return;
-    }
-    let cancelled = false;
-    setLoading(true);
-    api
-      .getConversation(conversationId)
-      .then((loaded) => {
-        if (cancelled) return;
-        const { messages: history, ...meta } = loaded;
-        setConversation(meta);
-        setMessages(history);
-      })
-      .catch((failure) => !cancelled && setError(failure))
-      .finally(() => !cancelled && setLoading(false));
-    return () => {
-      cancelled = true;
-    };
-  }, [api, conversationId]);
+    if (conversationId === current.current.conversationId) return;
+    dispatch({ type: "OPEN", conversationId });
+    if (conversationId) load(conversationId);
+  }, [conversationId, load]);
+
+  // Live events of every turn of this user.
+  useEffect(() => {
+    if (!live) return undefined;
+    return live.subscribe((event) => {
+      if (event.type === "connection.open") {
+        const shown = current.current;
+        if (shown.conversationId && liveTurnOnScreen(shown)) load(shown.conversationId);
+        return;
+      }
+      lastEventAt.current = Date.now();
+      const shown = current.current;
+      const unseen =
+        event.type === "turn.started" &&
+        event.conversation_id === shown.conversationId &&
+        !shown.sending &&
+        !shown.messages.some((m) => m.seq === event.user_message_seq);
+      dispatch({ type: "EVENT", event });
+      if (unseen) load(event.conversation_id); // another tab or device sent it: show its message
+      if (event.type === "turn.completed" || event.type === "turn.failed") onActivity?.();
+    });
+  }, [live, load, onActivity]);
+
+  // A live reply that went quiet (socket down, events missed): the stored state decides.
+  const liveTurn = liveTurnOnScreen(state);
+  const liveTurnId = liveTurn?.turnId;
+  useEffect(() => {
+    if (!liveTurnId || !state.conversationId) return undefined;
+    const id = state.conversationId;
+    const timer = setInterval(() => {
+      if (Date.now() - lastEventAt.current >= QUIET_MS) {
+        lastEventAt.current = Date.now();
+        load(id);
+      }
+    }, 1000);
+    return () => clearInterval(timer);
+  }, [liveTurnId, state.conversationId, load]);
 
   const deliver = useCallback(
-    async (text, { agentType, replacing } = {}) => {
+    async (text, { agentType, replacing, fromDraft = false } = {}) => {
       const pendingId = `pending-${newKey()}`;
-      setSending(true);
-      setError(null);
-      setMessages((list) => [
-        ...list.map((m) => (m.id === replacing ? { ...m, retried: true } : m)),
-        { id: pendingId, role: "user", content: text, pending: true },
-      ]);
+      const wasNew = !current.current.conversationId;
+      dispatch({ type: "SEND_STARTED", text, pendingId, replacing, fromDraft });
+      lastEventAt.current = Date.now();
       try {
-        const turn = await api.chat({
+        const answer = await api.chat({
           message: text,
-          conversationId: current.current,
+          conversationId: current.current.conversationId,
           agentType,
           idempotencyKey: newKey(),
+          stream: true,
         });
-        setMessages((list) => [...list.filter((m) => m.id !== pendingId), turn.user_message, turn.reply]);
-        setConversation((meta) => ({
-          ...(meta || {}),
-          id: turn.conversation_id,
-          title: turn.title,
-          agent_type: turn.agent_type,
-        }));
-        if (!current.current) {
-          current.current = turn.conversation_id;
-          skipNextLoad.current = turn.conversation_id;
-          onConversationStarted?.(turn.conversation_id);
-        }
+        if (answer.reply) dispatch({ type: "TURN_DONE", turn: answer, pendingId });
+        else dispatch({ type: "TURN_ACCEPTED", accepted: answer, pendingId });
+        if (wasNew) onConversationStarted?.(answer.conversation_id);
         onActivity?.();
         return true;
       } catch (failure) {
-        if (failure.status === 503) {
-          // Stored server-side with status "failed": show it with a Retry button.
-          setMessages((list) =>
-            list.map((m) => (m.id === pendingId ? { ...m, id: `failed-${newKey()}`, pending: false, status: "failed" } : m)),
-          );
-          if (!current.current && failure.conversationId) {
-            current.current = failure.conversationId;
-            skipNextLoad.current = failure.conversationId;
-            onConversationStarted?.(failure.conversationId);
-            api
-              .getConversation(failure.conversationId, 0)
-              .then(({ messages: _none, ...meta }) => setConversation(meta))
-              .catch(() => {});
-          }
-          onActivity?.();
-        } else {
-          setMessages((list) => list.filter((m) => m.id !== pendingId));
-          if (replacing) setMessages((list) => list.map((m) => (m.id === replacing ? { ...m, retried: false } : m)));
+        dispatch({ type: "SEND_FAILED", error: failure, text, pendingId, replacing, fromDraft });
+        if (failure.status === 503 && wasNew && failure.conversationId) {
+          onConversationStarted?.(failure.conversationId);
+          load(failure.conversationId, 0);
         }
+        if (failure.status === 503) onActivity?.();
         if (failure.status === 401) onSignedOut?.();
-        setError(failure);
-        return failure.status === 503;
-      } finally {
-        setSending(false);
+        return false;
       }
     },
-    [api, onConversationStarted, onActivity, onSignedOut],
+    [api, load, onConversationStarted, onActivity, onSignedOut],
   );
+
+  const busy = (s) => s.sending || Boolean(liveTurnOnScreen(s));
 
   const send = useCallback(
     async ({ agentType } = {}) => {
-      const text = draft;
-      if (!text.trim() || sending) return false;
-      const delivered = await deliver(text, { agentType });
-      if (delivered) setDraft("");
-      return delivered;
+      const { draft } = current.current;
+      if (!draft.trim() || busy(current.current)) return false;
+      return deliver(draft, { agentType, fromDraft: true });
     },
-    [draft, sending, deliver],
+    [deliver],
   );
 
   const retry = useCallback(
-    (message) => (sending ? Promise.resolve(false) : deliver(message.content, { replacing: message.id })),
-    [sending, deliver],
+    (message) => (busy(current.current) ? Promise.resolve(false) : deliver(message.content, { replacing: message.id })),
+    [deliver],
   );
 
+  const stop = useCallback(async () => {
+    const id = current.current.conversationId;
+    if (!id || !liveTurnOnScreen(current.current)) return;
+    dispatch({ type: "STOPPING" });
+    try {
+      await api.stopTurn(id);
+    } catch {
+      dispatch({ type: "STOP_FAILED" });
+      load(id);
+    }
+  }, [api, load]);
+
   return {
-    conversation,
-    messages,
-    draft,
-    setDraft,
+    conversation: state.conversation,
+    messages: state.messages,
+    live: liveTurn,
+    draft: state.draft,
+    setDraft: useCallback((text) => dispatch({ type: "DRAFT", text }), []),
     send,
     retry,
-    sending,
-    loading,
-    error,
-    errorText: describeError(error),
-    dismissError: () => setError(null),
+    stop,
+    stopping: state.stopping,
+    sending: state.sending,
+    busy: busy(state),
+    loading: state.loading,
+    loadError: state.loadError,
+    reload: useCallback(() => state.conversationId && load(state.conversationId), [state.conversationId, load]),
+    announcement: state.announcement,
+    error: state.error,
+    errorText: describeError(state.error),
+    dismissError: useCallback(() => dispatch({ type: "DISMISS_ERROR" }), []),
   };
 }

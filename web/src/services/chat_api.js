@@ -1,6 +1,7 @@
 // Every call to the chat API (API.md), with the user's JWT attached.
 // Failures become ApiError with the contract's code and Retry-After; a 401 renews the
-// token once and resends; a 409 conversation_busy waits Retry-After and resends.
+// token once and resends; a 409 conversation_busy or request_in_progress waits
+// Retry-After and resends (the same Idempotency-Key, so a turn never runs twice).
 
 export class ApiError extends Error {
   constructor(status, code, message, { retryAfter = null, conversationId = null } = {}) {
@@ -62,7 +63,8 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
       }
       if (response.status === 409 && busyRetries < BUSY_RETRIES) {
         const error = await toError(response);
-        if (error.code === "conversation_busy") {
+        // Busy conversation, or the same Idempotency-Key still running: wait and resend.
+        if (error.code === "conversation_busy" || error.code === "request_in_progress") {
           busyRetries += 1;
           await sleepImpl((error.retryAfter || 1) * 1000);
           continue;
@@ -82,10 +84,11 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
   const id = (value) => encodeURIComponent(value);
 
   return {
-    chat: ({ message, conversationId, agentType, idempotencyKey }) =>
+    chat: ({ message, conversationId, agentType, idempotencyKey, stream = false }) =>
       request("POST", "/v1/chat", {
         body: {
           message,
+          ...(stream ? { stream: true } : {}),
           ...(conversationId ? { conversation_id: conversationId } : {}),
           ...(agentType && !conversationId ? { agent_type: agentType } : {}),
         },
@@ -103,6 +106,7 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
     renameConversation: (conversationId, title) =>
       request("PATCH", `/v1/conversations/${id(conversationId)}`, { body: { title } }),
     deleteConversation: (conversationId) => request("DELETE", `/v1/conversations/${id(conversationId)}`),
+    stopTurn: (conversationId) => request("POST", `/v1/conversations/${id(conversationId)}/stop`),
     stats: () => request("GET", "/v1/stats"),
   };
 }

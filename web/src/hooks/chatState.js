@@ -1,0 +1,229 @@
+// The chat screen's state as an explicit state machine: every change is a named action,
+// so no async callback can overwrite what the user typed or put a reply in the wrong
+// conversation.
+//
+// Rules it keeps:
+// - The draft belongs to the user: sending clears it (SEND_STARTED), nothing else but
+//   the user's typing (DRAFT) and a failed send with an empty box (SEND_FAILED) changes it.
+// - Live turns are kept by turn id, whatever conversation is on screen; the screen shows
+//   only the live turn of its own conversation. So events that come before the 202, or
+//   for another conversation, are never lost and never misplaced.
+// - The text of a live turn is rebuilt from offsets: a repeat is dropped, a late joiner's
+//   turn.started replaces what it had only when it knows more.
+
+export const initialChatState = {
+  conversationId: null,
+  conversation: null,
+  messages: [],
+  loading: false,
+  loadError: null,
+  draft: "",
+  sending: false, // the POST of a message is on its way
+  stopping: false,
+  error: null,
+  turns: {}, // turnId -> { turnId, conversationId, text, userSeq }
+  ended: {}, // turnId -> the last event of a turn that ended off screen (maybe before its 202)
+  announcement: "",
+};
+
+const bySeq = (messages) =>
+  [...messages].sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
+
+function withMessage(messages, message) {
+  const others = messages.filter((m) => m.id !== message.id && (message.seq == null || m.seq !== message.seq));
+  return bySeq([...others, message]);
+}
+
+function applyText(turn, event) {
+  if (event.type === "turn.started") {
+    return event.text.length >= turn.text.length ? { ...turn, text: event.text } : turn;
+  }
+  if (event.offset > turn.text.length) return turn; // a gap: the stored reply will fill it
+  const end = event.offset + event.text.length;
+  if (end <= turn.text.length) return turn; // already have it
+  return { ...turn, text: turn.text.slice(0, event.offset) + event.text };
+}
+
+function onEvent(state, event) {
+  const { turn_id: turnId, conversation_id: conversationId } = event;
+  const known = state.turns[turnId] || { turnId, conversationId, text: "", userSeq: event.user_message_seq };
+  const onScreen = conversationId === state.conversationId;
+  if (event.type === "turn.started" || event.type === "turn.delta") {
+    return { ...state, turns: { ...state.turns, [turnId]: applyText(known, event) } };
+  }
+  const { [turnId]: _ended, ...turns } = state.turns;
+  if (!onScreen) {
+    const ended = Object.fromEntries([...Object.entries(state.ended), [turnId, event]].slice(-20));
+    return { ...state, turns, ended };
+  }
+  if (event.type === "turn.completed") {
+    const reply = event.reply;
+    const note =
+      reply.status === "stopped" ? " (stopped)" : reply.status === "incomplete" ? " (cut short)" : "";
+    return {
+      ...state,
+      turns,
+      stopping: false,
+      messages: withMessage(state.messages, reply),
+      conversation: state.conversation ? { ...state.conversation, message_count: reply.seq, live_turn: null } : state.conversation,
+      announcement: `Assistant replied${note}: ${reply.content.slice(0, 300)}`,
+      error: event.error
+        ? { status: 503, code: event.error.code, message: event.error.message, cutShort: true }
+        : state.error,
+    };
+  }
+  if (event.type === "turn.failed") {
+    return {
+      ...state,
+      turns,
+      stopping: false,
+      messages: state.messages.map((m) => (m.seq === event.user_message_seq && m.role === "user" ? { ...m, status: "failed" } : m)),
+      error: { status: event.error.code === "agent_unavailable" ? 503 : 500, code: event.error.code, message: event.error.message },
+    };
+  }
+  return state;
+}
+
+export function chatReducer(state, action) {
+  switch (action.type) {
+    case "OPEN": // another conversation (or a new one) on screen; drafts and live turns stay
+      if (action.conversationId === state.conversationId) return state;
+      return {
+        ...state,
+        conversationId: action.conversationId,
+        conversation: null,
+        messages: [],
+        loading: Boolean(action.conversationId),
+        loadError: null,
+        error: null,
+        stopping: false,
+        announcement: "",
+      };
+    case "LOADED": {
+      if (action.conversationId !== state.conversationId) return state; // the user moved on
+      const { messages, live_turn: liveTurn, ...meta } = action.conversation;
+      const turns = { ...state.turns };
+      if (liveTurn && !turns[liveTurn.turn_id]) {
+        turns[liveTurn.turn_id] = { turnId: liveTurn.turn_id, conversationId: meta.id, text: "", userSeq: liveTurn.user_message_seq };
+      }
+      if (!liveTurn) {
+        for (const [turnId, turn] of Object.entries(turns)) if (turn.conversationId === meta.id) delete turns[turnId];
+      }
+      const pending = state.messages.filter((m) => m.pending || m.unsent); // not on the server
+      return {
+        ...state,
+        conversation: { ...meta, live_turn: liveTurn || null },
+        messages: action.metaOnly ? state.messages : bySeq([...(messages ?? []), ...pending]),
+        loading: false,
+        loadError: null,
+        turns,
+      };
+    }
+    case "LOAD_FAILED":
+      if (action.conversationId !== state.conversationId) return state;
+      return { ...state, loading: false, loadError: action.error };
+    case "DRAFT":
+      return { ...state, draft: action.text };
+    case "SEND_STARTED":
+      return {
+        ...state,
+        draft: action.fromDraft ? "" : state.draft,
+        sending: true,
+        error: null,
+        announcement: "Sending…",
+        messages: [
+          ...state.messages.map((m) => (m.id === action.replacing ? { ...m, retried: true } : m)),
+          { id: action.pendingId, role: "user", content: action.text, pending: true },
+        ],
+      };
+    case "TURN_ACCEPTED": {
+      // 202: the message is stored; the reply streams (its events may have come already).
+      const accepted = action.accepted;
+      const messages = state.messages.filter((m) => m.id !== action.pendingId);
+      const isHere = !state.conversationId || state.conversationId === accepted.conversation_id;
+      const turns = state.turns[accepted.turn_id]
+        ? state.turns
+        : {
+            ...state.turns,
+            [accepted.turn_id]: {
+              turnId: accepted.turn_id,
+              conversationId: accepted.conversation_id,
+              text: "",
+              userSeq: accepted.user_message.seq,
+            },
+          };
+      if (!isHere) return { ...state, sending: false, messages, turns };
+      const here = {
+        ...state,
+        sending: false,
+        conversationId: accepted.conversation_id,
+        conversation: {
+          ...(state.conversation || {}),
+          id: accepted.conversation_id,
+          title: accepted.title,
+          agent_type: accepted.agent_type,
+        },
+        messages: withMessage(messages, accepted.user_message),
+        turns,
+      };
+      const early = state.ended[accepted.turn_id]; // the reply was done before the 202 came
+      return early ? onEvent(here, early) : here;
+    }
+    case "TURN_DONE": {
+      // 200/201: the whole turn in one answer (a client without live events).
+      const turn = action.turn;
+      const messages = state.messages.filter((m) => m.id !== action.pendingId);
+      if (state.conversationId && state.conversationId !== turn.conversation_id) {
+        return { ...state, sending: false, messages };
+      }
+      return {
+        ...state,
+        sending: false,
+        conversationId: turn.conversation_id,
+        conversation: { ...(state.conversation || {}), id: turn.conversation_id, title: turn.title, agent_type: turn.agent_type },
+        messages: withMessage(withMessage(messages, turn.user_message), turn.reply),
+        announcement: `Assistant replied: ${turn.reply.content.slice(0, 300)}`,
+      };
+    }
+    case "SEND_FAILED": {
+      const failure = action.error;
+      let messages = state.messages;
+      let { draft, conversationId, conversation } = state;
+      if (failure.status === 503) {
+        // Stored with status "failed": keep it on screen with Retry.
+        messages = messages.map((m) => (m.id === action.pendingId ? { ...m, id: `failed-${action.pendingId}`, pending: false, status: "failed" } : m));
+        if (!conversationId && failure.conversationId) {
+          conversationId = failure.conversationId;
+          conversation = { id: failure.conversationId, title: "", agent_type: "" };
+        }
+      } else {
+        messages = messages
+          .filter((m) => m.id !== action.pendingId)
+          .map((m) => (m.id === action.replacing ? { ...m, retried: false } : m));
+        // Nothing was stored: the words go back to the box, unless the user typed anew;
+        // then they stay on screen as an unsent message with Retry.
+        if (action.fromDraft && !draft) draft = action.text;
+        else if (action.fromDraft) {
+          messages = [...messages, { id: `unsent-${action.pendingId}`, role: "user", content: action.text, status: "failed", unsent: true }];
+        }
+      }
+      return { ...state, sending: false, messages, draft, conversationId, conversation, error: failure, announcement: "" };
+    }
+    case "STOPPING":
+      return { ...state, stopping: true };
+    case "STOP_FAILED":
+      return { ...state, stopping: false };
+    case "EVENT":
+      return onEvent(state, action.event);
+    case "DISMISS_ERROR":
+      return { ...state, error: null };
+    default:
+      return state;
+  }
+}
+
+/** The live turn of the conversation on screen, if one is being written. */
+export function liveTurnOnScreen(state) {
+  if (!state.conversationId) return null;
+  return Object.values(state.turns).find((t) => t.conversationId === state.conversationId) || null;
+}

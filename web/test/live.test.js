@@ -1,0 +1,58 @@
+import { describe, expect, it, vi } from "vitest";
+import { createLiveConnection } from "../src/services/live.js";
+
+class FakeSocket {
+  static made = [];
+  constructor(url, protocols) {
+    this.url = url;
+    this.protocols = protocols;
+    this.readyState = 0;
+    this.sent = [];
+    FakeSocket.made.push(this);
+  }
+  send(data) {
+    this.sent.push(data);
+  }
+  close() {
+    this.readyState = 3;
+    this.onclose?.();
+  }
+  open() {
+    this.readyState = 1;
+    this.onopen?.();
+  }
+}
+
+describe("createLiveConnection", () => {
+  it("offers the token as a subprotocol, passes turn events on and comes back after a drop", () => {
+    vi.useFakeTimers();
+    FakeSocket.made = [];
+    const events = [];
+    const statuses = [];
+    let token = "tok1";
+    const connection = createLiveConnection({
+      url: "ws://x/ws",
+      getToken: () => token,
+      onEvent: (e) => events.push(e),
+      onStatus: (s) => statuses.push(s),
+      WebSocketImpl: FakeSocket,
+      timers: globalThis,
+    });
+    const first = FakeSocket.made[0];
+    expect(first.protocols).toEqual(["chat.v1", "bearer.tok1"]);
+    first.open();
+    first.onmessage({ data: JSON.stringify({ type: "turn.delta", turn_id: "t", offset: 0, text: "a" }) });
+    first.onmessage({ data: JSON.stringify({ type: "pong" }) });
+    first.onmessage({ data: "not json" });
+    expect(events.map((e) => e.type)).toEqual(["turn.delta"]);
+    token = "tok2";
+    first.close();
+    vi.advanceTimersByTime(600);
+    expect(FakeSocket.made[1].protocols).toEqual(["chat.v1", "bearer.tok2"]);
+    expect(statuses).toEqual(["connecting", "open", "closed", "connecting"]);
+    connection.close();
+    vi.advanceTimersByTime(20000);
+    expect(FakeSocket.made).toHaveLength(2);
+    vi.useRealTimers();
+  });
+});
