@@ -70,9 +70,11 @@ bench: bootstrap  ## benchmarks: tables on stdout, JSON in benchmarks/results/ (
 	$(VENV)/python -m benchmarks.throughput
 	$(VENV)/python -m benchmarks.listing_cost
 	$(VENV)/python -m benchmarks.artifact_size
+	$(VENV)/python -m benchmarks.streaming
 
-openapi: bootstrap  ## regenerate openapi.json from the handlers' routes and models
+openapi: bootstrap  ## regenerate openapi.json (routes) and asyncapi.json (live events) from the code
 	$(VENV)/python scripts/openapi.py
+	$(VENV)/python scripts/asyncapi.py
 
 deploy: build  ## deploy a stage: make deploy STAGE=dev|staging|prod (AWS credentials needed; see docs/deploy.md)
 	$(TOOLS)/sam deploy --config-env $(or $(STAGE),dev)

@@ -300,6 +300,7 @@ class LocalStack:
         spec = self.template.websocket
         assert spec is not None
         self.hub.add(connection)
+        connection.watch()
         try:
             serve_messages(connection, spec.routes, spec.two_way, self.invoke)
         finally:

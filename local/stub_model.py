@@ -123,7 +123,12 @@ def _stream(
     rate: float,
     break_after: float | None,
 ) -> Iterator[bytes]:
-    record: dict[str, Any] = {"chunks": 0, "finished": False, "words": 0}
+    record: dict[str, Any] = {
+        "chunks": 0,
+        "finished": False,
+        "received_at": time.time(),  # the model's own time to first token starts here
+        "first_chunk_at": None,
+    }
     with _streams_lock:
         _streams[completion_id] = record
         while len(_streams) > 200:
@@ -150,6 +155,8 @@ def _stream(
             raise StreamBroken()
         if number:
             time.sleep(1 / rate)
+        else:
+            record["first_chunk_at"] = time.time()
         yield chunk({"content": word})
         record["chunks"] = number + 1
     yield chunk({}, "stop")

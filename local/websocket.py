@@ -137,21 +137,30 @@ class Connection:
     def _read_exactly(self, count: int) -> bytes:
         data = b""
         while len(data) < count:
-            now = time.monotonic()
-            idle_left = IDLE_SECONDS - (now - self.last_active)
-            life_left = MAX_CONNECTION_SECONDS - (now - self.opened)
-            if idle_left <= 0 or life_left <= 0:
-                self.close(1001, "Going away")
-                raise ConnectionClosed()
-            self.sock.settimeout(min(idle_left, life_left, 5.0))
-            try:
-                chunk = self.reader.read1(count - len(data))
-            except TimeoutError:
-                continue
+            chunk = self.reader.read1(count - len(data))
             if not chunk:
                 raise ConnectionClosed()
             data += chunk
         return data
+
+    def watch(self) -> None:
+        """Closes the connection when idle 10 minutes or open 2 hours, like API Gateway.
+
+        A thread of its own: reads block without a timeout (a timed-out socket file
+        cannot be read again), and closing the socket is what ends a blocked read.
+        """
+
+        def run() -> None:
+            while not self.closed:
+                time.sleep(1.0)
+                now = time.monotonic()
+                if (
+                    now - self.last_active > IDLE_SECONDS
+                    or now - self.opened > MAX_CONNECTION_SECONDS
+                ):
+                    self.close(1001, "Going away")
+
+        threading.Thread(target=run, name=f"ws-watch-{self.connection_id}", daemon=True).start()
 
 
 def _frame_header(first: int, length: int) -> bytes:

@@ -2,7 +2,7 @@
 
 Each Lambda function has its own Powertools resolver; this merges their generated
 schemas into one document and replaces Powertools' default 422 validation response
-with the contract's error responses (API.md), so the document says what the API
+with the contract's error responses (docs/api.md), so the document says what the API
 really answers. `make openapi` writes openapi.json; a test fails when it drifts.
 """
 
@@ -116,7 +116,7 @@ def build_document(functions_dir: Path = ROOT / "functions") -> dict[str, Any]:
         "info": {
             "title": TITLE,
             "version": VERSION,
-            "description": "Persistent, per-user chat conversations with an AI agent. See API.md.",
+            "description": "Persistent, per-user chat conversations with an AI agent. See docs/api.md; live replies: asyncapi.json.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {

@@ -306,3 +306,15 @@ def test_events_go_only_to_the_owners_connections(
         assert snoop.events == []
     finally:
         snoop.close()
+
+
+def test_a_connection_that_stays_quiet_keeps_receiving(
+    alice: ApiClient, live: Callable[[], LiveClient]
+) -> None:
+    """Clients only listen; a connection silent for longer than any read timeout of the
+    server must still get the next turn (API Gateway's idle limit is 10 minutes)."""
+    socket = live()
+    time.sleep(6.5)
+    accepted = start(alice, "After a quiet while [stub:rate=50]")
+    assert socket.end_of(accepted["conversation_id"])["type"] == "turn.completed"
+    assert len(socket.of_type("turn.started")) == 1

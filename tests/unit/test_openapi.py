@@ -1,4 +1,4 @@
-"""The OpenAPI document is generated from the code and agrees with template.yaml and API.md."""
+"""The OpenAPI document is generated from the code and agrees with template.yaml and docs/api.md."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-// Every call to the chat API (API.md), with the user's JWT attached.
+// Every call to the chat API (docs/api.md), with the user's JWT attached.
 // Failures become ApiError with the contract's code and Retry-After; a 401 renews the
 // token once and resends; a 409 conversation_busy or request_in_progress waits
 // Retry-After and resends (the same Idempotency-Key, so a turn never runs twice).

@@ -1,4 +1,4 @@
-"""Pydantic models of the public contract (API.md) and of the stored domain objects.
+"""Pydantic models of the public contract (docs/api.md) and of the stored domain objects.
 
 Request models forbid unknown fields so a typo in a client is a 400, not a silent no-op.
 Response models are what the OpenAPI document is generated from.
@@ -18,7 +18,7 @@ from pydantic import (
 )
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
-# 1..128 printable ASCII characters (API.md, POST /v1/chat).
+# 1..128 printable ASCII characters (docs/api.md, POST /v1/chat).
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
 ConversationId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 Role = Literal["user", "assistant", "system"]

@@ -1,4 +1,4 @@
-"""DynamoDB implementation of the storage port (one table, see DESIGN.md "Data").
+"""DynamoDB implementation of the storage port (one table, see docs/design.md "Data").
 
 Every method is a fixed, small number of requests whatever the size of the data:
 reads are GetItem or a bounded Query on a key, writes are single transactions whose

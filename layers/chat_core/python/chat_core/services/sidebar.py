@@ -1,4 +1,4 @@
-"""The conversation sidebar: create, list, rename, delete (DESIGN.md access patterns)."""
+"""The conversation sidebar: create, list, rename, delete (docs/design.md, README access patterns)."""
 
 from __future__ import annotations
 

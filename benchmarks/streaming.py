@@ -1,0 +1,197 @@
+"""Streamed replies: time to first visible text, long replies, and what a streamed turn costs.
+
+1. Overhead: from POST /v1/chat (stream) to the first text on the WebSocket, minus the
+   model's own time to first token (from the stub's record of when the request arrived
+   and when it sent its first word), through the local gateway, the chat function,
+   Lambda's (emulated) Invoke API, the worker and the management API.
+2. A 2-minute reply (--long-seconds) streamed, and the same through the JSON route,
+   which must answer 202 at its wait and still store the reply.
+3. DynamoDB requests and units of one turn, metered in this process, when the reply
+   takes 0.1 s and 5 s: writes are equal (nothing is written per delta), reads grow
+   by one 0.5-unit poll per LIVE_POLL_SECONDS; a client that rejoins costs no request.
+
+Usage: python -m benchmarks.streaming [--samples 20] [--long-seconds 120]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import threading
+import time
+from typing import Any
+
+from benchmarks.report import print_table, write_json
+from chat_core.models import ChatRequest
+from local.testing import running_stack
+from tests.support.api_client import ApiClient
+from tests.support.direct_turn import metered_turn
+from tests.support.live_client import LiveClient
+
+
+def first_text_overhead(stack: Any, samples: int) -> dict[str, Any]:
+    token = stack.token("bench-stream")
+    api, socket = ApiClient(stack.base_url, token), LiveClient(stack.base_url, token)
+    overheads, end_to_end, model_ttft = [], [], []
+    try:
+        for number in range(samples + 2):  # the first two warm the functions up
+            started = time.time()
+            accepted = api.chat(f"ttft {number} [stub:delay=0.3]", stream=True).body
+            turn_id = accepted["turn_id"]
+            first = socket.wait_for(
+                lambda e, t=turn_id: e.get("turn_id") == t and e["type"] == "turn.delta"
+            )
+            seen = time.time()
+            assert first["offset"] == 0
+            socket.end_of(accepted["conversation_id"])
+            record = _stub_record_of(stack, started)
+            model = record["first_chunk_at"] - record["received_at"]
+            if number >= 2:
+                end_to_end.append((seen - started) * 1000)
+                model_ttft.append(model * 1000)
+                overheads.append((seen - started - model) * 1000)
+    finally:
+        socket.close()
+    return {
+        "samples": samples,
+        "send_to_first_text_ms_median": round(statistics.median(end_to_end), 1),
+        "model_ttft_ms_median": round(statistics.median(model_ttft), 1),
+        "overhead_ms_median": round(statistics.median(overheads), 1),
+        "overhead_ms_p90": round(sorted(overheads)[int(len(overheads) * 0.9) - 1], 1),
+    }
+
+
+def _stub_record_of(stack: Any, after: float) -> dict[str, Any]:
+    streams = ApiClient(stack.base_url, "x").get("/local/openai/v1/_streams").body["streams"]
+    mine = [r for r in streams.values() if r["received_at"] >= after and r["first_chunk_at"]]
+    return min(mine, key=lambda r: float(r["received_at"]))
+
+
+def long_replies(stack: Any, seconds: int) -> list[dict[str, Any]]:
+    words = seconds * 10
+    directive = f"[stub:words={words}] [stub:rate=10]"
+    rows: list[dict[str, Any]] = []
+
+    def streamed() -> None:
+        token = stack.token("bench-long-stream")
+        api, socket = ApiClient(stack.base_url, token), LiveClient(stack.base_url, token)
+        started = time.monotonic()
+        accepted = api.chat(f"stream a long one {directive}", stream=True).body
+        done = socket.end_of(accepted["conversation_id"], timeout=seconds + 120)
+        stored = api.get(f"/v1/conversations/{accepted['conversation_id']}").body["messages"][-1]
+        rows.append(
+            {
+                "route": "stream",
+                "first_answer": "202",
+                "answered_after_s": 0.0,
+                "reply_status": done["reply"]["status"],
+                "reply_seconds": round(time.monotonic() - started, 1),
+                "stored_words": len(stored["content"].split()),
+                "ws_messages": sum(
+                    1 for e in socket.events if e.get("turn_id") == accepted["turn_id"]
+                ),
+            }
+        )
+        socket.close()
+
+    def plain() -> None:
+        api = ApiClient(stack.base_url, stack.token("bench-long-json"))
+        started = time.monotonic()
+        answer = api.chat(f"json a long one {directive}")
+        answered = time.monotonic() - started
+        conversation_id = answer.body["conversation_id"]
+        while api.get(f"/v1/conversations/{conversation_id}").body["live_turn"] is not None:
+            time.sleep(1)
+        stored = api.get(f"/v1/conversations/{conversation_id}").body["messages"][-1]
+        rows.append(
+            {
+                "route": "json",
+                "first_answer": str(answer.status),
+                "answered_after_s": round(answered, 1),
+                "reply_status": stored["status"],
+                "reply_seconds": round(time.monotonic() - started, 1),
+                "stored_words": len(stored["content"].split()),
+                "ws_messages": 0,
+            }
+        )
+
+    threads = [threading.Thread(target=streamed), threading.Thread(target=plain)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return sorted(rows, key=lambda r: str(r["route"]))
+
+
+class CountingPoster:
+    def __init__(self) -> None:
+        self.posts = 0
+
+    def post(self, connection_id: str, data: bytes) -> bool:
+        self.posts += 1
+        return True
+
+
+def turn_costs(stack: Any) -> list[dict[str, Any]]:
+    rows = []
+    for label, directive in (
+        ("0.1 s reply", "[stub:words=5]"),
+        ("5 s reply", "[stub:words=50] [stub:rate=10]"),
+    ):
+        turn, meter = metered_turn(stack, live_poll_seconds=0.5)
+        poster = CountingPoster()
+        turn.runner._poster = poster  # noqa: SLF001 - a counting poster instead of the API
+        repo = turn.runner._repo  # noqa: SLF001
+        conversation_id = turn.run(
+            "bench-cost", ChatRequest(message="start")
+        ).response.conversation_id
+        repo.add_connection("bench-cost", "conn-bench", 0, 2**31)
+        meter.reset()
+        started = time.monotonic()
+        turn.run(
+            "bench-cost", ChatRequest(message=f"cost {directive}", conversation_id=conversation_id)
+        )
+        rows.append(
+            {
+                "turn": label,
+                "seconds": round(time.monotonic() - started, 1),
+                "requests": meter.requests,
+                "queries": meter.operations["Query"],
+                "writes": meter.operations["TransactWriteItems"] + meter.operations["UpdateItem"],
+                "local_read_units": round(meter.read_units, 1),
+                "local_write_units": round(meter.write_units, 1),
+                "ws_posts": poster.posts,
+            }
+        )
+        repo.remove_connection("bench-cost", "conn-bench")
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--samples", type=int, default=20)
+    parser.add_argument("--long-seconds", type=int, default=120)
+    args = parser.parse_args()
+    env = {"RATE_LIMIT_TURNS_PER_MINUTE": "100000"}
+    with running_stack(env=env) as stack:
+        overhead = first_text_overhead(stack, args.samples)
+        print_table("Send to first visible text (local gateway, stub TTFT 0.3 s)", [overhead])
+        costs = turn_costs(stack)
+        print_table(
+            "DynamoDB per turn: nothing written per delta (reads: one poll per 0.5 s)", costs
+        )
+        long = long_replies(stack, args.long_seconds)
+        print_table(f"A {args.long_seconds} s reply, streamed and through the JSON route", long)
+    write_json(
+        "streaming",
+        {
+            "first_text": overhead,
+            "turn_costs": costs,
+            "long_replies": long,
+            "long_seconds": args.long_seconds,
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()

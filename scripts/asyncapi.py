@@ -1,0 +1,111 @@
+"""Writes asyncapi.json: the WebSocket of live replies, from the event models in the layer.
+
+Like openapi.json it is generated, never edited: the schemas are the pydantic models
+the worker serializes (chat_core/live/events.py), so the document cannot drift from
+what is sent. `make openapi` writes both; a unit test fails when either is stale.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUTPUT = ROOT / "asyncapi.json"
+
+
+def build_document() -> dict[str, Any]:
+    sys.path[:0] = [str(ROOT / "layers" / "chat_core" / "python")]
+    from pydantic import BaseModel, TypeAdapter
+
+    from chat_core.live.events import TurnCompleted, TurnDelta, TurnFailed, TurnStarted
+
+    class Ping(BaseModel):
+        action: str = "ping"
+
+    class Pong(BaseModel):
+        type: str = "pong"
+
+    server_messages: list[type[BaseModel]] = [TurnStarted, TurnDelta, TurnCompleted, TurnFailed]
+    schemas: dict[str, Any] = {}
+    messages: dict[str, Any] = {}
+    for model in [*server_messages, Pong, Ping]:
+        schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+        schemas.update(schema.pop("$defs", {}))
+        schemas[model.__name__] = schema
+        messages[model.__name__] = {
+            "name": model.__name__,
+            "contentType": "application/json",
+            "summary": (model.__doc__ or "").strip().splitlines()[0] if model.__doc__ else "",
+            "payload": {"$ref": f"#/components/schemas/{model.__name__}"},
+        }
+    sent = [*(m.__name__ for m in server_messages), "Pong"]
+    return {
+        "asyncapi": "3.0.0",
+        "info": {
+            "title": "Chat API live replies",
+            "version": "1.0.0",
+            "description": "The WebSocket that carries a user's turns as they are written "
+            "(docs/api.md, 'Streamed turns'). Connect offering the subprotocols chat.v1 and "
+            "bearer.<JWT>; turns start and stop over the HTTP API (openapi.json).",
+        },
+        "servers": {
+            "aws": {
+                "host": "{apiId}.execute-api.{region}.amazonaws.com",
+                "pathname": "/{stage}",
+                "protocol": "wss",
+                "description": "The stack's WebSocketUrl output",
+                "variables": {
+                    "apiId": {"description": "the WebSocket API's id"},
+                    "region": {"default": "us-east-1"},
+                    "stage": {"enum": ["dev", "staging", "prod"], "default": "dev"},
+                },
+            },
+            "local": {"host": "127.0.0.1:3000", "pathname": "/ws", "protocol": "ws"},
+        },
+        "channels": {
+            "live": {
+                "address": "/",
+                "messages": {name: {"$ref": f"#/components/messages/{name}"} for name in messages},
+            }
+        },
+        "operations": {
+            "receiveTurnEvents": {
+                "action": "receive",
+                "channel": {"$ref": "#/channels/live"},
+                "summary": "Every turn of the user, to every open connection of the user",
+                "messages": [{"$ref": f"#/channels/live/messages/{name}"} for name in sent],
+            },
+            "sendPing": {
+                "action": "send",
+                "channel": {"$ref": "#/channels/live"},
+                "summary": "Keep the connection alive (API Gateway closes it after 10 idle minutes)",
+                "messages": [{"$ref": "#/channels/live/messages/Ping"}],
+            },
+        },
+        "components": {"messages": messages, "schemas": dict(sorted(schemas.items()))},
+    }
+
+
+def render(document: dict[str, Any]) -> str:
+    return json.dumps(document, indent=2) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--check", action="store_true", help="fail when asyncapi.json is stale")
+    args = parser.parse_args()
+    text = render(build_document())
+    if args.check:
+        if OUTPUT.read_text() != text:
+            sys.exit("asyncapi.json is stale: run `make openapi`")
+        return
+    OUTPUT.write_text(text)
+    print(f"wrote {OUTPUT.name}")
+
+
+if __name__ == "__main__":
+    main()

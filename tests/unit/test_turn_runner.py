@@ -1,0 +1,143 @@
+"""The worker's half of a turn on moto: what each open connection receives, Stop, and ends."""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any
+
+from chat_core.live.relay import MAX_PIECE_CHARS
+from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
+from chat_core.settings import Settings
+from tests.support.fakes import FakeModel
+
+
+class RecordingPoster:
+    """Connections that receive events; ``gone`` ones answer like a 410."""
+
+    def __init__(self, gone: set[str] | None = None) -> None:
+        self.received: dict[str, list[dict[str, Any]]] = {}
+        self.gone = gone or set()
+        self.on_post: Any = None
+
+    def post(self, connection_id: str, data: bytes) -> bool:
+        if connection_id in self.gone:
+            return False
+        self.received.setdefault(connection_id, []).append(json.loads(data))
+        if self.on_post:
+            self.on_post(connection_id, self.received[connection_id][-1])
+        return True
+
+    def text(self, connection_id: str) -> str:
+        text = ""
+        for event in self.received[connection_id]:
+            if event["type"] == "turn.started":
+                text = event["text"]
+            elif event["type"] == "turn.delta":
+                assert event["offset"] == len(text), "deltas arrive in order, without gaps"
+                text += event["text"]
+        return text
+
+
+def fast_settings(**changes: Any) -> Settings:
+    return Settings(table_name="chat-unit", live_poll_seconds=0.05, stream_flush_ms=0, **changes)
+
+
+def test_every_connection_of_the_user_gets_the_reply_and_a_late_one_catches_up(
+    repo: DynamoChatRepository,
+) -> None:
+    poster = RecordingPoster()
+    model = FakeModel(pause_seconds=0.05, pieces_per_reply=12)
+    turn = ChatTurn(repo, model, fast_settings(), poster=poster)
+    repo.add_connection("alice", "tab-1", 0, 2**31)
+    repo.add_connection("bob", "bobs-tab", 0, 2**31)
+
+    def join_midway(connection_id: str, event: dict[str, Any]) -> None:
+        if event["type"] == "turn.delta" and event["offset"] > 10 and connection_id == "tab-1":
+            repo.add_connection("alice", "tab-2", 0, 2**31)
+
+    poster.on_post = join_midway
+    outcome = turn.run("alice", ChatRequest(message="hello there"))
+    reply = outcome.response.reply.content
+    assert poster.text("tab-1") == reply
+    late = poster.received["tab-2"]
+    assert late[0]["type"] == "turn.started" and 0 < len(late[0]["text"]) < len(reply)
+    assert poster.text("tab-2") == reply
+    assert late[-1]["type"] == "turn.completed"
+    assert "bobs-tab" not in poster.received, "events go to the owner's connections only"
+
+
+def test_a_gone_connection_is_dropped_and_forgotten(repo: DynamoChatRepository) -> None:
+    poster = RecordingPoster(gone={"closed-tab"})
+    turn = ChatTurn(repo, FakeModel(), fast_settings(), poster=poster)
+    repo.add_connection("alice", "closed-tab", 0, 2**31)
+    repo.add_connection("alice", "open-tab", 0, 2**31)
+    turn.run("alice", ChatRequest(message="hi"))
+    assert repo.live_state("alice").connections == {"open-tab"}
+    assert poster.received["open-tab"][-1]["type"] == "turn.completed"
+
+
+def test_a_long_text_so_far_reaches_a_late_joiner_in_pieces_under_the_frame_limit(
+    repo: DynamoChatRepository,
+) -> None:
+    poster = RecordingPoster()
+    model = FakeModel(pause_seconds=0.02, pieces_per_reply=40)
+    turn = ChatTurn(repo, model, fast_settings(), poster=poster)
+    repo.add_connection("alice", "tab-1", 0, 2**31)
+
+    def join_late(connection_id: str, event: dict[str, Any]) -> None:
+        if event["type"] == "turn.delta" and event["offset"] > 9000 and connection_id == "tab-1":
+            repo.add_connection("alice", "tab-2", 0, 2**31)
+
+    poster.on_post = join_late
+    outcome = turn.run("alice", ChatRequest(message="x" * 12_000))
+    assert poster.text("tab-2") == outcome.response.reply.content
+    for events in poster.received.values():
+        for event in events:
+            assert len(event.get("text", "")) <= MAX_PIECE_CHARS
+            assert len(json.dumps(event).encode()) < 32 * 1024
+
+
+def test_stop_closes_the_stream_and_stores_what_was_written(
+    repo: DynamoChatRepository,
+) -> None:
+    poster = RecordingPoster()
+    model = FakeModel(pause_seconds=0.05, pieces_per_reply=40)
+    turn = ChatTurn(repo, model, fast_settings(), poster=poster)
+    repo.add_connection("alice", "tab", 0, 2**31)
+    first = turn.run("alice", ChatRequest(message="first")).response.conversation_id
+    stopped = threading.Event()
+
+    def stop_after_some_text(connection_id: str, event: dict[str, Any]) -> None:
+        if event["type"] == "turn.delta" and event["offset"] > 5 and not stopped.is_set():
+            stopped.set()
+            conversation = repo.get_conversation("alice", first)
+            assert conversation is not None and conversation.turn_id
+            repo.request_stop("alice", first, conversation.turn_id, 2**31)
+
+    poster.on_post = stop_after_some_text
+    outcome = turn.run("alice", ChatRequest(message="go on", conversation_id=first))
+    reply = outcome.response.reply
+    assert reply.status == "stopped"
+    assert 0 < len(reply.content) < len("reply to 'go on' (history 3)")
+    assert model.streams[-1].closed.is_set(), "the model's stream was closed"
+    conversation = repo.get_conversation("alice", first)
+    assert conversation is not None and conversation.turn_id is None  # the lease is free
+
+
+def test_a_stream_that_breaks_mid_reply_is_stored_as_incomplete(
+    repo: DynamoChatRepository,
+) -> None:
+    poster = RecordingPoster()
+    turn = ChatTurn(
+        repo, FakeModel(break_after=2, pieces_per_reply=6), fast_settings(), poster=poster
+    )
+    repo.add_connection("alice", "tab", 0, 2**31)
+    outcome = turn.run("alice", ChatRequest(message="hello"))
+    assert outcome.response.reply.status == "incomplete"
+    completed = poster.received["tab"][-1]
+    assert completed["type"] == "turn.completed"
+    assert completed["error"]["code"] == "agent_unavailable"
+    assert completed["reply"]["content"] == poster.text("tab") != ""
