@@ -23,9 +23,10 @@ from typing import Any
 
 from benchmarks.report import print_table, write_json
 from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
-from tests.support.direct_turn import metered_turn
+from tests.support.direct_turn import metered_turn, stack_client
 from tests.support.live_client import LiveClient
 
 
@@ -138,10 +139,9 @@ def turn_costs(stack: Any) -> list[dict[str, Any]]:
         ("0.1 s reply", "[stub:words=5]"),
         ("5 s reply", "[stub:words=50] [stub:rate=10]"),
     ):
-        turn, meter = metered_turn(stack, live_poll_seconds=0.5)
         poster = CountingPoster()
-        turn.runner._poster = poster  # noqa: SLF001 - a counting poster instead of the API
-        repo = turn.runner._repo  # noqa: SLF001
+        turn, meter = metered_turn(stack, poster, live_poll_seconds=0.5)
+        repo = DynamoChatRepository(stack.table_names["ChatTable"], stack_client(stack))
         conversation_id = turn.run(
             "bench-cost", ChatRequest(message="start")
         ).response.conversation_id

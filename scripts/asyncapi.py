@@ -82,7 +82,8 @@ def build_document() -> dict[str, Any]:
             "sendPing": {
                 "action": "send",
                 "channel": {"$ref": "#/channels/live"},
-                "summary": "Keep the connection alive (API Gateway closes it after 10 idle minutes)",
+                "summary": "Keeps the connection alive (API Gateway closes it after 10 idle "
+                "minutes)",
                 "messages": [{"$ref": "#/channels/live/messages/Ping"}],
             },
         },

@@ -116,7 +116,8 @@ def build_document(functions_dir: Path = ROOT / "functions") -> dict[str, Any]:
         "info": {
             "title": TITLE,
             "version": VERSION,
-            "description": "Persistent, per-user chat conversations with an AI agent. See docs/api.md; live replies: asyncapi.json.",
+            "description": "Persistent, per-user chat conversations with an AI agent. "
+            "See docs/api.md; live replies: asyncapi.json.",
         },
         "paths": dict(sorted(paths.items())),
         "components": {

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 
 from chat_core.agent.model import OpenAIChatModel
+from chat_core.live.connections import ConnectionPoster
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
@@ -26,7 +27,9 @@ def stack_client(stack: Any) -> Any:
     )
 
 
-def metered_turn(stack: Any, **settings: Any) -> tuple[ChatTurn, DynamoMeter]:
+def metered_turn(
+    stack: Any, poster: ConnectionPoster | None = None, **settings: Any
+) -> tuple[ChatTurn, DynamoMeter]:
     """A turn service on the stack's table and stub model, with every DynamoDB call metered."""
     client = stack_client(stack)
     meter = DynamoMeter().attach(client)
@@ -44,4 +47,4 @@ def metered_turn(stack: Any, **settings: Any) -> tuple[ChatTurn, DynamoMeter]:
         }
     )
     repo = DynamoChatRepository(config.table_name, client)
-    return ChatTurn(repo, OpenAIChatModel(config), config), meter
+    return ChatTurn(repo, OpenAIChatModel(config), config, poster=poster), meter

@@ -1,4 +1,4 @@
-"""The conversation sidebar: create, list, rename, delete (docs/design.md, README access patterns)."""
+"""The conversation sidebar: create, list, rename, delete (README "Access patterns")."""
 
 from __future__ import annotations
 
