@@ -19,7 +19,7 @@ OUTPUT = ROOT / "asyncapi.json"
 
 def build_document() -> dict[str, Any]:
     sys.path[:0] = [str(ROOT / "layers" / "chat_core" / "python")]
-    from pydantic import BaseModel, TypeAdapter
+    from pydantic import BaseModel
 
     from chat_core.live.events import TurnCompleted, TurnDelta, TurnFailed, TurnStarted
 
@@ -32,8 +32,9 @@ def build_document() -> dict[str, Any]:
     server_messages: list[type[BaseModel]] = [TurnStarted, TurnDelta, TurnCompleted, TurnFailed]
     schemas: dict[str, Any] = {}
     messages: dict[str, Any] = {}
-    for model in [*server_messages, Pong, Ping]:
-        schema = TypeAdapter(model).json_schema(ref_template="#/components/schemas/{model}")
+    every: list[type[BaseModel]] = [*server_messages, Pong, Ping]
+    for model in every:
+        schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
         schemas.update(schema.pop("$defs", {}))
         schemas[model.__name__] = schema
         messages[model.__name__] = {
