@@ -62,13 +62,18 @@ class IdentityProvider:
         }
 
 
+MAX_SUB_CHARS = 4096
+
+
 def parse_token_request(body: Any) -> tuple[str, int]:
     """(sub, expires_in) from a /local/token body; ValueError says what is wrong."""
     if not isinstance(body, dict):
         raise ValueError('the body must be a JSON object like {"sub": "alice"}')
     sub = body.get("sub")
-    if not isinstance(sub, str) or not sub.strip() or len(sub) > 128:
-        raise ValueError("sub must be a non-empty string of at most 128 characters")
+    # Longer than the API serves (chat_core/auth/subject.py) on purpose: an external
+    # issuer can mint any sub, and tests must be able to as well.
+    if not isinstance(sub, str) or not sub.strip() or len(sub) > MAX_SUB_CHARS:
+        raise ValueError(f"sub must be a non-empty string of at most {MAX_SUB_CHARS} characters")
     expires_in = body.get("expires_in", DEFAULT_EXPIRES_IN)
     if not isinstance(expires_in, int) or isinstance(expires_in, bool):
         raise ValueError("expires_in must be a whole number of seconds")

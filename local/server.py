@@ -38,6 +38,8 @@ from local.websocket import (
 )
 
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway HTTP API payload limit
+# HTTP API quota: request line and header values together at most 10,240 bytes.
+MAX_HEADER_BYTES = 10_240
 WEBSOCKET_PATH = "/ws"
 LAMBDA_PREFIX = "/local/lambda/2015-03-31/functions/"
 MANAGEMENT_PREFIX = "/local/ws-management/@connections/"
@@ -63,6 +65,7 @@ class LocalStack:
         self.jwks = JwksCache(authorizer.issuer)
         self.web_dir = web_dir
         self.cors_origins = cors_origins
+        self.host = "127.0.0.1"
         self.pools = {name: FunctionPool(fn) for name, fn in template.functions.items()}
         self.hub = WebSocketHub()
 
@@ -318,7 +321,29 @@ class LocalStack:
                 self._invoke_logged(spec.routes["$disconnect"], event)
 
     # ---------------------------------------------------------------- static UI
+    def page_headers(self) -> dict[str, str]:
+        """What the browser needs to contain the page: it renders model output as HTML and
+        keeps tokens in session storage, so no inline script, no framing, no referrer."""
+        issuer = self.authorizer.issuer.rstrip("/")
+        origin = "/".join(issuer.split("/")[:3])
+        return {
+            "Content-Security-Policy": (
+                "default-src 'self'; script-src 'self'; style-src 'self'; "
+                "img-src 'self' data:; font-src 'self'; object-src 'none'; "
+                f"connect-src 'self' ws://{self.host} {origin}; "
+                "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+            ),
+            "X-Content-Type-Options": "nosniff",
+            "X-Frame-Options": "DENY",
+            "Referrer-Policy": "no-referrer",
+        }
+
     def static(self, path: str) -> HttpResponse:
+        response = self._static(path)
+        response.headers.update(self.page_headers())
+        return response
+
+    def _static(self, path: str) -> HttpResponse:
         if not (self.web_dir / "index.html").exists():
             return html_response((PAGES / "placeholder.html").read_text())
         root = self.web_dir.resolve()
@@ -430,7 +455,21 @@ def make_server(stack: LocalStack, port: int) -> ThreadingHTTPServer:
         def do_any(self) -> None:
             started = time.monotonic()
             url = urlsplit(self.path)
-            length = int(self.headers.get("Content-Length") or 0)
+            header_bytes = len(self.requestline) + sum(
+                len(name) + len(value) for name, value in self.headers.items()
+            )
+            if header_bytes > MAX_HEADER_BYTES:
+                self.send(message(431, "Request Header Fields Too Large"))
+                self.close_connection = True
+                return
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.send(message(400, "Bad Request"))
+                self.close_connection = True
+                return
             if length > MAX_BODY_BYTES:
                 self.send(message(413, "Request Entity Too Large"))
                 self.close_connection = True
@@ -460,6 +499,32 @@ def make_server(stack: LocalStack, port: int) -> ThreadingHTTPServer:
                 response.status,
                 (time.monotonic() - started) * 1000,
             )
+
+        def send_response(self, code: int, message: str | None = None) -> None:
+            """API Gateway names no server: no banner, no Python version."""
+            self.log_request(code)
+            self.send_response_only(code, message)
+            self.send_header("Date", self.date_time_string())
+
+        def send_error(
+            self, code: int, message: str | None = None, explain: str | None = None
+        ) -> None:
+            """The stdlib's own refusals (bad request line, too many or too long headers,
+            an unknown method) in API Gateway's JSON shape instead of an HTML page."""
+            if code == 501:  # a method no route has: API Gateway answers 404
+                code, message = 404, "Not Found"
+            text = message or {400: "Bad Request", 414: "Request-URI Too Long"}.get(code, "Error")
+            if code == 431:
+                text = "Request Header Fields Too Large"
+            body = json.dumps({"message": text}).encode()
+            self.send_response(code)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Connection", "close")
+            self.end_headers()
+            if self.command != "HEAD" and code >= 200 and code not in (204, 304):
+                self.wfile.write(body)
+            self.close_connection = True
 
         def is_websocket_upgrade(self, path: str) -> bool:
             return (

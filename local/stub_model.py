@@ -9,7 +9,9 @@ Development-only directives in the latest user message:
 - ``[stub:status=CODE]``: fail with CODE before anything is sent;
 - ``[stub:rate=N]``: N chunks per second (default 100);
 - ``[stub:words=N]``: add N filler words to the reply (a long answer);
-- ``[stub:break=N]``: drop the connection after N chunks (a failure mid-stream).
+- ``[stub:break=N]``: drop the connection after N chunks (a failure mid-stream);
+- ``[stub:flaky=NAME]``: fail with 503 the first 3 times NAME is asked (one request
+  and its client's 2 retries), answer after that: a model that is down, then back.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ _STATUS = re.compile(r"\[stub:status=(\d{3})\]")
 _RATE = re.compile(r"\[stub:rate=(\d+(?:\.\d+)?)\]")
 _WORDS = re.compile(r"\[stub:words=(\d+)\]")
 _BREAK = re.compile(r"\[stub:break=(\d+)\]")
+_FLAKY = re.compile(r"\[stub:flaky=([\w-]+)\]")
+FLAKY_FAILURES = 3
+_flaky_seen: dict[str, int] = {}
 
 # What the stub streamed, by completion id (GET /local/openai/v1/_streams): lets a
 # test see that Stop really closed the model's stream.
@@ -72,6 +77,12 @@ def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
     latest = users[-1] if users else ""
     status = _STATUS.search(latest)
     delay = min(_number(_DELAY, latest) or 0.0, MAX_DELAY_SECONDS)
+    flaky = _FLAKY.search(latest)
+    if flaky:
+        with _streams_lock:
+            seen = _flaky_seen[flaky.group(1)] = _flaky_seen.get(flaky.group(1), 0) + 1
+        if seen <= FLAKY_FAILURES:
+            return 503, _error("stub model is down for now", "server_error")
     if status and int(status.group(1)) >= 400:
         time.sleep(delay)
         return int(status.group(1)), _error("stub model failure requested", "server_error")

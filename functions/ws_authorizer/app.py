@@ -9,7 +9,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chat_core.auth.jwt_verifier import Unauthorized
-from chat_core.auth.websocket import MAX_SUB_BYTES, allow, header, token_from_protocols
+from chat_core.auth.subject import usable_subject
+from chat_core.auth.websocket import allow, header, token_from_protocols
 from chat_core.observability import logger
 from chat_core.wiring import jwt_verifier
 
@@ -25,6 +26,6 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
         logger.info("websocket connection refused", extra={"reason": str(reason)})
         raise Exception("Unauthorized") from None
     sub = claims.get("sub")
-    if not isinstance(sub, str) or not sub or len(sub.encode()) > MAX_SUB_BYTES:
+    if not isinstance(sub, str) or not usable_subject(sub):
         raise Exception("Unauthorized")
     return allow(sub, str(event.get("methodArn", "")))

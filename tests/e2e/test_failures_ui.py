@@ -40,7 +40,11 @@ def test_model_down_shows_the_failed_message_with_retry_then_429_keeps_the_draft
     screenshot(page, "06-model-down")
 
     failed.get_by_role("button", name="Retry").click()  # the second turn this minute: 503 again
-    expect(page.locator(".message.failed")).to_have_count(2)
+    # The retry answered the stored message again: still one copy of it, still retryable.
+    expect(page.get_by_role("alert")).to_contain_text("unavailable")
+    expect(page.locator(".message.failed")).to_have_count(1)
+    expect(page.locator(".message.user")).to_have_count(1)
+    expect(page.locator(".message.failed").get_by_role("button", name="Retry")).to_be_visible()
 
     box.fill("a draft I must not lose")
     box.press("Enter")  # the third turn this minute: 429

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from chat_core.errors import AgentUnavailable, IdempotencyKeyReused
+from chat_core.errors import AgentUnavailable, IdempotencyKeyReused, NotFound
 from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationReader
 from chat_core.services.idempotent_chat import IdempotentChat
@@ -16,9 +17,9 @@ from tests.unit.conftest import IDEMPOTENCY_TABLE
 
 
 @pytest.fixture
-def idempotent(turn: ChatTurn, settings: Settings) -> IdempotentChat:
+def idempotent(turn: ChatTurn, repo: DynamoChatRepository, settings: Settings) -> IdempotentChat:
     return IdempotentChat(
-        turn, settings.model_copy(update={"idempotency_table_name": IDEMPOTENCY_TABLE})
+        turn, repo, settings.model_copy(update={"idempotency_table_name": IDEMPOTENCY_TABLE})
     )
 
 
@@ -51,4 +52,59 @@ def test_a_failed_turn_is_not_remembered(idempotent: IdempotentChat, model: Fake
         idempotent.run("alice", "key-2", ChatRequest(message="hello"), LambdaContext())
     model.fail_with = None
     retried = idempotent.run("alice", "key-2", ChatRequest(message="hello"), LambdaContext())
-    assert retried.status_code == 201
+    # It ran again (the failure was not replayed), in the conversation the first attempt
+    # started: 200, not 201.
+    assert retried.status_code == 200 and retried.body.reply.status == "ok"  # type: ignore[union-attr]
+
+
+def test_a_retry_after_a_model_failure_answers_the_stored_message_without_a_copy(
+    idempotent: IdempotentChat, reader: ConversationReader, model: FakeModel
+) -> None:
+    model.fail_with = "down"
+    with pytest.raises(AgentUnavailable) as failed:
+        idempotent.run("alice", "key-3", ChatRequest(message="hello"), LambdaContext())
+    conversation_id = str(failed.value.extra["conversation_id"])
+    model.fail_with = None
+    retried = idempotent.run("alice", "key-3", ChatRequest(message="hello"), LambdaContext())
+    assert retried.body.conversation_id == conversation_id
+    stored = reader.get_with_messages("alice", conversation_id, 10)
+    assert [(m.seq, m.role, m.content, m.status) for m in stored.messages] == [
+        (1, "user", "hello", "ok"),
+        (2, "assistant", retried.body.reply.content, "ok"),  # type: ignore[union-attr]
+    ]
+    again = idempotent.run("alice", "key-3", ChatRequest(message="hello"), LambdaContext())
+    assert again == retried
+
+
+def test_a_retry_of_a_failed_turn_in_an_existing_conversation_reuses_its_message(
+    idempotent: IdempotentChat, reader: ConversationReader, model: FakeModel
+) -> None:
+    first = idempotent.run("alice", "k-a", ChatRequest(message="one"), LambdaContext())
+    conversation_id = first.body.conversation_id
+    model.fail_with = "down"
+    body = ChatRequest(message="two", conversation_id=conversation_id)
+    with pytest.raises(AgentUnavailable):
+        idempotent.run("alice", "k-b", body, LambdaContext())
+    with pytest.raises(AgentUnavailable):  # a second failure, same key: still one copy
+        idempotent.run("alice", "k-b", body, LambdaContext())
+    model.fail_with = None
+    idempotent.run("alice", "k-b", body, LambdaContext())
+    stored = reader.get_with_messages("alice", conversation_id, 10)
+    assert [(m.seq, m.content, m.status) for m in stored.messages] == [
+        (1, "one", "ok"),
+        (2, first.body.reply.content, "ok"),  # type: ignore[union-attr]
+        (3, "two", "ok"),
+        (4, stored.messages[3].content, "ok"),
+    ]
+    assert stored.message_count == 4
+
+
+def test_a_replay_after_the_conversation_was_deleted_is_not_found(
+    idempotent: IdempotentChat, repo: DynamoChatRepository
+) -> None:
+    first = idempotent.run("alice", "key-4", ChatRequest(message="secret"), LambdaContext())
+    conversation = repo.get_conversation("alice", first.body.conversation_id)
+    assert conversation is not None
+    repo.delete_conversation("alice", conversation, 1, 2)
+    with pytest.raises(NotFound):
+        idempotent.run("alice", "key-4", ChatRequest(message="secret"), LambdaContext())

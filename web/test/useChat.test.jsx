@@ -55,7 +55,7 @@ describe("useChat streaming", () => {
     const { result } = render(api, live, { onConversationStarted: onStarted });
     act(() => result.current.setDraft("hello"));
     await act(() => result.current.send({ agentType: "coder" }));
-    expect(api.chat).toHaveBeenCalledWith(expect.objectContaining({ message: "hello", agentType: "coder", stream: true }));
+    expect(api.chat).toHaveBeenCalledWith(expect.objectContaining({ message: "hello", agentType: "coder", stream: true, conversationId: null }));
     expect(api.chat.mock.calls[0][0].idempotencyKey).toBeTruthy();
     expect(result.current.draft).toBe("");
     expect(onStarted).toHaveBeenCalledWith("c1");
@@ -200,9 +200,14 @@ describe("useChat failures", () => {
     live.emit({ type: "turn.failed", conversation_id: "c1", turn_id: "t1", user_message_seq: 1, error: { code: "agent_unavailable", message: "down", request_id: "r" } });
     expect(result.current.messages[0]).toMatchObject({ content: "are you there?", status: "failed" });
     expect(result.current.errorText).toMatch(/unavailable/);
-    api.chat.mockImplementationOnce(async ({ message }) => accepted("c1", 2, message, "t2"));
+    api.chat.mockImplementationOnce(async ({ message }) => accepted("c1", 1, message, "t2"));
+    const firstKey = api.chat.mock.calls[0][0].idempotencyKey;
     await act(() => result.current.retry(result.current.messages[0]));
-    expect(api.chat).toHaveBeenLastCalledWith(expect.objectContaining({ message: "are you there?", conversationId: "c1" }));
+    // The same request again: the server answers the stored message, no second copy.
+    expect(api.chat).toHaveBeenLastCalledWith(
+      expect.objectContaining({ message: "are you there?", conversationId: null, idempotencyKey: firstKey }),
+    );
+    expect(result.current.messages.filter((m) => m.role === "user")).toHaveLength(1);
   });
 
   it("asks to sign in again when the token cannot be renewed", async () => {

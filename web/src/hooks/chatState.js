@@ -77,7 +77,9 @@ function onEvent(state, event) {
       ...state,
       turns,
       stopping: false,
-      messages: state.messages.map((m) => (m.seq === event.user_message_seq && m.role === "user" ? { ...m, status: "failed" } : m)),
+      messages: state.messages.map((m) =>
+        m.seq === event.user_message_seq && m.role === "user" ? { ...m, status: "failed", retried: false } : m,
+      ),
       error: { status: event.error.code === "agent_unavailable" ? 503 : 500, code: event.error.code, message: event.error.message },
     };
   }
@@ -133,7 +135,7 @@ export function chatReducer(state, action) {
         announcement: "Sending…",
         messages: [
           ...state.messages.map((m) => (m.id === action.replacing ? { ...m, retried: true } : m)),
-          { id: action.pendingId, role: "user", content: action.text, pending: true },
+          { id: action.pendingId, role: "user", content: action.text, pending: true, request: action.request },
         ],
       };
     case "TURN_ACCEPTED": {
@@ -163,7 +165,9 @@ export function chatReducer(state, action) {
           title: accepted.title,
           agent_type: accepted.agent_type,
         },
-        messages: withMessage(messages, accepted.user_message),
+        // Its Idempotency-Key stays with it: Retry resends the same request, which the
+        // server answers on this stored message instead of storing a copy.
+        messages: withMessage(messages, { ...accepted.user_message, request: action.request }),
         turns,
       };
       const early = state.ended[accepted.turn_id]; // the reply was done before the 202 came

@@ -85,21 +85,23 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
   }, [liveTurnId, state.conversationId, load]);
 
   const deliver = useCallback(
-    async (text, { agentType, replacing, fromDraft = false } = {}) => {
+    async (text, { agentType, replacing, fromDraft = false, request } = {}) => {
       const pendingId = `pending-${newKey()}`;
       const wasNew = !current.current.conversationId;
-      dispatch({ type: "SEND_STARTED", text, pendingId, replacing, fromDraft });
+      // What identifies this request: a retry resends exactly it (same key, same body).
+      const sent = request || { key: newKey(), conversationId: current.current.conversationId, agentType };
+      dispatch({ type: "SEND_STARTED", text, pendingId, replacing, fromDraft, request: sent });
       lastEventAt.current = Date.now();
       try {
         const answer = await api.chat({
           message: text,
-          conversationId: current.current.conversationId,
-          agentType,
-          idempotencyKey: newKey(),
+          conversationId: sent.conversationId,
+          agentType: sent.agentType,
+          idempotencyKey: sent.key,
           stream: true,
         });
         if (answer.reply) dispatch({ type: "TURN_DONE", turn: answer, pendingId });
-        else dispatch({ type: "TURN_ACCEPTED", accepted: answer, pendingId });
+        else dispatch({ type: "TURN_ACCEPTED", accepted: answer, pendingId, request: sent });
         if (wasNew) onConversationStarted?.(answer.conversation_id);
         onActivity?.();
         return true;
@@ -128,8 +130,13 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     [deliver],
   );
 
+  // The same request again (same Idempotency-Key when we have it): the server answers
+  // the message it stored instead of storing a second copy.
   const retry = useCallback(
-    (message) => (busy(current.current) ? Promise.resolve(false) : deliver(message.content, { replacing: message.id })),
+    (message) =>
+      busy(current.current)
+        ? Promise.resolve(false)
+        : deliver(message.content, { replacing: message.id, request: message.request }),
     [deliver],
   );
 

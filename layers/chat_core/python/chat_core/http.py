@@ -8,7 +8,10 @@ default or answer 500 for the caller's mistake.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -20,6 +23,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from botocore.exceptions import BotoCoreError, ClientError
 from pydantic import BaseModel
 
+from chat_core.auth.subject import usable_subject
 from chat_core.errors import (
     ApiError,
     InvalidRequest,
@@ -39,6 +43,10 @@ from chat_core.observability import (
 from chat_core.repository.faults import TRANSIENT_CODES, StorageFault
 
 Handler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+# Every answer is about one user's private data: no cache may keep it.
+NO_STORE = {"Cache-Control": "no-store"}
 
 
 def json_response(
@@ -122,6 +130,10 @@ _VALIDATION_SENTENCES = {
     "extra_forbidden": "Unknown field {where!r}.",
     "string_pattern_mismatch": "{where} must be a lowercase UUID.",
 }
+# Fields whose pattern is not a UUID say what they accept instead.
+_PATTERN_SENTENCES = {
+    "idempotency-key": "The Idempotency-Key header must be 1 to 128 printable ASCII characters.",
+}
 
 
 def validation_to_api_error(errors: Any) -> ApiError:
@@ -137,6 +149,11 @@ def validation_to_api_error(errors: Any) -> ApiError:
         return InvalidRequest()
     first = items[0]
     where = ".".join(str(part) for part in first.get("loc", ()) if part != "body")
+    if (
+        first.get("type") == "string_pattern_mismatch"
+        and where.split(".")[-1] in _PATTERN_SENTENCES
+    ):
+        return InvalidRequest(_PATTERN_SENTENCES[where.split(".")[-1]])
     sentence = _VALIDATION_SENTENCES.get(first.get("type", ""))
     if sentence:
         return InvalidRequest(sentence.format(where=where or "body"))
@@ -148,7 +165,7 @@ def caller_sub(app: APIGatewayHttpResolver) -> str:
     """The caller is the token's ``sub`` and nothing else; no claim, no access."""
     claims = app.current_event.request_context.authorizer.jwt_claim
     sub = claims.get("sub") if isinstance(claims, dict) else None
-    if not isinstance(sub, str) or not sub:
+    if not isinstance(sub, str) or not usable_subject(sub):
         raise Unauthorized()
     logger.append_keys(user=hashed_user(sub))
     return sub
@@ -164,6 +181,57 @@ def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
     return {**event, "headers": {**headers, "content-type": "application/json"}}
 
 
+def _refuse_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        raise ValueError("a number out of range")
+    return value
+
+
+def malformed_body(event: dict[str, Any]) -> str | None:
+    """Why the body is not a JSON object this API can read; None when it is (or absent).
+
+    Checked before the resolver, whose own parsing turns these into 500s: bytes that
+    are not UTF-8 (other encodings included), nesting deep enough to exhaust the
+    parser, numbers it refuses (NaN, Infinity, 1e999, integers of thousands of
+    digits), and JSON that is not an object (an array used to lose all but its first
+    element).
+    """
+    raw = event.get("body")
+    if raw is None or raw == "":
+        return None
+    try:
+        data = base64.b64decode(raw, validate=True) if event.get("isBase64Encoded") else None
+        text = data.decode("utf-8") if data is not None else str(raw)
+    except (binascii.Error, ValueError):
+        return "The body must be JSON encoded as UTF-8."
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite)
+    except RecursionError:
+        return "The body is nested too deeply."
+    except ValueError:
+        return "The body is not valid JSON."
+    if not isinstance(value, dict):
+        return "The body must be a JSON object."
+    return None
+
+
+def _bad_request(event: dict[str, Any], sentence: str) -> dict[str, Any]:
+    request_id = str((event.get("requestContext") or {}).get("requestId") or "")
+    count_error(InvalidRequest.code)
+    body = {"error": {"code": InvalidRequest.code, "message": sentence, "request_id": request_id}}
+    return {
+        "statusCode": 400,
+        "headers": {"Content-Type": "application/json", **NO_STORE},
+        "body": json.dumps(body),
+        "isBase64Encoded": False,
+    }
+
+
 def lambda_handler_for(app: APIGatewayHttpResolver, *, traced: bool = True) -> Handler:
     """The Lambda entry point of a one-route function: logging, metrics, tracing, resolve.
 
@@ -173,7 +241,12 @@ def lambda_handler_for(app: APIGatewayHttpResolver, *, traced: bool = True) -> H
 
     @metrics.log_metrics
     def resolve(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        return app.resolve(as_json_request(event), context)
+        problem = malformed_body(event)
+        if problem:
+            return _bad_request(event, problem)
+        response = app.resolve(as_json_request(event), context)
+        response.setdefault("headers", {}).update(NO_STORE)
+        return response
 
     if traced and tracing_enabled():
         resolve = tracer().capture_lambda_handler(resolve)

@@ -86,7 +86,7 @@ def sidebar() -> Sidebar:
 def idempotent_chat() -> IdempotentChat:
     from chat_core.services.idempotent_chat import IdempotentChat
 
-    return IdempotentChat(chat_turn(), get_settings())
+    return IdempotentChat(chat_turn(), repository(), get_settings())
 
 
 @lru_cache(maxsize=1)

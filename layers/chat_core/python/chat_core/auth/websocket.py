@@ -13,8 +13,6 @@ from typing import Any
 
 SUBPROTOCOL = "chat.v1"
 TOKEN_PREFIX = "bearer."  # noqa: S105 - a prefix, not a secret
-# DynamoDB keys hold at most 2048 bytes; ours add a few characters to the sub.
-MAX_SUB_BYTES = 1024
 
 
 def header(event: dict[str, Any], name: str) -> str | None:

@@ -1,19 +1,29 @@
-"""Opaque, signed pagination cursors bound to the caller and to the query.
+"""Opaque pagination cursors: encrypted, and bound to the caller and to the query.
 
-A cursor carries DynamoDB's LastEvaluatedKey. It is HMAC-signed together with a
-digest of the caller and of the list it came from, so a tampered cursor, or one
-replayed by another user or on another list, is rejected before any read.
+A cursor carries DynamoDB's LastEvaluatedKey, which names the table's keys, index keys
+and the caller's ``sub``. So it is sealed with AES-256-GCM under a key derived from
+CURSOR_SIGNING_KEY, with the caller and the list as associated data: decoding reveals
+nothing, and a tampered cursor, or one replayed by another user or on another list,
+fails authentication before any read. Anything that is not such a cursor (other
+characters, other lengths) is the same ``400 invalid_cursor``.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
 import hashlib
-import hmac
 import json
+import os
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
 from chat_core.errors import InvalidCursor
+
+_NONCE_BYTES = 12
+_KEY_CONTEXT = b"chat-backend/pagination-cursor/v1|"
 
 
 def _b64(data: bytes) -> str:
@@ -21,39 +31,33 @@ def _b64(data: bytes) -> str:
 
 
 def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+    return base64.urlsafe_b64decode((text + "=" * (-len(text) % 4)).encode("ascii"))
 
 
 class CursorCodec:
-    """Encodes and verifies cursors with one signing key."""
+    """Seals and opens cursors with one key (derived, so the secret itself is never used)."""
 
     def __init__(self, signing_key: str) -> None:
-        self._key = signing_key.encode()
-
-    def _sign(self, payload: bytes, binding: str) -> str:
-        mac = hmac.new(self._key, payload + b"|" + binding.encode(), hashlib.sha256)
-        return _b64(mac.digest()[:24])
+        self._aead = AESGCM(hashlib.sha256(_KEY_CONTEXT + signing_key.encode()).digest())
 
     def encode(self, last_key: dict[str, Any] | None, binding: str) -> str | None:
         """``binding`` names the caller and the query; ``None`` means no further page."""
         if not last_key:
             return None
         payload = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
-        return f"{_b64(payload)}.{self._sign(payload, binding)}"
+        nonce = os.urandom(_NONCE_BYTES)
+        return _b64(nonce + self._aead.encrypt(nonce, payload, binding.encode()))
 
     def decode(self, cursor: str | None, binding: str) -> dict[str, Any] | None:
         if cursor is None:
             return None
         try:
-            body, signature = cursor.split(".", 1)
-            payload = _unb64(body)
-        except (ValueError, TypeError) as exc:
-            raise InvalidCursor() from exc
-        if not hmac.compare_digest(signature, self._sign(payload, binding)):
-            raise InvalidCursor()
-        try:
+            sealed = _unb64(cursor)
+            payload = self._aead.decrypt(
+                sealed[:_NONCE_BYTES], sealed[_NONCE_BYTES:], binding.encode()
+            )
             value = json.loads(payload)
-        except ValueError as exc:  # pragma: no cover - only reachable with the key
+        except (ValueError, TypeError, binascii.Error, InvalidTag) as exc:
             raise InvalidCursor() from exc
         if not isinstance(value, dict):
             raise InvalidCursor()

@@ -21,7 +21,14 @@ from botocore.exceptions import BotoCoreError, ClientError
 from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository import keys
 from chat_core.repository.faults import TRANSIENT_CODES, StorageFault
-from chat_core.repository.port import ClaimRejected, LiveState, TurnClaim, TurnLost, TurnResult
+from chat_core.repository.port import (
+    ClaimRejected,
+    FailedRequest,
+    LiveState,
+    TurnClaim,
+    TurnLost,
+    TurnResult,
+)
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page
 
 _serializer = TypeSerializer()
@@ -30,6 +37,7 @@ _deserializer = TypeDeserializer()
 BY_STATUS_ACTIVITY = "ByStatusActivity"
 BY_AGENT_STATUS_ACTIVITY = "ByAgentStatusActivity"
 RATE_TTL_SECONDS = 2 * 86400
+RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by default)
 CONFLICT_ATTEMPTS = 6
 
 
@@ -361,10 +369,42 @@ class DynamoChatRepository:
                 ),
             ),
         ]
+        if claim.request_key:
+            remembered = {
+                "PK": keys.user_pk(sub),
+                "SK": keys.failed_request_sk(claim.request_key),
+                "type": "failed_request",
+                "conversation_id": conv.id,
+                "seq": msg.seq,
+                "ttl": claim.now // 1000 + RETRY_TTL_SECONDS,
+            }
+            items.append(("retry", {"Put": {"TableName": self.table, "Item": to_item(remembered)}}))
         try:
             self._transact(items)
         except ClaimRejected as exc:
             raise TurnLost(exc.reason) from exc
+
+    def failed_request(self, sub: str, request_key: str) -> FailedRequest | None:
+        """The failed turn a retry with this Idempotency-Key answers (one GetItem)."""
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=to_item({"PK": keys.user_pk(sub), "SK": keys.failed_request_sk(request_key)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        if not item:
+            return None
+        values = from_item(item)
+        return FailedRequest(str(values["conversation_id"]), int(values["seq"]))
+
+    def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None:
+        response = self.client.get_item(
+            TableName=self.table,
+            Key=to_item({"PK": keys.messages_pk(sub, conversation_id), "SK": keys.message_sk(seq)}),
+            ConsistentRead=True,
+        )
+        item = response.get("Item")
+        return message_from(from_item(item)) if item else None
 
     def extend_lease(self, claim: TurnClaim, lease_until: int) -> None:
         """A long reply keeps its conversation: one small conditional update per half lease."""
@@ -614,8 +654,9 @@ class DynamoChatRepository:
     def _claim_items(self, claim: TurnClaim) -> list[tuple[str, dict[str, Any]]]:
         sub, conv, now = claim.sub, claim.conversation, claim.now
         user_key = keys.user_pk(sub)
-        ttl = now // 1000 + RATE_TTL_SECONDS
         items: list[tuple[str, dict[str, Any]]] = []
+        if claim.rerun:
+            return self._rerun_items(claim)
         if claim.is_new:
             items.extend(self._creation_items(sub, conv, now))
         else:
@@ -665,7 +706,69 @@ class DynamoChatRepository:
                 )
             )
         items.append(("message", self._put(message_item(sub, claim.user_message))))
-        items.append(
+        items.extend(self._rate_items(claim))
+        items.extend(("cap", self._archive_update(sub, old)) for old in claim.archive)
+        items.append(("cap", self._stats_claim_update(claim)))
+        return items
+
+    def _rerun_items(self, claim: TurnClaim) -> list[tuple[str, dict[str, Any]]]:
+        """A retry of a failed turn: claim the conversation for the stored message again.
+
+        The message stays where it is (same seq) and goes back to ``ok``; it must still
+        be the conversation's last message, failed, and the retry item is consumed, so
+        two retries of the same key cannot both run. Counters already count it.
+        """
+        sub, conv, now, msg = claim.sub, claim.conversation, claim.now, claim.user_message
+        user_key = keys.user_pk(sub)
+        return [
+            (
+                "conversation",
+                self._update(
+                    {"PK": user_key, "SK": keys.conversation_sk(conv.id)},
+                    "SET turn_id = :tid, turn_lease_until = :lease, turn_seq = :count, "
+                    "updated_ms = :now",
+                    condition=(
+                        "attribute_exists(PK) AND attribute_not_exists(deleted_ms) "
+                        "AND message_count = :count "
+                        "AND (attribute_not_exists(turn_id) OR turn_lease_until < :now)"
+                    ),
+                    values={
+                        "tid": claim.turn_id,
+                        "lease": claim.lease_until,
+                        "count": msg.seq,
+                        "now": now,
+                    },
+                ),
+            ),
+            (
+                "message",
+                self._update(
+                    {"PK": keys.messages_pk(sub, conv.id), "SK": keys.message_sk(msg.seq)},
+                    "SET #status = :ok",
+                    condition="#status = :failed",
+                    names={"#status": "status"},
+                    values={"ok": "ok", "failed": "failed"},
+                ),
+            ),
+            (
+                "retry",
+                {
+                    "Delete": {
+                        "TableName": self.table,
+                        "Key": to_item(
+                            {"PK": user_key, "SK": keys.failed_request_sk(claim.request_key or "")}
+                        ),
+                        "ConditionExpression": "attribute_exists(PK)",
+                    }
+                },
+            ),
+            *self._rate_items(claim),
+        ]
+
+    def _rate_items(self, claim: TurnClaim) -> list[tuple[str, dict[str, Any]]]:
+        user_key, now = keys.user_pk(claim.sub), claim.now
+        ttl = now // 1000 + RATE_TTL_SECONDS
+        return [
             (
                 "rate_minute",
                 self._update(
@@ -675,9 +778,7 @@ class DynamoChatRepository:
                     names={"#ttl": "ttl"},
                     values={"limit": claim.rate_limit_per_minute, "one": 1, "ttl": ttl},
                 ),
-            )
-        )
-        items.append(
+            ),
             (
                 "rate_day",
                 self._check(
@@ -685,11 +786,8 @@ class DynamoChatRepository:
                     "attribute_not_exists(tokens) OR tokens < :budget",
                     values={"budget": claim.daily_token_budget},
                 ),
-            )
-        )
-        items.extend(("cap", self._archive_update(sub, old)) for old in claim.archive)
-        items.append(("cap", self._stats_claim_update(claim)))
-        return items
+            ),
+        ]
 
     def _stats_claim_update(self, claim: TurnClaim) -> dict[str, Any]:
         archived = len(claim.archive)

@@ -83,3 +83,8 @@ def live_connection_sk(connection_id: str) -> str:
 
 def live_stop_sk(turn_id: str) -> str:
     return f"{LIVE_STOP_PREFIX}{turn_id}"
+
+
+def failed_request_sk(request_key: str) -> str:
+    """A failed turn's Idempotency-Key (hashed): where a retry with that key resumes."""
+    return f"RETRY#{request_key}"

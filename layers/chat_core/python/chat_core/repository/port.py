@@ -43,6 +43,19 @@ class TurnClaim:
     daily_token_budget: int
     observed_active: int
     archive: list[ConversationRecord] = field(default_factory=list)
+    # The caller's Idempotency-Key (hashed with the sub): a failed turn remembers it, so
+    # a retry with the same key runs again on the stored message instead of a copy.
+    request_key: str | None = None
+    # This claim re-runs a failed turn: its user message is already stored.
+    rerun: bool = False
+
+
+@dataclass(frozen=True)
+class FailedRequest:
+    """Where a turn started with an Idempotency-Key failed: the message a retry answers."""
+
+    conversation_id: str
+    seq: int
 
 
 @dataclass(frozen=True)
@@ -88,6 +101,10 @@ class ChatRepository(Protocol):
     def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> ConversationRecord: ...
 
     def fail_turn(self, claim: TurnClaim) -> None: ...
+
+    def failed_request(self, sub: str, request_key: str) -> FailedRequest | None: ...
+
+    def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None: ...
 
     def extend_lease(self, claim: TurnClaim, lease_until: int) -> None: ...
 

@@ -70,14 +70,14 @@ class ChatTurn:
         """A whole turn in this process (tests, benchmarks): claim, then generate."""
         return self.runner.run(self.start(sub, request))
 
-    def submit(self, sub: str, request: ChatRequest) -> TurnReply:
+    def submit(self, sub: str, request: ChatRequest, request_key: str | None = None) -> TurnReply:
         """POST /v1/chat: store the message, then let the worker generate the reply.
 
         Streamed, the caller gets 202 at once and the reply on its WebSocket. Plain,
         the caller waits for the reply up to JSON_REPLY_WAIT_SECONDS; a reply that
         needs longer finishes in the background and the caller gets the same 202.
         """
-        started = self.start(sub, request)
+        started = self.start(sub, request, request_key)
         claim = started.claim
         accepted = TurnAccepted(
             conversation_id=claim.conversation.id,
@@ -101,22 +101,29 @@ class ChatTurn:
             return TurnReply(status_code=202, body=accepted)
         return TurnReply(status_code=201 if outcome.created else 200, body=outcome.response)
 
-    def start(self, sub: str, request: ChatRequest) -> StartedTurn:
-        """Validates and claims the turn: the user's message is stored when this returns."""
+    def start(self, sub: str, request: ChatRequest, request_key: str | None = None) -> StartedTurn:
+        """Validates and claims the turn: the user's message is stored when this returns.
+
+        ``request_key`` identifies the request (its Idempotency-Key): when a turn with
+        the same key failed, this one runs again on the message already stored.
+        """
         if len(request.message) > self._settings.max_message_chars:
             raise MessageTooLong(
                 f"The message has {len(request.message)} characters; the limit is "
                 f"{self._settings.max_message_chars}."
             )
-        claim, agent = self._claim(sub, request)
+        claim, agent = self._claim(sub, request, request_key)
         return StartedTurn(claim=claim, agent_name=agent.name)
 
     # ------------------------------------------------------------------ step 1
-    def _claim(self, sub: str, request: ChatRequest) -> tuple[TurnClaim, AgentType]:
+    def _claim(
+        self, sub: str, request: ChatRequest, request_key: str | None = None
+    ) -> tuple[TurnClaim, AgentType]:
         """Claims the turn; retries (bounded) when another writer changed the state first."""
 
         def attempt() -> tuple[TurnClaim, AgentType]:
-            claim, agent = self._prepare_claim(sub, request)
+            rerun = self._prepare_rerun(sub, request, request_key) if request_key else None
+            claim, agent = rerun or self._prepare_claim(sub, request, request_key)
             try:
                 self._repo.begin_turn(claim)
             except ClaimRejected as rejected:
@@ -128,7 +135,46 @@ class ChatTurn:
             attempt, lambda: ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
         )
 
-    def _prepare_claim(self, sub: str, request: ChatRequest) -> tuple[TurnClaim, AgentType]:
+    def _prepare_rerun(
+        self, sub: str, request: ChatRequest, request_key: str
+    ) -> tuple[TurnClaim, AgentType] | None:
+        """The claim that answers a failed turn's stored message again, if there is one.
+
+        Only while that message is still the conversation's last (the user did not move
+        on); otherwise the retry is an ordinary new message.
+        """
+        failed = self._repo.failed_request(sub, request_key)
+        if failed is None or request.conversation_id not in (None, failed.conversation_id):
+            return None
+        conversation = self._repo.get_conversation(sub, failed.conversation_id)
+        if conversation is None or conversation.message_count != failed.seq:
+            return None
+        message = self._repo.get_message(sub, failed.conversation_id, failed.seq)
+        if message is None or message.status != "failed" or message.content != request.message:
+            return None
+        now = self._clock()
+        if conversation.turn_in_flight(now):
+            raise self._busy(conversation, now)
+        claim = TurnClaim(
+            sub=sub,
+            conversation=conversation,
+            is_new=False,
+            reactivate=False,
+            user_message=replace(message, status="ok"),
+            turn_id=self._ids(),
+            lease_until=now + self._settings.turn_lease_seconds * 1000,
+            now=now,
+            rate_limit_per_minute=self._settings.rate_limit_turns_per_minute,
+            daily_token_budget=self._settings.daily_token_budget,
+            observed_active=0,
+            request_key=request_key,
+            rerun=True,
+        )
+        return claim, resolve_agent(conversation.agent_type)
+
+    def _prepare_claim(
+        self, sub: str, request: ChatRequest, request_key: str | None = None
+    ) -> tuple[TurnClaim, AgentType]:
         now = self._clock()
         if request.conversation_id is None:
             agent = resolve_agent(request.agent_type)
@@ -181,6 +227,7 @@ class ChatTurn:
             daily_token_budget=self._settings.daily_token_budget,
             observed_active=observed_active,
             archive=archive,
+            request_key=request_key,
         )
         return claim, agent
 
@@ -215,6 +262,9 @@ class ChatTurn:
                 "Your daily token budget is spent; it renews at midnight UTC.",
                 retry_after=max(1, seconds),
             )
+        if rejected.reason in ("message", "retry") and claim.rerun:
+            # Another retry of the same request got there first and is running it.
+            raise ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
         if rejected.reason == "conversation" and not claim.is_new:
             current = self._repo.get_conversation(claim.sub, claim.conversation.id)
             if current is None:

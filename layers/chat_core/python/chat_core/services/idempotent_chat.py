@@ -3,12 +3,19 @@
 Powertools' idempotency utility does the work (DynamoDB persistence, in-progress
 locking, payload validation). The key is scoped to the caller (``sub`` + header
 value), so two users' keys never collide, and the parsed body is validated, so the
-same key with another body is refused instead of replaying the wrong answer. A
-failed turn (an exception) is not stored, so retrying after a 503 runs the turn again.
+same key with another body is refused instead of replaying the wrong answer.
+
+Retrying a failed turn with the same key never stores a second copy of the message:
+a failed turn remembers its key (repository ``failed_request``), and the retry runs
+again on the message already stored. A failed turn (an exception) leaves no
+Powertools record, so its retry comes through ``submit``; a streamed turn's 202 is
+remembered, so its retry is a replay, and the replay checks whether the turn failed.
 """
 
 from __future__ import annotations
 
+import hashlib
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -27,7 +34,9 @@ from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
 from pydantic import BaseModel
 
 from chat_core.errors import IdempotencyInProgress, IdempotencyKeyReused
-from chat_core.models import ChatRequest, TurnReply
+from chat_core.models import ChatRequest, TurnAccepted, TurnReply
+from chat_core.repository.port import ChatRepository
+from chat_core.services.access import raise_missing
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 
@@ -41,8 +50,19 @@ class IdempotentTurnInput(BaseModel):
 IdempotentRunner = Callable[[IdempotentTurnInput], TurnReply]
 
 
+def request_key_of(sub: str, key: str) -> str:
+    """The stored form of a caller's Idempotency-Key (hashed: keys are the caller's text)."""
+    return hashlib.sha256(f"{sub}\x00{key}".encode()).hexdigest()[:32]
+
+
 class IdempotentChat:
-    def __init__(self, turn: ChatTurn, settings: Settings, persistence: Any | None = None) -> None:
+    def __init__(
+        self,
+        turn: ChatTurn,
+        repo: ChatRepository,
+        settings: Settings,
+        persistence: Any | None = None,
+    ) -> None:
         self.config = IdempotencyConfig(
             event_key_jmespath="[sub, key]",
             payload_validation_jmespath="body",
@@ -50,6 +70,9 @@ class IdempotentChat:
             expires_after_seconds=settings.idempotency_ttl_seconds,
         )
         store = persistence or DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
+        self._turn = turn
+        self._repo = repo
+        self._fresh = threading.local()
 
         @idempotent_function(
             data_keyword_argument="turn_input",
@@ -58,8 +81,11 @@ class IdempotentChat:
             output_serializer=PydanticSerializer(TurnReply),
         )
         def run(turn_input: IdempotentTurnInput) -> TurnReply:
+            self._fresh.ran = True
             request = ChatRequest.model_validate(turn_input.body)
-            return turn.submit(turn_input.sub, request)
+            return turn.submit(
+                turn_input.sub, request, request_key_of(turn_input.sub, turn_input.key)
+            )
 
         self._run: IdempotentRunner = run
         self._retry_after = settings.busy_retry_after_seconds
@@ -69,9 +95,29 @@ class IdempotentChat:
         turn_input = IdempotentTurnInput(
             sub=sub, key=key, body=request.model_dump(mode="json", exclude_none=True)
         )
+        self._fresh.ran = False
         try:
-            return self._run(turn_input=turn_input)  # type: ignore[call-arg]
+            reply = self._run(turn_input=turn_input)  # type: ignore[call-arg]
         except IdempotencyValidationError as exc:
             raise IdempotencyKeyReused() from exc
         except IdempotencyAlreadyInProgressError as exc:
             raise IdempotencyInProgress(retry_after=self._retry_after) from exc
+        if self._fresh.ran:
+            return reply
+        return self._replay(sub, key, request, reply)
+
+    def _replay(self, sub: str, key: str, request: ChatRequest, reply: TurnReply) -> TurnReply:
+        """A remembered answer, unless what it describes is gone or failed since.
+
+        Deleted means gone: a replay for a conversation that no longer exists is 404,
+        never its content. A 202 whose turn then failed (the model, after the answer)
+        runs again on the message already stored, as a user pressing Retry means.
+        """
+        conversation_id = reply.body.conversation_id
+        if self._repo.get_conversation(sub, conversation_id) is None:
+            raise_missing(self._repo, sub, conversation_id)
+        if isinstance(reply.body, TurnAccepted):
+            request_key = request_key_of(sub, key)
+            if self._repo.failed_request(sub, request_key) is not None:
+                return self._turn.submit(sub, request, request_key)
+        return reply
