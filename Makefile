@@ -60,7 +60,7 @@ build: bootstrap  ## sam build (arm64 wheels via pip --platform; no Docker)
 	$(TOOLS)/sam build
 
 fuzz: bootstrap  ## schemathesis: 1,000+ generated requests against the local stack, 0 5xx allowed
-	$(VENV)/python -m tests.fuzz.engine --examples 120
+	$(VENV)/python -m tests.fuzz.engine --examples 60
 
 bench: bootstrap  ## benchmarks: tables on stdout, JSON in benchmarks/results/ (never gates on time)
 	$(VENV)/pip install --quiet -r requirements-bench.txt -c constraints.txt

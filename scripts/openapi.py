@@ -57,6 +57,21 @@ def _load_app(folder: Path) -> Any | None:
     return getattr(module, "app", None)
 
 
+_GATEWAY_431 = {
+    "description": "Request line and headers over 10,240 bytes (API Gateway's quota, answered "
+    "by the gateway)",
+    "content": {
+        "application/json": {
+            "schema": {
+                "type": "object",
+                "properties": {"message": {"type": "string"}},
+                "required": ["message"],
+            }
+        }
+    },
+}
+
+
 def _error_statuses(path: str, method: str) -> list[int]:
     statuses = {400, 503}
     if "{id}" in path:
@@ -72,6 +87,7 @@ def _contract_responses(path: str, method: str, operation: dict[str, Any]) -> No
     responses = operation.setdefault("responses", {})
     responses.pop("422", None)  # Powertools' default; validation errors are 400 here
     if path == "/v1/health":
+        responses["431"] = _GATEWAY_431
         return
     for status in _error_statuses(path, method):
         responses[str(status)] = {
@@ -79,7 +95,38 @@ def _contract_responses(path: str, method: str, operation: dict[str, Any]) -> No
             "content": {"application/json": {"schema": _ERROR_REF}},
         }
     responses["401"] = _GATEWAY_401
+    responses["431"] = _GATEWAY_431
     operation["security"] = [{"bearerJwt": []}]
+
+
+_CONVERSATION = "#/paths/~1v1~1conversations~1{id}"
+# What one answer's ids are for: OpenAPI links, so a tool (or a reader, or Schemathesis'
+# stateful phase) knows that the conversation a turn or a creation returns is what the
+# {id} routes take.
+_LINKS_FROM = {
+    ("post", "/v1/chat"): "$response.body#/conversation_id",
+    ("post", "/v1/conversations"): "$response.body#/id",
+}
+_LINKED_OPERATIONS = {
+    "GetConversation": f"{_CONVERSATION}/get",
+    "ListMessages": "#/paths/~1v1~1conversations~1{id}~1messages/get",
+    "RenameConversation": f"{_CONVERSATION}/patch",
+    "DeleteConversation": f"{_CONVERSATION}/delete",
+    "StopTurn": "#/paths/~1v1~1conversations~1{id}~1stop/post",
+}
+
+
+def _truthful(path: str, method: str, operation: dict[str, Any]) -> None:
+    """What the generated operation cannot say by itself: empty 204s, links."""
+    for status, response in operation.get("responses", {}).items():
+        if status == "204":
+            response.pop("content", None)  # DELETE answers 204 with no body at all
+        source = _LINKS_FROM.get((method, path))
+        if source and status in ("200", "201", "202"):
+            response["links"] = {
+                name: {"operationRef": ref, "parameters": {"id": source}}
+                for name, ref in _LINKED_OPERATIONS.items()
+            }
 
 
 def build_document(functions_dir: Path = ROOT / "functions") -> dict[str, Any]:
@@ -101,6 +148,7 @@ def build_document(functions_dir: Path = ROOT / "functions") -> dict[str, Any]:
     for path, operations in paths.items():
         for method, operation in operations.items():
             _contract_responses(path, method, operation)
+            _truthful(path, method, operation)
     for unused in ("HTTPValidationError", "ValidationError", "ResponseValidationError"):
         schemas.pop(unused, None)
     schemas.update(

@@ -16,7 +16,7 @@ def list_messages(
     id: Annotated[str, Path(pattern=UUID_PATTERN)],
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     order: Annotated[Literal["asc", "desc"], Query()] = "asc",
-    cursor: Annotated[str | None, Query(min_length=1, max_length=2048)] = None,
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> MessagePage:
     return conversation_reader().page_messages(
         caller_sub(app), id, limit=limit, order=order, cursor=cursor

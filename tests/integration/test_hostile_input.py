@@ -11,23 +11,7 @@ from typing import Any
 import pytest
 
 from tests.support.api_client import ApiClient
-
-# Each class of body that used to be a 500 (or, for the array, silently half-read).
-MALFORMED_BODIES = {
-    "not UTF-8": b'{"message": "caf\xe9"}',
-    "UTF-16": '{"message": "hi"}'.encode("utf-16"),
-    "a byte-order mark": b'\xef\xbb\xbf{"message": "hi"}',
-    "deep nesting": b"[" * 5000 + b"]" * 5000,
-    "deep nesting in a field": b'{"message": ' + b"[" * 5000 + b"]" * 5000 + b"}",
-    "an integer of 5000 digits": b'{"message": "hi", "x": ' + b"1" * 5000 + b"}",
-    "NaN": b'{"message": NaN}',
-    "Infinity": b'{"title": Infinity}',
-    "a number out of range": b'{"message": "hi", "stream": 1e999}',
-    "an array of objects": b'[{"message": "hi"}, {"message": "again"}]',
-    "a string": b'"hi"',
-    "null": b"null",
-    "truncated": b'{"message": "hi"',
-}
+from tests.support.hostile_bodies import MALFORMED_BODIES
 
 
 def body_routes(api: ApiClient) -> list[tuple[str, str]]:
@@ -64,7 +48,7 @@ def test_a_subject_longer_than_a_key_allows_is_401_without_touching_storage(stac
 
 
 @pytest.mark.parametrize("path", ["/v1/conversations", "/v1/conversations/{id}/messages"])
-@pytest.mark.parametrize("cursor", [".%C3%A9", "%C3%A9%C3%A9", "%00", "a" * 600, "AAAA"])
+@pytest.mark.parametrize("cursor", [".%C3%A9", "%C3%A9%C3%A9", "%00", "a" * 400, "AAAA"])
 def test_any_bad_cursor_is_400_invalid_cursor(alice: ApiClient, path: str, cursor: str) -> None:
     conversation = alice.chat("hello").body["conversation_id"]
     response = alice.get(path.format(id=conversation) + f"?cursor={cursor}")

@@ -24,7 +24,9 @@ from tests.support.fakes import FakeModel, ManualClock
 
 
 def send(turn: ChatTurn, sub: str, message: str, conversation_id: str | None = None, **kw: str):  # type: ignore[no-untyped-def]
-    return turn.run(sub, ChatRequest(message=message, conversation_id=conversation_id, **kw))
+    fields = {"conversation_id": conversation_id, **kw}
+    request = ChatRequest(message=message, **{k: v for k, v in fields.items() if v is not None})
+    return turn.run(sub, request)
 
 
 def test_first_message_starts_a_conversation_titled_after_it(turn: ChatTurn) -> None:

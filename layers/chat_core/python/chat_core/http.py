@@ -157,8 +157,10 @@ def validation_to_api_error(errors: Any) -> ApiError:
     sentence = _VALIDATION_SENTENCES.get(first.get("type", ""))
     if sentence:
         return InvalidRequest(sentence.format(where=where or "body"))
-    message = str(first.get("msg", "is not valid"))
-    return InvalidRequest(f"{where}: {message}." if where else f"{message}.")
+    message = str(first.get("msg", "is not valid")).removeprefix("Value error, ")
+    return InvalidRequest(
+        f"{where}: {message}." if where else f"{message[:1].upper()}{message[1:]}."
+    )
 
 
 def caller_sub(app: APIGatewayHttpResolver) -> str:

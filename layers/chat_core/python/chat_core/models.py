@@ -12,10 +12,16 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    JsonValue,
+    StrictBool,
     StringConstraints,
     field_validator,
     model_validator,
 )
+from pydantic.json_schema import SkipJsonSchema
+
+from chat_core.agent.catalogue import AGENT_TYPES
+from chat_core.settings import Settings
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # 1..128 printable ASCII characters (docs/api.md, POST /v1/chat).
@@ -25,22 +31,51 @@ Role = Literal["user", "assistant", "system"]
 MessageStatus = Literal["ok", "failed", "stopped", "incomplete"]
 ConversationStatus = Literal["active", "archived"]
 
-# Upper bound enforced by the schema; the configurable limit (MAX_MESSAGE_CHARS) is
-# checked by the service so a too-long message is a 413, not a generic 400.
+# Upper bound pydantic enforces; the configurable limit (MAX_MESSAGE_CHARS) is checked
+# by the service so a too-long message is a 413, not a generic 400. The document states
+# the limit as deployed (the template keeps the default), so clients validate the same.
 _SCHEMA_MAX_MESSAGE = 1_000_000
+_DEPLOYED_MAX_MESSAGE = int(Settings.model_fields["max_message_chars"].default)
+AGENT_TYPE_NAMES: list[JsonValue] = [agent.name for agent in AGENT_TYPES]
+# "Not only whitespace" as a JSON Schema pattern (search semantics: one non-space).
+_NOT_BLANK = r"\S"
 
 
 class StrictRequest(BaseModel):
-    """Base of every request body: unknown fields are an error."""
+    """Base of every request body: unknown fields are an error, and so is an explicit
+    ``null``: an optional field is left out, never null (the schema says so)."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=False)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: object) -> object:
+        if isinstance(data, dict):
+            nulls = sorted(k for k, v in data.items() if v is None)
+            if nulls:
+                raise ValueError(f"{nulls[0]} must be left out rather than null")
+        return data
+
 
 class ChatRequest(StrictRequest):
-    message: str = Field(min_length=1, max_length=_SCHEMA_MAX_MESSAGE)
-    conversation_id: ConversationId | None = None
-    agent_type: str | None = Field(default=None, min_length=1, max_length=64)
-    stream: bool = Field(
+    """One turn. ``agent_type`` only starts a new conversation: with ``conversation_id``
+    it must be left out (the conversation's own type applies)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"not": {"required": ["conversation_id", "agent_type"]}},
+    )
+
+    message: str = Field(
+        min_length=1,
+        max_length=_SCHEMA_MAX_MESSAGE,
+        json_schema_extra={"maxLength": _DEPLOYED_MAX_MESSAGE, "pattern": _NOT_BLANK},
+    )
+    conversation_id: ConversationId | SkipJsonSchema[None] = None
+    agent_type: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=64, json_schema_extra={"enum": AGENT_TYPE_NAMES}
+    )
+    stream: StrictBool = Field(
         default=False,
         description="true: answer 202 as soon as the message is stored; the reply "
         "streams to the caller's WebSocket connections (docs/api.md).",
@@ -54,7 +89,11 @@ class ChatRequest(StrictRequest):
         return value
 
 
-Title = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+Title = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=200),
+    Field(json_schema_extra={"pattern": _NOT_BLANK}),
+]
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MetadataValue = Annotated[str, StringConstraints(max_length=512)]
 # Like the OpenAI Conversations API: at most 16 string pairs.
@@ -68,9 +107,11 @@ def _title_not_blank(value: str | None) -> str | None:
 
 
 class CreateConversationRequest(StrictRequest):
-    title: Title | None = None
-    agent_type: str | None = Field(default=None, min_length=1, max_length=64)
-    metadata: Metadata | None = None
+    title: Title | SkipJsonSchema[None] = None
+    agent_type: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=64, json_schema_extra={"enum": AGENT_TYPE_NAMES}
+    )
+    metadata: Metadata | SkipJsonSchema[None] = None
 
     _check_title = field_validator("title")(_title_not_blank)
 
@@ -78,8 +119,10 @@ class CreateConversationRequest(StrictRequest):
 class UpdateConversationRequest(StrictRequest):
     """Rename and/or replace metadata; at least one of the two."""
 
-    title: Title | None = None
-    metadata: Metadata | None = None
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
+
+    title: Title | SkipJsonSchema[None] = None
+    metadata: Metadata | SkipJsonSchema[None] = None
 
     _check_title = field_validator("title")(_title_not_blank)
 

@@ -234,9 +234,10 @@ class ChatTurn:
     def _check_can_add(
         self, conversation: ConversationRecord, request: ChatRequest, now: int
     ) -> None:
-        if request.agent_type is not None and request.agent_type != conversation.agent_type:
+        if request.agent_type is not None:
             raise InvalidRequest(
-                "agent_type can only be chosen for a new conversation; omit it or start a new one."
+                "agent_type can only be chosen for a new conversation; leave it out "
+                "with conversation_id (the conversation's own type applies)."
             )
         if conversation.turn_in_flight(now):
             raise self._busy(conversation, now)
