@@ -76,8 +76,8 @@ openapi: bootstrap  ## regenerate openapi.json (routes) and asyncapi.json (live 
 	$(VENV)/python scripts/openapi.py
 	$(VENV)/python scripts/asyncapi.py
 
-deploy: build  ## deploy a stage: make deploy STAGE=dev|staging|prod (AWS credentials needed; see docs/deploy.md)
-	$(TOOLS)/sam deploy --config-env $(or $(STAGE),dev)
+deploy: bootstrap  ## deploy a stage, web UI included: make deploy STAGE=dev|staging|prod (AWS credentials; docs/deploy.md)
+	$(TOOLS)/python scripts/deploy_stage.py $(or $(STAGE),dev)
 
 lock:  ## re-pin .venv's full package set into constraints.txt
 	$(VENV)/pip install -r requirements-dev.txt

@@ -75,7 +75,11 @@ java_ok || apt_install "Java 17+ (DynamoDB Local)" "openjdk-17-jre-headless"
 java_ok || fail "Java 17+ is still missing after install."
 
 # --- Chromium for the browser tests -----------------------------------------
-if [ "$want_browser" = "--browser" ]; then
+# CHROMIUM_EXECUTABLE names another Chromium (CI on Ubuntu, where the chromium package
+# is a snap shim, uses Playwright's own build): then nothing is installed here.
+if [ "$want_browser" = "--browser" ] && [ -n "${CHROMIUM_EXECUTABLE:-}" ]; then
+  [ -x "$CHROMIUM_EXECUTABLE" ] || fail "CHROMIUM_EXECUTABLE=$CHROMIUM_EXECUTABLE is not an executable."
+elif [ "$want_browser" = "--browser" ]; then
   command -v chromium >/dev/null || apt_install "Chromium (browser tests)" "chromium"
   command -v chromium >/dev/null || fail "chromium is still missing after install."
 fi

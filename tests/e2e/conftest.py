@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -41,7 +42,8 @@ def stack() -> Iterator[Any]:
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
+    # Debian's chromium locally; CI on Ubuntu points CHROMIUM_EXECUTABLE at Playwright's.
+    executable = os.environ.get("CHROMIUM_EXECUTABLE") or shutil.which("chromium")
     if executable is None:
         pytest.fail("Debian's chromium is missing: run `scripts/bootstrap.sh --browser`")
     with sync_playwright() as playwright:

@@ -64,6 +64,9 @@ class Settings(BaseModel):
     model_retry_after_seconds: int = Field(default=5, ge=1)
     history_max_messages: int = Field(default=40, ge=1, le=200)
     cursor_signing_key: str = _DEV_CURSOR_KEY
+    # In AWS: the Secrets Manager secret holding the cursor key, read at run time (and
+    # only by the functions that page), never resolved into environment variables.
+    cursor_secret_id: str | None = None
     log_message_content: bool = False
 
     @classmethod

@@ -35,7 +35,17 @@ def repository() -> DynamoChatRepository:
 def cursor_codec() -> CursorCodec:
     from chat_core.repository.cursor import CursorCodec
 
-    return CursorCodec(get_settings().cursor_signing_key)
+    settings = get_settings()
+    secret_id = settings.cursor_secret_id
+    if not secret_id:
+        return CursorCodec(settings.cursor_signing_key)
+
+    def from_secrets_manager() -> str:
+        from aws_lambda_powertools.utilities.parameters import get_secret
+
+        return str(get_secret(secret_id, max_age=3600))  # cached per instance
+
+    return CursorCodec(from_secrets_manager)
 
 
 @lru_cache(maxsize=1)

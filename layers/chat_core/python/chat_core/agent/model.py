@@ -127,7 +127,16 @@ class OpenAIChatModel:
     def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream:
         """Opens the streamed request; raises ModelUnavailable if it fails to start."""
         try:
-            stream = self._get_client().chat.completions.create(
+            client = self._get_client()
+        except ModelUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure to get the key is the model's
+            # A missing secret, a denied GetSecretValue, a KMS key the function cannot use:
+            # the turn must end as 503 with the message kept, not crash the worker.
+            code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
+            raise ModelUnavailable(f"the model's API key could not be read ({code})") from exc
+        try:
+            stream = client.chat.completions.create(
                 model=agent.model or self._settings.openai_model,
                 messages=[{"role": m.role, "content": m.content} for m in prompt],
                 temperature=agent.temperature,

@@ -15,6 +15,7 @@ import binascii
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
@@ -35,10 +36,23 @@ def _unb64(text: str) -> bytes:
 
 
 class CursorCodec:
-    """Seals and opens cursors with one key (derived, so the secret itself is never used)."""
+    """Seals and opens cursors with one key (derived, so the secret itself is never used).
 
-    def __init__(self, signing_key: str) -> None:
-        self._aead = AESGCM(hashlib.sha256(_KEY_CONTEXT + signing_key.encode()).digest())
+    The key may be given as a function: it is then fetched on the first cursor only, so a
+    function that never pages never reads the secret.
+    """
+
+    def __init__(self, signing_key: str | Callable[[], str]) -> None:
+        self._key_source = signing_key
+        self._sealer: AESGCM | None = None
+
+    @property
+    def _aead(self) -> AESGCM:
+        if self._sealer is None:
+            source = self._key_source
+            key = source() if callable(source) else source
+            self._sealer = AESGCM(hashlib.sha256(_KEY_CONTEXT + key.encode()).digest())
+        return self._sealer
 
     def encode(self, last_key: dict[str, Any] | None, binding: str) -> str | None:
         """``binding`` names the caller and the query; ``None`` means no further page."""

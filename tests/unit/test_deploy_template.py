@@ -1,0 +1,136 @@
+"""What a first deploy needs from template.yaml, checked offline (no AWS account here).
+
+CloudFormation rejects some templates only when the change set is created, past
+`sam validate` and cfn-lint; these tests check those rules, and the translated
+template (SAM's transform, run locally) for what a deploy must contain.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from local.template import CfnTag, load_template
+
+ROOT = Path(__file__).resolve().parents[2]
+# The only intrinsic functions CloudFormation accepts inside Rules.
+RULE_FUNCTIONS = {
+    "And", "Contains", "EachMemberEquals", "EachMemberIn", "Equals", "If", "Not", "Or",
+    "RefAll", "ValueOf", "ValueOfAll", "Ref",
+}  # fmt: skip
+
+
+def intrinsics(node: Any) -> set[str]:
+    if isinstance(node, CfnTag):
+        return {node.tag} | intrinsics(node.value)
+    if isinstance(node, dict):
+        names = {k.removeprefix("Fn::") for k in node if k.startswith("Fn::") or k == "Ref"}
+        return names.union(*(intrinsics(v) for v in node.values()))
+    if isinstance(node, list):
+        return set().union(*(intrinsics(v) for v in node))
+    return set()
+
+
+def test_rules_use_only_the_functions_cloudformation_allows_there() -> None:
+    rules = load_template().raw.get("Rules", {})
+    assert rules, "the template has rules"
+    used = intrinsics(rules)
+    assert used <= RULE_FUNCTIONS, used - RULE_FUNCTIONS
+
+
+@lru_cache(maxsize=1)
+def translated() -> dict[str, Any]:
+    tools_python = ROOT / ".venv-tools" / "bin" / "python"
+    out = subprocess.run(
+        [str(tools_python), str(ROOT / "scripts" / "translate_template.py")],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    document: dict[str, Any] = json.loads(out)
+    return document
+
+
+def of_type(kind: str) -> dict[str, Any]:
+    return {k: v for k, v in translated()["Resources"].items() if v["Type"] == kind}
+
+
+def test_the_web_ui_is_served_by_cloudfront_on_the_apis_origin() -> None:
+    (distribution,) = of_type("AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    assert "OriginAccessControlId" in origins["web"]  # a private bucket, read through OAC
+    assert "ChatApi" in json.dumps(origins["api"]["DomainName"])
+    (api_behavior,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/v1/*"]
+    assert api_behavior["TargetOriginId"] == "api" and "POST" in api_behavior["AllowedMethods"]
+    assert config["DefaultCacheBehavior"]["ResponseHeadersPolicyId"] == {
+        "Ref": "WebSecurityHeaders"
+    }
+    (bucket,) = of_type("AWS::S3::Bucket").values()
+    assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
+
+
+def test_the_page_gets_a_strict_content_security_policy() -> None:
+    (policy,) = of_type("AWS::CloudFront::ResponseHeadersPolicy").values()
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    csp = json.dumps(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
+    assert "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert "connect-src 'self' wss://" in csp and "frame-ancestors 'none'" in csp
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+    assert headers["ContentTypeOptions"]["Override"] is True
+
+
+def test_the_cursor_key_is_never_plaintext_and_only_paging_functions_read_it() -> None:
+    text = json.dumps(translated())
+    assert "CURSOR_SIGNING_KEY" not in text and "resolve:secretsmanager" not in text
+    functions = of_type("AWS::Lambda::Function")
+    readers = {
+        name
+        for name, function in functions.items()
+        if "CURSOR_SECRET_ID" in json.dumps(function["Properties"].get("Environment", {}))
+    }
+    assert readers == {"ListConversationsFunction", "ListMessagesFunction"}
+
+
+def test_no_function_may_scan_and_each_writes_only_what_it_needs() -> None:
+    roles = of_type("AWS::IAM::Role")
+    text = json.dumps(roles)
+    assert "dynamodb:Scan" not in text and "dynamodb:*" not in text
+    reader = json.dumps(roles["GetConversationFunctionRole"])
+    assert "dynamodb:PutItem" not in reader and "dynamodb:DeleteItem" not in reader
+    assert "secret:${OpenAIApiKeySecretName}-??????" in json.dumps(roles["TurnWorkerFunctionRole"])
+    assert "secretsmanager" not in json.dumps(roles["ChatFunctionRole"])  # the worker asks
+
+
+def test_every_function_logs_to_a_group_with_retention_and_the_api_logs_access() -> None:
+    groups = of_type("AWS::Logs::LogGroup")
+    assert all("RetentionInDays" in g["Properties"] for g in groups.values())
+    for name, function in of_type("AWS::Lambda::Function").items():
+        log_group = function["Properties"]["LoggingConfig"]["LogGroup"]
+        assert log_group["Ref"] in groups, name
+    stages = of_type("AWS::ApiGatewayV2::Stage").values()
+    (stage,) = [s for s in stages if "AccessLogSettings" in s["Properties"]]
+    assert '"requestId"' in stage["Properties"]["AccessLogSettings"]["Format"]
+
+
+def test_data_and_users_survive_a_stack_delete() -> None:
+    resources = translated()["Resources"]
+    for name in ("ChatTable", "IdempotencyTable", "UserPool"):
+        assert resources[name]["DeletionPolicy"] == "Retain", name
+        assert resources[name]["UpdateReplacePolicy"] == "Retain", name
+
+
+def test_each_stage_deploys_with_nothing_else_set_and_its_ui_joins_the_callbacks() -> None:
+    from scripts.deploy_stage import merged_overrides, stage_config
+
+    for stage in ("dev", "staging", "prod"):
+        config = stage_config(stage)
+        assert config["region"] and config["stack_name"] == f"chat-backend-{stage}"
+        assert f"Stage={stage}" in config["parameter_overrides"]
+    merged = merged_overrides("Stage=prod LogLevel=WARNING", "https://d1.cloudfront.net/")
+    assert merged == (
+        "Stage=prod LogLevel=WARNING WebAppUrls=https://d1.cloudfront.net/,http://localhost:5173/"
+    )
