@@ -130,7 +130,7 @@ class OpenAIChatModel:
             client = self._get_client()
         except ModelUnavailable:
             raise
-        except Exception as exc:  # noqa: BLE001 - any failure to get the key is the model's
+        except Exception as exc:  # any failure to get the key is the model's
             # A missing secret, a denied GetSecretValue, a KMS key the function cannot use:
             # the turn must end as 503 with the message kept, not crash the worker.
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
