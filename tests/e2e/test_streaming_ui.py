@@ -6,11 +6,11 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-import boto3
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import screenshot, sign_in
 from tests.support.api_client import ApiClient
+from tests.support.direct_turn import stack_client
 
 LONG = "[stub:words=120] [stub:rate=15]"  # about 8 s of streaming
 
@@ -89,13 +89,7 @@ def test_a_dropped_connection_rejoins_the_reply(stack: Any, new_page: Callable[.
     expect(page.locator(".message.live")).to_contain_text("word5", timeout=10_000)
     # The network drops: API Gateway closes the socket (its management API's DELETE).
     table = stack.table_names["ChatTable"]
-    dynamodb = boto3.client(
-        "dynamodb",
-        endpoint_url=stack.dynamodb_endpoint,
-        region_name="us-east-1",
-        aws_access_key_id="local",
-        aws_secret_access_key="local",
-    )
+    dynamodb = stack_client(stack)
     items = dynamodb.query(
         TableName=table,
         KeyConditionExpression="PK = :pk AND begins_with(SK, :prefix)",

@@ -194,29 +194,25 @@ class DynamoChatRepository:
         self.client = _FaultTranslatingClient(client or make_client())
 
     # ------------------------------------------------------------------ reads
-    def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None:
-        """One strongly consistent GetItem; a soft-deleted conversation reads as absent."""
+    def _get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+        """One GetItem by key: the item's plain values, or None."""
         response = self.client.get_item(
-            TableName=self.table,
-            Key=to_item({"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conversation_id)}),
-            ConsistentRead=True,
+            TableName=self.table, Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=consistent
         )
         item = response.get("Item")
-        if not item:
-            return None
-        values = from_item(item)
-        if "deleted_ms" in values:
+        return from_item(item) if item else None
+
+    def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None:
+        """One strongly consistent GetItem; a soft-deleted conversation reads as absent."""
+        values = self._get(keys.user_pk(sub), keys.conversation_sk(conversation_id))
+        if values is None or "deleted_ms" in values:
             return None
         return conversation_from(values)
 
     def owner_of(self, conversation_id: str) -> str | None:
         """Only asked on the error path, to tell 403 (someone else's) from 404."""
-        response = self.client.get_item(
-            TableName=self.table,
-            Key=to_item({"PK": keys.ownership_pk(conversation_id), "SK": keys.OWNERSHIP_SK}),
-        )
-        item = response.get("Item")
-        return from_item(item)["owner"] if item else None
+        values = self._get(keys.ownership_pk(conversation_id), keys.OWNERSHIP_SK, consistent=False)
+        return str(values["owner"]) if values else None
 
     def active_conversations(
         self, sub: str, agent_type: str, limit: int
@@ -386,25 +382,14 @@ class DynamoChatRepository:
 
     def failed_request(self, sub: str, request_key: str) -> FailedRequest | None:
         """The failed turn a retry with this Idempotency-Key answers (one GetItem)."""
-        response = self.client.get_item(
-            TableName=self.table,
-            Key=to_item({"PK": keys.user_pk(sub), "SK": keys.failed_request_sk(request_key)}),
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
-        if not item:
+        values = self._get(keys.user_pk(sub), keys.failed_request_sk(request_key))
+        if values is None:
             return None
-        values = from_item(item)
         return FailedRequest(str(values["conversation_id"]), int(values["seq"]))
 
     def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None:
-        response = self.client.get_item(
-            TableName=self.table,
-            Key=to_item({"PK": keys.messages_pk(sub, conversation_id), "SK": keys.message_sk(seq)}),
-            ConsistentRead=True,
-        )
-        item = response.get("Item")
-        return message_from(from_item(item)) if item else None
+        values = self._get(keys.messages_pk(sub, conversation_id), keys.message_sk(seq))
+        return message_from(values) if values else None
 
     def extend_lease(self, claim: TurnClaim, lease_until: int) -> None:
         """A long reply keeps its conversation: one small conditional update per half lease."""
@@ -626,12 +611,7 @@ class DynamoChatRepository:
 
     def get_stats(self, sub: str) -> dict[str, int]:
         """The user's counters: one GetItem (missing counters read as zero)."""
-        response = self.client.get_item(
-            TableName=self.table,
-            Key=to_item({"PK": keys.user_pk(sub), "SK": keys.STATS_SK}),
-            ConsistentRead=True,
-        )
-        values = from_item(response.get("Item") or {})
+        values = self._get(keys.user_pk(sub), keys.STATS_SK) or {}
         return {k: int(v) for k, v in values.items() if isinstance(v, int)}
 
     def purge_messages(self, sub: str, conversation_id: str, batch: int = 25) -> int:
