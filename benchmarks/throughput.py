@@ -71,7 +71,12 @@ def run_level(stack: Any, users: int, turns: int) -> dict[str, Any]:
 
     intact = 0
     for client, conversation_id in conversations:
-        messages = client.get(f"/v1/conversations/{conversation_id}?messages=100").body["messages"]
+        # A user whose every turn failed has no conversation; a failed read is not intact
+        # either. (Indexing the body blindly was the KeyError 'messages' of one run in four.)
+        if conversation_id is None:
+            continue
+        read = client.get(f"/v1/conversations/{conversation_id}?messages=100")
+        messages = read.body.get("messages", []) if read.status == 200 else []
         if [m["seq"] for m in messages] == list(range(1, 2 * turns + 1)):
             intact += 1
     return {

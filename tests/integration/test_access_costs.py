@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from chat_core.clock import now_ms
@@ -81,9 +82,14 @@ def test_the_cap_costs_at_most_one_extra_query_on_creation(stack: Any) -> None:
     sidebar = Sidebar(
         DynamoChatRepository(table, client), CursorCodec(settings.cursor_signing_key), settings
     )
-    per_creation = []
+    repo = DynamoChatRepository(table, client)
+    user = f"cap-cost-{uuid.uuid4().hex[:8]}"
+    per_creation, created = [], []
     for _ in range(4):  # the 3rd and 4th archive the oldest
         meter.reset()
-        sidebar.create("cap-cost", CreateConversationRequest())
+        created.append(sidebar.create(user, CreateConversationRequest()).id)
         per_creation.append(dict(meter.operations))
     assert all(ops == {"Query": 1, "TransactWriteItems": 1} for ops in per_creation), per_creation
+    # The same single Query and transaction did archive: the two oldest are archived now.
+    statuses = [repo.get_conversation(user, c).status for c in created]  # type: ignore[union-attr]
+    assert statuses == ["archived", "archived", "active", "active"]

@@ -18,12 +18,14 @@ PROBE = (
 )
 
 
-def imported_modules(function: str) -> set[str]:
+def imported_modules(function: str, *, tracing: bool = False) -> set[str]:
     env = {
         "PYTHONPATH": str(ROOT / "layers" / "chat_core" / "python"),
-        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
         "PATH": "/usr/bin:/bin",
     }
+    if tracing:  # as in AWS, where the runtime sets these
+        env |= {"AWS_LAMBDA_FUNCTION_NAME": function, "AWS_REGION": "us-east-1"}
     out = subprocess.run(
         [sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
         capture_output=True,
@@ -46,3 +48,14 @@ def test_health_imports_neither_openai_nor_the_repository() -> None:
     modules = imported_modules("health")
     assert "chat_core.http" in modules
     assert not {"openai", "chat_core.repository.dynamodb", "chat_core.agent.model"} & modules
+
+
+@pytest.mark.parametrize("function", ["health", "agents"])
+def test_untraced_functions_skip_the_xray_sdk_even_where_tracing_is_on(function: str) -> None:
+    """What docs/performance.md says traced=False buys: no X-Ray SDK at cold start."""
+    assert not any(m.startswith("aws_xray_sdk") for m in imported_modules(function, tracing=True))
+
+
+def test_traced_functions_do_load_the_xray_sdk_where_tracing_is_on() -> None:
+    """The probe sees tracing: without this, the test above could pass for any reason."""
+    assert any(m.startswith("aws_xray_sdk") for m in imported_modules("stats", tracing=True))

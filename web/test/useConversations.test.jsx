@@ -32,9 +32,19 @@ describe("useConversations", () => {
   });
 
   it("shows a failed page load as an error and keeps what it had", async () => {
-    const api = { listConversations: vi.fn(async () => { throw new Error("offline"); }) };
+    let online = true;
+    const page = { items: [{ id: "c1", title: "Kept" }], next_cursor: "more" };
+    const api = {
+      listConversations: vi.fn(async () => {
+        if (online) return page;
+        throw new Error("offline");
+      }),
+    };
     const { result } = renderHook(() => useConversations(api));
-    await waitFor(() => expect(result.current.error?.message).toBe("offline"));
-    expect(result.current.lists.active.items).toEqual([]);
+    await waitFor(() => expect(result.current.lists.active.items).toHaveLength(1));
+    online = false;
+    await act(() => result.current.loadMore("active"));
+    expect(result.current.error?.message).toBe("offline");
+    expect(result.current.lists.active.items.map((c) => c.title)).toEqual(["Kept"]);
   });
 });
