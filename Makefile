@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 PY_SOURCES := functions layers/chat_core/python local scripts tests benchmarks
 
 .PHONY: help bootstrap dev dev-reset test test-unit test-integration test-e2e test-web \
-        fuzz lint format validate build deploy web lock bench openapi
+        fuzz lint format validate build deploy web lock bench openapi mutation
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -71,6 +71,10 @@ bench: bootstrap  ## benchmarks: tables on stdout, JSON in benchmarks/results/ (
 	$(VENV)/python -m benchmarks.listing_cost
 	$(VENV)/python -m benchmarks.artifact_size
 	$(VENV)/python -m benchmarks.streaming
+
+mutation: bootstrap  ## mutmut over chat_core/repository and services (not in make test; ~45 min; docs/mutation.md)
+	$(VENV)/pip install --quiet -r requirements-mutation.txt -c constraints.txt
+	scripts/mutation.sh
 
 openapi: bootstrap  ## regenerate openapi.json (routes) and asyncapi.json (live events) from the code
 	$(VENV)/python scripts/openapi.py

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# `make mutation`: mutmut over the storage and service code (chat_core/repository and
+# chat_core/services) against the unit tests that exercise the layer.
+#
+# mutmut 3 finds modules only under ./, src/ or source/, so the run happens in a scratch
+# copy (.mutation/) where the layer's package sits at src/chat_core. Results: mutmut's
+# own `results` listing, summarised into docs/mutation.md by scripts/mutation_report.py.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+SCRATCH="$ROOT/.mutation"
+rm -rf "$SCRATCH"
+mkdir -p "$SCRATCH/src"
+cp -R layers/chat_core/python/chat_core "$SCRATCH/src/"
+cp -R tests local functions events "$SCRATCH/"
+cp template.yaml openapi.json asyncapi.json "$SCRATCH/"
+cat > "$SCRATCH/pyproject.toml" <<'TOML'
+[tool.pytest.ini_options]
+pythonpath = [".", "src"]
+markers = ["integration", "e2e"]
+
+[tool.mutmut]
+source_paths = ["src/"]
+only_mutate = ["src/chat_core/repository/*", "src/chat_core/services/*"]
+also_copy = ["local/", "functions/", "events/", "template.yaml", "openapi.json", "asyncapi.json"]
+pytest_add_cli_args_test_selection = [
+    "tests/unit",
+    "--ignore=tests/unit/local",
+    "--ignore=tests/unit/test_deploy_template.py",
+    "--ignore=tests/unit/test_cold_start_imports.py",
+    "--ignore=tests/unit/test_openapi.py",
+    "--ignore=tests/unit/test_asyncapi.py",
+    "--ignore=tests/unit/test_contract.py",
+]
+pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
+TOML
+cd "$SCRATCH"
+"$ROOT/.venv/bin/mutmut" run --max-children "${MUTATION_WORKERS:-2}" || true
+"$ROOT/.venv/bin/mutmut" results --all true > "$SCRATCH/results.txt" || true
+"$ROOT/.venv/bin/python" "$ROOT/scripts/mutation_report.py" "$SCRATCH/results.txt"
