@@ -22,6 +22,7 @@ import time
 from typing import Any
 
 from benchmarks.report import print_table, write_json
+from chat_core.live.connections import Delivery
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from local.testing import running_stack
@@ -128,9 +129,9 @@ class CountingPoster:
     def __init__(self) -> None:
         self.posts = 0
 
-    def post(self, connection_id: str, data: bytes) -> bool:
+    def post(self, connection_id: str, data: bytes) -> Delivery:
         self.posts += 1
-        return True
+        return "delivered"
 
 
 def turn_costs(stack: Any) -> list[dict[str, Any]]:

@@ -61,11 +61,13 @@ class Connection:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def send(self, data: bytes, opcode: int = OP_TEXT) -> None:
-        """Sends one message, in 32 KB frames like API Gateway."""
-        if self.closed:
-            raise ConnectionClosed()
+        """Sends one message, in 32 KB frames like API Gateway; nothing after a close frame."""
         pieces = [data[i : i + FRAME_LIMIT] for i in range(0, len(data), FRAME_LIMIT)] or [b""]
         with self._lock:
+            if self.closed:
+                raise ConnectionClosed()
+            if opcode == OP_CLOSE:
+                self.closed = True
             try:
                 for number, piece in enumerate(pieces):
                     code = opcode if number == 0 else OP_CONTINUATION
@@ -78,8 +80,6 @@ class Connection:
         self.last_active = time.monotonic()
 
     def close(self, code: int = 1000, reason: str = "") -> None:
-        if self.closed:
-            return
         with contextlib.suppress(ConnectionClosed):
             self.send(struct.pack("!H", code) + reason.encode()[:120], OP_CLOSE)
         self.closed = True
@@ -96,7 +96,10 @@ class Connection:
                 return None
             opcode, fin, payload = frame
             if opcode == OP_PING:
-                self.send(payload, OP_PONG)
+                try:
+                    self.send(payload, OP_PONG)
+                except ConnectionClosed:
+                    return None
                 continue
             if opcode == OP_PONG:
                 continue
@@ -258,40 +261,35 @@ def serve_messages(
     invoke: Callable[[str, dict[str, Any]], Any],
 ) -> None:
     """The connection's life after the handshake: each message to its route's function."""
-    while True:
-        body = connection.receive()
-        if body is None:
-            return
-        route_key = select_route(routes, body)
-        function = routes.get(route_key)
-        if function is None:
-            connection.send(
-                json.dumps(
-                    {"message": "Forbidden", "connectionId": connection.connection_id}
-                ).encode()
-            )
-            continue
-        event = route_event(
-            route_key,
-            "MESSAGE",
-            connection,
-            connection_id=connection.connection_id,
-            authorizer=connection.authorizer,
-            body=body,
-            source_ip=connection.source_ip,
-        )
-        try:
-            result = invoke(function, event)
-        except Exception:
-            log.exception("websocket route %s failed", route_key)
-            connection.send(
-                json.dumps(
-                    {"message": "Internal server error", "connectionId": connection.connection_id}
-                ).encode()
-            )
-            continue
-        if route_key in two_way and isinstance(result, dict) and result.get("body"):
-            try:
-                connection.send(str(result["body"]).encode())
-            except ConnectionClosed:
+    with contextlib.suppress(ConnectionClosed):  # the client left mid-answer: the end
+        while True:
+            body = connection.receive()
+            if body is None:
                 return
+            route_key = select_route(routes, body)
+            function = routes.get(route_key)
+            if function is None:
+                answer = {"message": "Forbidden", "connectionId": connection.connection_id}
+                connection.send(json.dumps(answer).encode())
+                continue
+            event = route_event(
+                route_key,
+                "MESSAGE",
+                connection,
+                connection_id=connection.connection_id,
+                authorizer=connection.authorizer,
+                body=body,
+                source_ip=connection.source_ip,
+            )
+            try:
+                result = invoke(function, event)
+            except Exception:
+                log.exception("websocket route %s failed", route_key)
+                answer = {
+                    "message": "Internal server error",
+                    "connectionId": connection.connection_id,
+                }
+                connection.send(json.dumps(answer).encode())
+                continue
+            if route_key in two_way and isinstance(result, dict) and result.get("body"):
+                connection.send(str(result["body"]).encode())

@@ -108,3 +108,29 @@ def test_a_replay_after_the_conversation_was_deleted_is_not_found(
     repo.delete_conversation("alice", conversation, 1, 2)
     with pytest.raises(NotFound):
         idempotent.run("alice", "key-4", ChatRequest(message="secret"), LambdaContext())
+
+
+def test_a_replayed_202_after_the_user_moved_on_stores_nothing_new(
+    idempotent: IdempotentChat, turn: ChatTurn, reader: ConversationReader, model: FakeModel
+) -> None:
+    """A streamed turn failed after its 202; the user then wrote something else. Resending
+    the first request must answer what it answered, not store its text again."""
+    import time
+
+    first = idempotent.run("alice", "k-s", ChatRequest(message="one"), LambdaContext())
+    conversation_id = first.body.conversation_id
+    model.fail_with = "down"
+    streamed = ChatRequest(message="two", conversation_id=conversation_id, stream=True)
+    accepted = idempotent.run("alice", "k-t", streamed, LambdaContext())
+    assert accepted.status_code == 202
+    for _ in range(100):  # the turn fails on its worker thread
+        if reader.get_with_messages("alice", conversation_id, 10).messages[-1].status == "failed":
+            break
+        time.sleep(0.02)
+    model.fail_with = None
+    turn.run("alice", ChatRequest(message="three", conversation_id=conversation_id))
+    for _ in range(3):
+        again = idempotent.run("alice", "k-t", streamed, LambdaContext())
+        assert again == accepted
+    contents = [m.content for m in reader.get_with_messages("alice", conversation_id, 20).messages]
+    assert contents.count("two") == 1

@@ -6,6 +6,7 @@ import json
 import threading
 from typing import Any
 
+from chat_core.live.connections import Delivery
 from chat_core.live.relay import MAX_PIECE_CHARS
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
@@ -17,18 +18,22 @@ from tests.support.fakes import FakeModel
 class RecordingPoster:
     """Connections that receive events; ``gone`` ones answer like a 410."""
 
-    def __init__(self, gone: set[str] | None = None) -> None:
+    def __init__(self, gone: set[str] | None = None, flaky: set[str] | None = None) -> None:
         self.received: dict[str, list[dict[str, Any]]] = {}
         self.gone = gone or set()
+        self.flaky = flaky or set()  # these fail their first post (a throttle, a timeout)
         self.on_post: Any = None
 
-    def post(self, connection_id: str, data: bytes) -> bool:
+    def post(self, connection_id: str, data: bytes) -> Delivery:
         if connection_id in self.gone:
-            return False
+            return "gone"
+        if connection_id in self.flaky:
+            self.flaky.discard(connection_id)
+            return "failed"
         self.received.setdefault(connection_id, []).append(json.loads(data))
         if self.on_post:
             self.on_post(connection_id, self.received[connection_id][-1])
-        return True
+        return "delivered"
 
     def text(self, connection_id: str) -> str:
         text = ""
@@ -77,6 +82,17 @@ def test_a_gone_connection_is_dropped_and_forgotten(repo: DynamoChatRepository) 
     turn.run("alice", ChatRequest(message="hi"))
     assert repo.live_state("alice").connections == {"open-tab"}
     assert poster.received["open-tab"][-1]["type"] == "turn.completed"
+
+
+def test_a_failed_post_keeps_the_connection_for_what_follows(
+    repo: DynamoChatRepository,
+) -> None:
+    poster = RecordingPoster(flaky={"tab"})
+    turn = ChatTurn(repo, FakeModel(pieces_per_reply=4), fast_settings(), poster=poster)
+    repo.add_connection("alice", "tab", 0, 2**31)
+    turn.run("alice", ChatRequest(message="hi"))
+    assert repo.live_state("alice").connections == {"tab"}
+    assert poster.received["tab"][-1]["type"] == "turn.completed"
 
 
 def test_a_long_text_so_far_reaches_a_late_joiner_in_pieces_under_the_frame_limit(

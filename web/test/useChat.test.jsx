@@ -112,6 +112,47 @@ describe("useChat streaming", () => {
     expect(result.current.messages.map((m) => m.content)).toEqual(["quick", "done"]);
   });
 
+  it("in an open conversation, a reply done before its 202 is not left spinning", async () => {
+    let answer;
+    const api = fakeApi({
+      chat: vi.fn(() => new Promise((resolve) => (answer = resolve))),
+      getConversation: vi.fn(async () => ({ id: "c1", title: "T", agent_type: "general", messages: [], live_turn: null })),
+    });
+    const live = fakeLive();
+    const { result } = render(api, live, { conversationId: "c1" });
+    await waitFor(() => expect(result.current.conversation?.id).toBe("c1"));
+    act(() => result.current.setDraft("fast"));
+    let sending;
+    act(() => {
+      sending = result.current.send();
+    });
+    live.emit(started("c1", "t5", "", 1));
+    live.emit(completed("c1", "t5", 2, "done already"));
+    await act(async () => {
+      answer(accepted("c1", 1, "fast", "t5"));
+      await sending;
+    });
+    expect(result.current.live).toBeNull();
+    expect(result.current.messages.map((m) => m.content)).toEqual(["fast", "done already"]);
+  });
+
+  it("a read that raced the end of a reply does not bring the turn back or drop the reply", async () => {
+    let read;
+    const api = fakeApi({ getConversation: vi.fn(() => new Promise((resolve) => (read = resolve))) });
+    const live = fakeLive();
+    const { result } = render(api, live, { conversationId: "c2" });
+    live.emit(completed("c2", "t6", 2, "the reply"));
+    await act(async () => {
+      read({
+        id: "c2", title: "T", agent_type: "general",
+        messages: [{ id: "u1", seq: 1, role: "user", content: "q", status: "ok" }],
+        live_turn: { turn_id: "t6", user_message_seq: 1 },
+      });
+    });
+    expect(result.current.live).toBeNull();
+    expect(result.current.messages.map((m) => m.content)).toEqual(["q", "the reply"]);
+  });
+
   it("does not put another conversation's reply on screen", async () => {
     const api = fakeApi({
       getConversation: vi.fn(async (id) => ({ id, title: id, agent_type: "general", messages: [], live_turn: null })),

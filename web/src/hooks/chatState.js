@@ -52,10 +52,10 @@ function onEvent(state, event) {
     return { ...state, turns: { ...state.turns, [turnId]: applyText(known, event) } };
   }
   const { [turnId]: _ended, ...turns } = state.turns;
-  if (!onScreen) {
-    const ended = Object.fromEntries([...Object.entries(state.ended), [turnId, event]].slice(-20));
-    return { ...state, turns, ended };
-  }
+  // Every ended turn is remembered: its 202 or a stale load may come after it.
+  const ended = Object.fromEntries([...Object.entries(state.ended), [turnId, event]].slice(-20));
+  if (!onScreen) return { ...state, turns, ended };
+  state = { ...state, ended };
   if (event.type === "turn.completed") {
     const reply = event.reply;
     const note =
@@ -105,17 +105,24 @@ export function chatReducer(state, action) {
       if (action.conversationId !== state.conversationId) return state; // the user moved on
       const { messages, live_turn: liveTurn, ...meta } = action.conversation;
       const turns = { ...state.turns };
-      if (liveTurn && !turns[liveTurn.turn_id]) {
+      if (liveTurn && !turns[liveTurn.turn_id] && !state.ended[liveTurn.turn_id]) {
         turns[liveTurn.turn_id] = { turnId: liveTurn.turn_id, conversationId: meta.id, text: "", userSeq: liveTurn.user_message_seq };
       }
       if (!liveTurn) {
         for (const [turnId, turn] of Object.entries(turns)) if (turn.conversationId === meta.id) delete turns[turnId];
       }
       const pending = state.messages.filter((m) => m.pending || m.unsent); // not on the server
+      let merged = action.metaOnly ? state.messages : bySeq([...(messages ?? []), ...pending]);
+      // A reply that ended after the server answered this read is not lost by it.
+      for (const event of Object.values(state.ended)) {
+        if (event.conversation_id === meta.id && event.type === "turn.completed") {
+          merged = withMessage(merged, event.reply);
+        }
+      }
       return {
         ...state,
-        conversation: { ...meta, live_turn: liveTurn || null },
-        messages: action.metaOnly ? state.messages : bySeq([...(messages ?? []), ...pending]),
+        conversation: { ...meta, live_turn: liveTurn && !state.ended[liveTurn.turn_id] ? liveTurn : null },
+        messages: merged,
         loading: false,
         loadError: null,
         turns,

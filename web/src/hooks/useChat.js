@@ -56,8 +56,8 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
         if (shown.conversationId && liveTurnOnScreen(shown)) load(shown.conversationId);
         return;
       }
-      lastEventAt.current = Date.now();
       const shown = current.current;
+      if (event.conversation_id === shown.conversationId) lastEventAt.current = Date.now();
       const unseen =
         event.type === "turn.started" &&
         event.conversation_id === shown.conversationId &&

@@ -7,15 +7,17 @@ GoneException, in both.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from chat_core.observability import logger
 
+# gone: the client left (410): forget the connection. failed: a throttle or a timeout:
+# this message is lost, but the connection stays (the final event carries the reply).
+Delivery = Literal["delivered", "gone", "failed"]
+
 
 class ConnectionPoster(Protocol):
-    def post(self, connection_id: str, data: bytes) -> bool:
-        """True when delivered; False when the connection is gone (or refused it)."""
-        ...
+    def post(self, connection_id: str, data: bytes) -> Delivery: ...
 
 
 class ManagementApiPoster:
@@ -33,24 +35,25 @@ class ManagementApiPoster:
             )
         self._client = client
 
-    def post(self, connection_id: str, data: bytes) -> bool:
+    def post(self, connection_id: str, data: bytes) -> Delivery:
         from botocore.exceptions import BotoCoreError, ClientError
 
         try:
             self._client.post_to_connection(ConnectionId=connection_id, Data=data)
-            return True
+            return "delivered"
         except ClientError as exc:
             code = exc.response.get("Error", {}).get("Code", "")
-            if code != "GoneException":
-                logger.warning("post to connection refused", extra={"code": code})
-            return False
+            if code == "GoneException":
+                return "gone"
+            logger.warning("post to connection refused", extra={"code": code})
+            return "failed"
         except BotoCoreError as exc:
             logger.warning("post to connection failed", extra={"error": type(exc).__name__})
-            return False
+            return "failed"
 
 
 class NoConnections:
     """Where live events go when no WebSocket API is configured (unit tests)."""
 
-    def post(self, connection_id: str, data: bytes) -> bool:
-        return False
+    def post(self, connection_id: str, data: bytes) -> Delivery:
+        return "gone"

@@ -88,8 +88,11 @@ class LiveRelay:
 
     def _post(self, connection_id: str, data: bytes) -> bool:
         self.posts += 1
-        if self._poster.post(connection_id, data):
+        delivery = self._poster.post(connection_id, data)
+        if delivery == "delivered":
             return True
+        if delivery == "failed":
+            return False  # a throttle or a timeout: keep the connection for what follows
         self._connections.discard(connection_id)
         self._gone.add(connection_id)
         with contextlib.suppress(StorageFault):  # else its TTL removes it

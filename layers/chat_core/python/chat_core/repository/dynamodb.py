@@ -330,6 +330,8 @@ class DynamoChatRepository:
         try:
             self._transact(items)
         except ClaimRejected as exc:
+            if exc.reason == "conflict":  # still ours: storage too contended to write now
+                raise StorageFault("TransactionConflict", transient=True) from exc
             raise TurnLost(exc.reason) from exc
         return replace(
             conv,
@@ -482,7 +484,7 @@ class DynamoChatRepository:
     ) -> None:
         """Conversation + ownership + cap archiving + counters, in one transaction."""
         items = self._creation_items(sub, conv, conv.created_ms)
-        items.extend(("cap", self._archive_update(sub, old)) for old in archive)
+        items.extend(("cap", self._archive_update(sub, old, conv.created_ms)) for old in archive)
         stats = self._stats_update(
             sub,
             conv.agent_type,
@@ -687,7 +689,7 @@ class DynamoChatRepository:
             )
         items.append(("message", self._put(message_item(sub, claim.user_message))))
         items.extend(self._rate_items(claim))
-        items.extend(("cap", self._archive_update(sub, old)) for old in claim.archive)
+        items.extend(("cap", self._archive_update(sub, old, now)) for old in claim.archive)
         items.append(("cap", self._stats_claim_update(claim)))
         return items
 
@@ -823,15 +825,19 @@ class DynamoChatRepository:
             values=values,
         )
 
-    def _archive_update(self, sub: str, old: ConversationRecord) -> dict[str, Any]:
+    def _archive_update(self, sub: str, old: ConversationRecord, now: int) -> dict[str, Any]:
+        """Archive by the cap; never a conversation whose reply is being written (its
+        turn would store the reply as active behind the cap's back)."""
         return self._update(
             {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(old.id)},
             "SET #status = :archived, LSI1SK = :lsi1, LSI2SK = :lsi2",
-            condition="#status = :active AND attribute_not_exists(deleted_ms)",
+            condition="#status = :active AND attribute_not_exists(deleted_ms) "
+            "AND (attribute_not_exists(turn_id) OR turn_lease_until < :now)",
             names={"#status": "status"},
             values={
                 "active": "active",
                 "archived": "archived",
+                "now": now,
                 **_activity_keys(old, "archived", old.activity_ms),
             },
         )
@@ -916,7 +922,10 @@ class DynamoChatRepository:
                     if cancel.get("Code") == "ConditionalCheckFailed":
                         raise ClaimRejected(reason) from exc
                 if not any(c.get("Code") == "TransactionConflict" for c in cancellations):
-                    raise
+                    # Throttled, or refused for another reason: nothing was written, and it
+                    # is not a condition the caller can act on.
+                    codes = ",".join(sorted({c.get("Code", "") for c in cancellations} - {"None"}))
+                    raise StorageFault(codes or "TransactionCanceled", transient=True) from exc
                 if attempt == CONFLICT_ATTEMPTS - 1:
                     raise ClaimRejected("conflict") from exc
                 time.sleep(random.uniform(0, 0.02 * 2**attempt))  # noqa: S311 - jitter

@@ -7,7 +7,7 @@ from chat_core.repository.records import ConversationRecord
 
 
 def plan_cap(
-    repo: ChatRepository, sub: str, agent_type: str, cap: int
+    repo: ChatRepository, sub: str, agent_type: str, cap: int, now: int | None = None
 ) -> tuple[int, list[ConversationRecord]]:
     """How many are active now, and the least recently active ones to archive.
 
@@ -17,4 +17,8 @@ def plan_cap(
     """
     active = repo.active_conversations(sub, agent_type, cap + 1)
     surplus = max(0, len(active) - cap + 1)
+    if now is not None:
+        # A conversation whose reply is being written is archived last: its turn will
+        # store the reply as active (the archive write also refuses a live lease).
+        active = sorted(active, key=lambda c: c.turn_in_flight(now))
     return len(active), active[:surplus]

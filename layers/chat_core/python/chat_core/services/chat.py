@@ -101,6 +101,16 @@ class ChatTurn:
             return TurnReply(status_code=202, body=accepted)
         return TurnReply(status_code=201 if outcome.created else 200, body=outcome.response)
 
+    def retry_failed(self, sub: str, request: ChatRequest, request_key: str) -> TurnReply | None:
+        """Runs a failed turn again on its stored message, if that is still possible.
+
+        For a replayed answer: None when the failed message is no longer the one to
+        answer (then the remembered answer stands and nothing new is stored).
+        """
+        if self._prepare_rerun(sub, request, request_key) is None:
+            return None
+        return self.submit(sub, request, request_key)
+
     def start(self, sub: str, request: ChatRequest, request_key: str | None = None) -> StartedTurn:
         """Validates and claims the turn: the user's message is stored when this returns.
 
@@ -147,7 +157,13 @@ class ChatTurn:
         if failed is None or request.conversation_id not in (None, failed.conversation_id):
             return None
         conversation = self._repo.get_conversation(sub, failed.conversation_id)
-        if conversation is None or conversation.message_count != failed.seq:
+        # Only while the message is still the last, and in an active conversation (an
+        # archived one must come back through the cap, as an ordinary turn does).
+        if (
+            conversation is None
+            or conversation.message_count != failed.seq
+            or conversation.status != "active"
+        ):
             return None
         message = self._repo.get_message(sub, failed.conversation_id, failed.seq)
         if message is None or message.status != "failed" or message.content != request.message:
@@ -199,7 +215,7 @@ class ChatTurn:
         observed_active, archive = 0, list[ConversationRecord]()
         if is_new or reactivate:
             observed_active, archive = plan_cap(
-                self._repo, sub, agent.name, self._settings.max_active_conversations
+                self._repo, sub, agent.name, self._settings.max_active_conversations, now
             )
         turn_id = self._ids()
         lease_until = now + self._settings.turn_lease_seconds * 1000

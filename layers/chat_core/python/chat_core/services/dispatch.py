@@ -81,8 +81,11 @@ class LambdaDispatcher:
         from botocore.config import Config
 
         self._function = function_name
+        # Never retried either: an Event invoke Lambda accepted but whose answer timed out
+        # would start a second worker on the same claim.
         self._async = boto3.client(
-            "lambda", config=Config(connect_timeout=2, read_timeout=5, retries={"max_attempts": 3})
+            "lambda",
+            config=Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1}),
         )
         # Never retried: a retry after a read timeout would run the turn a second time.
         self._sync = boto3.client(

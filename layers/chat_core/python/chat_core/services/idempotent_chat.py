@@ -117,7 +117,7 @@ class IdempotentChat:
         if self._repo.get_conversation(sub, conversation_id) is None:
             raise_missing(self._repo, sub, conversation_id)
         if isinstance(reply.body, TurnAccepted):
-            request_key = request_key_of(sub, key)
-            if self._repo.failed_request(sub, request_key) is not None:
-                return self._turn.submit(sub, request, request_key)
+            rerun = self._turn.retry_failed(sub, request, request_key_of(sub, key))
+            if rerun is not None:
+                return rerun
         return reply

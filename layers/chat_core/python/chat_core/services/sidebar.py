@@ -59,7 +59,7 @@ class Sidebar:
                 metadata=dict(request.metadata or {}),
             )
             observed, archive = plan_cap(
-                self._repo, sub, agent.name, self._settings.max_active_conversations
+                self._repo, sub, agent.name, self._settings.max_active_conversations, now
             )
             self._repo.create_conversation(sub, conversation, archive, observed)
             return conversation.to_api()
@@ -109,6 +109,11 @@ class Sidebar:
             conversation = require_conversation(self._repo, sub, conversation_id)
             now = self._clock()
             self._repo.delete_conversation(sub, conversation, now, now // 1000 + retention_s)
+            if conversation.turn_id and conversation.turn_in_flight(now):
+                # Stop the reply being written at once, rather than when its lease runs out.
+                self._repo.request_stop(
+                    sub, conversation_id, conversation.turn_id, now // 1000 + 3600
+                )
 
         retry_lost_races(attempt, self._too_busy)
 

@@ -13,7 +13,7 @@ import contextlib
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.history import PromptMessage, build_prompt
@@ -56,16 +56,12 @@ class TurnOutcome:
 class _Generation:
     """What the model produced, and how it ended."""
 
-    pieces: list[str] = field(default_factory=list)
+    text: str = ""
     length: int = 0
     usage: ModelUsage | None = None
     status: str = "ok"  # ok | stopped | incomplete
     error: ApiError | None = None
     first_piece_at: float | None = None
-
-    @property
-    def text(self) -> str:
-        return "".join(self.pieces)
 
 
 class TurnRunner:
@@ -88,6 +84,20 @@ class TurnRunner:
         self._monotonic = monotonic
 
     def run(self, started: StartedTurn) -> TurnOutcome:
+        try:
+            return self._run(started)
+        except ApiError:
+            raise
+        except Exception as exc:
+            # Whatever broke (a bug, an unexpected AWS error): the user's message is kept as
+            # failed, the conversation freed and the clients told, never a silent dead turn.
+            logger.exception("turn crashed")
+            claim = started.claim
+            relay = LiveRelay(self._repo, self._poster, claim.sub, lambda t: _started(claim, t))
+            relay.poll("")
+            raise self._fail(claim, relay, StorageUnavailable(retry_after=1)) from exc
+
+    def _run(self, started: StartedTurn) -> TurnOutcome:
         claim = started.claim
         agent = resolve_agent(started.agent_name)
         relay = LiveRelay(self._repo, self._poster, claim.sub, lambda text: _started(claim, text))
@@ -104,26 +114,36 @@ class TurnRunner:
         except StorageFault as fault:
             raise self._fail(claim, relay, StorageUnavailable(retry_after=1)) from fault
         prompt = build_prompt(agent.system_prompt, history, agent.history_token_budget)
+        lease_until = self._keep_lease(claim, claim.lease_until)
+        if lease_until < 0:
+            raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
         try:
             stream = self._model.stream(agent, prompt)
         except ModelUnavailable as exc:
             raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
-        generation = self._generate(claim, StreamPump(stream), relay)
+        generation = self._generate(claim, StreamPump(stream), relay, began, lease_until)
         if generation.status == "lost":
-            raise self._fail(claim, relay, NotFound(_DELETED))
+            raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
         if not generation.text and generation.status == "incomplete":
             raise self._fail(claim, relay, generation.error or AgentUnavailable())
         return self._store(claim, agent, prompt, generation, relay, began)
 
     # ------------------------------------------------------------------ streaming
-    def _generate(self, claim: TurnClaim, pump: StreamPump, relay: LiveRelay) -> _Generation:
+    def _generate(
+        self,
+        claim: TurnClaim,
+        pump: StreamPump,
+        relay: LiveRelay,
+        began: float,
+        lease_until: int,
+    ) -> _Generation:
         """Relays the model's text as it comes, polling for rejoins and Stop meanwhile."""
         settings, now = self._settings, self._monotonic()
         conversation_id, turn_id = claim.conversation.id, claim.turn_id
-        deadline = now + settings.turn_deadline_seconds
+        # The deadline counts from the turn's start: history and opening the stream too.
+        deadline = began + settings.turn_deadline_seconds
         next_poll = now + settings.live_poll_seconds
         flush_every = settings.stream_flush_ms / 1000
-        lease_until = claim.lease_until
         generation, sent, flushed_at = _Generation(), 0, -math.inf
         try:
             while True:
@@ -279,6 +299,9 @@ class TurnRunner:
 
 
 _DELETED = "The conversation was deleted while the reply was being written."
+_TAKEN = (
+    "The conversation was deleted, or another turn took it over, while the reply was being written."
+)
 
 
 def _absorb(
@@ -289,7 +312,7 @@ def _absorb(
 ) -> bool:
     """Adds what the model sent to the generation; True when the model is done."""
     if isinstance(piece, str):
-        generation.pieces.append(piece)
+        generation.text += piece
         generation.length += len(piece)
         generation.first_piece_at = generation.first_piece_at or now
     elif isinstance(piece, ModelUsage):
