@@ -72,7 +72,7 @@ bench: bootstrap  ## benchmarks: tables on stdout, JSON in benchmarks/results/ (
 	$(VENV)/python -m benchmarks.artifact_size
 	$(VENV)/python -m benchmarks.streaming
 
-mutation: bootstrap  ## mutmut over chat_core/repository and services (not in make test; ~45 min; docs/mutation.md)
+mutation: bootstrap  ## mutmut over chat_core/repository and services (not in make test; over an hour on 2 cores; docs/mutation.md)
 	$(VENV)/pip install --quiet -r requirements-mutation.txt -c constraints.txt
 	scripts/mutation.sh
 
