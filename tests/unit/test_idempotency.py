@@ -12,7 +12,7 @@ from chat_core.services.conversations import ConversationReader
 from chat_core.services.idempotent_chat import IdempotentChat
 from chat_core.settings import Settings
 from tests.support.events import LambdaContext
-from tests.support.fakes import FakeModel
+from tests.support.fakes import FakeModel, ManualClock
 from tests.unit.conftest import IDEMPOTENCY_TABLE
 
 
@@ -134,3 +134,32 @@ def test_a_replayed_202_after_the_user_moved_on_stores_nothing_new(
         assert again == accepted
     contents = [m.content for m in reader.get_with_messages("alice", conversation_id, 20).messages]
     assert contents.count("two") == 1
+
+
+def test_a_retry_after_the_cap_archived_the_conversation_goes_through_the_cap(
+    idempotent: IdempotentChat,
+    turn: ChatTurn,
+    repo: DynamoChatRepository,
+    model: FakeModel,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    """No rerun in an archived conversation: the retry is an ordinary turn (here it starts a
+    conversation, as the request named none), and the cap's counts stay exact."""
+    from chat_core.services.stats import read_stats
+
+    model.fail_with = "down"
+    with pytest.raises(AgentUnavailable) as failed:
+        idempotent.run("alice", "k-arch", ChatRequest(message="hello"), LambdaContext())
+    conversation_id = str(failed.value.extra["conversation_id"])
+    model.fail_with = None
+    for number in range(settings.max_active_conversations):
+        clock.advance(10)  # conversations started after it
+        turn.run("alice", ChatRequest(message=f"newer {number}"))
+    archived = repo.get_conversation("alice", conversation_id)
+    assert archived is not None and archived.status == "archived"
+    retried = idempotent.run("alice", "k-arch", ChatRequest(message="hello"), LambdaContext())
+    assert retried.status_code == 201  # an ordinary new turn: it started a conversation
+    stats = read_stats(repo, "alice")
+    active = repo.active_conversations("alice", "general", 10)
+    assert stats.conversations.active == len(active) == settings.max_active_conversations
