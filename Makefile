@@ -77,8 +77,8 @@ mutation: bootstrap  ## mutmut over chat_core/repository and services (not in ma
 	scripts/mutation.sh
 
 openapi: bootstrap  ## regenerate openapi.json (routes) and asyncapi.json (live events) from the code
-	$(VENV)/python scripts/openapi.py
-	$(VENV)/python scripts/asyncapi.py
+	$(VENV)/python -m scripts.openapi
+	$(VENV)/python -m scripts.asyncapi
 
 deploy: bootstrap  ## deploy a stage, web UI included: make deploy STAGE=dev|staging|prod (AWS credentials; docs/deploy.md)
 	$(TOOLS)/python scripts/deploy_stage.py $(or $(STAGE),dev)

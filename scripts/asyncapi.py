@@ -7,11 +7,12 @@ what is sent. `make openapi` writes both; a unit test fails when either is stale
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from scripts.generated_file import write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "asyncapi.json"
@@ -97,16 +98,7 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail when asyncapi.json is stale")
-    args = parser.parse_args()
-    text = render(build_document())
-    if args.check:
-        if OUTPUT.read_text() != text:
-            sys.exit("asyncapi.json is stale: run `make openapi`")
-        return
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.name}")
+    write_or_check(OUTPUT, render(build_document()), __doc__)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,13 @@ really answers. `make openapi` writes openapi.json; a test fails when it drifts.
 
 from __future__ import annotations
 
-import argparse
 import importlib.util
 import json
 import sys
 from pathlib import Path
 from typing import Any
+
+from scripts.generated_file import write_or_check
 
 ROOT = Path(__file__).resolve().parents[1]
 OUTPUT = ROOT / "openapi.json"
@@ -182,16 +183,7 @@ def render(document: dict[str, Any]) -> str:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--check", action="store_true", help="fail when openapi.json is stale")
-    args = parser.parse_args()
-    text = render(build_document())
-    if args.check:
-        if not OUTPUT.exists() or OUTPUT.read_text() != text:
-            sys.exit("openapi.json is stale: run `make openapi`")
-        return
-    OUTPUT.write_text(text)
-    print(f"wrote {OUTPUT.relative_to(ROOT)}")
+    write_or_check(OUTPUT, render(build_document()), __doc__)
 
 
 if __name__ == "__main__":
