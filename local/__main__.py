@@ -103,8 +103,9 @@ def main() -> None:
             if isinstance(default_origins, str)
             else list(default_origins)
         )
-        stack = LocalStack(template, identity, authorizer, args.web_dir, [*origins, base_url])
-        stack.host = f"127.0.0.1:{port}"
+        stack = LocalStack(
+            template, identity, authorizer, args.web_dir, [*origins, base_url], f"127.0.0.1:{port}"
+        )
         server = make_server(stack, port)
 
         def stop(signum: int, frame: FrameType | None) -> None:

@@ -58,6 +58,7 @@ class LocalStack:
         authorizer: AuthorizerConfig,
         web_dir: Path,
         cors_origins: list[str],
+        host: str = "127.0.0.1",
     ) -> None:
         self.template = template
         self.identity = identity
@@ -65,7 +66,7 @@ class LocalStack:
         self.jwks = JwksCache(authorizer.issuer)
         self.web_dir = web_dir
         self.cors_origins = cors_origins
-        self.host = "127.0.0.1"
+        self.host = host  # host:port the page is served from (its CSP names its WebSocket)
         self.pools = {name: FunctionPool(fn) for name, fn in template.functions.items()}
         self.hub = WebSocketHub()
 

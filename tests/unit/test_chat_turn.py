@@ -110,9 +110,7 @@ def test_a_turn_in_flight_makes_the_next_one_busy_until_its_lease_ends(
     conversation_id = send(turn, "alice", "hello").response.conversation_id
     # A Lambda that claimed a turn and died: claim without finishing.
     model.fail_with = "crash"
-    claim, _agent = turn._claim(
-        "alice", ChatRequest(message="lost", conversation_id=conversation_id)
-    )
+    claim = turn.start("alice", ChatRequest(message="lost", conversation_id=conversation_id)).claim
     model.fail_with = None
     clock.advance(1000)
     with pytest.raises(ConversationBusy) as busy:

@@ -62,28 +62,16 @@ class LiveRelay:
             self._post(connection_id, data)
 
     def send_text(self, conversation_id: str, turn_id: str, offset: int, text: str) -> None:
-        for start in range(0, len(text), MAX_PIECE_CHARS):
-            self.send(
-                TurnDelta(
-                    conversation_id=conversation_id,
-                    turn_id=turn_id,
-                    offset=offset + start,
-                    text=text[start : start + MAX_PIECE_CHARS],
-                )
-            )
+        for delta in _deltas(conversation_id, turn_id, offset, text):
+            self.send(delta)
 
     def _catch_up(self, connection_id: str, text: str) -> None:
         started = self._started(text[:MAX_PIECE_CHARS])
-        if not self._post(connection_id, started.model_dump_json().encode()):
-            return
-        for start in range(MAX_PIECE_CHARS, len(text), MAX_PIECE_CHARS):
-            delta = TurnDelta(
-                conversation_id=started.conversation_id,
-                turn_id=started.turn_id,
-                offset=start,
-                text=text[start : start + MAX_PIECE_CHARS],
-            )
-            if not self._post(connection_id, delta.model_dump_json().encode()):
+        rest = _deltas(
+            started.conversation_id, started.turn_id, MAX_PIECE_CHARS, text[MAX_PIECE_CHARS:]
+        )
+        for event in (started, *rest):
+            if not self._post(connection_id, event.model_dump_json().encode()):
                 return
 
     def _post(self, connection_id: str, data: bytes) -> bool:
@@ -98,3 +86,16 @@ class LiveRelay:
         with contextlib.suppress(StorageFault):  # else its TTL removes it
             self._repo.remove_connection(self._sub, connection_id)
         return False
+
+
+def _deltas(conversation_id: str, turn_id: str, offset: int, text: str) -> list[TurnDelta]:
+    """``text`` (starting at ``offset`` of the reply) as deltas small enough for one frame."""
+    return [
+        TurnDelta(
+            conversation_id=conversation_id,
+            turn_id=turn_id,
+            offset=offset + start,
+            text=text[start : start + MAX_PIECE_CHARS],
+        )
+        for start in range(0, len(text), MAX_PIECE_CHARS)
+    ]

@@ -13,6 +13,7 @@ import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import replace
+from typing import TypeVar
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.model import ChatModel
@@ -43,6 +44,9 @@ from chat_core.services.dispatch import DispatchFailed, InProcessDispatcher, Tur
 from chat_core.services.titles import title_from_message
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 from chat_core.settings import Settings
+
+Prepared = tuple[TurnClaim, AgentType]  # a claim read from storage, not yet written
+MaybePrepared = TypeVar("MaybePrepared", Prepared, Prepared | None)
 
 
 class ChatTurn:
@@ -77,7 +81,22 @@ class ChatTurn:
         the caller waits for the reply up to JSON_REPLY_WAIT_SECONDS; a reply that
         needs longer finishes in the background and the caller gets the same 202.
         """
-        started = self.start(sub, request, request_key)
+        return self._hand_over(self.start(sub, request, request_key), request)
+
+    def retry_failed(self, sub: str, request: ChatRequest, request_key: str) -> TurnReply | None:
+        """Runs a failed turn again on its stored message, if that is still possible.
+
+        For a replayed answer: None when the failed message is no longer the one to
+        answer (then the remembered answer stands and nothing new is stored).
+        """
+        claimed = self._claim(lambda: self._prepare_rerun(sub, request, request_key))
+        if claimed is None:
+            return None
+        claim, agent = claimed
+        return self._hand_over(StartedTurn(claim=claim, agent_name=agent.name), request)
+
+    def _hand_over(self, started: StartedTurn, request: ChatRequest) -> TurnReply:
+        """Dispatches a claimed turn: 202 at once when streamed, else waits for the reply."""
         claim = started.claim
         accepted = TurnAccepted(
             conversation_id=claim.conversation.id,
@@ -101,16 +120,6 @@ class ChatTurn:
             return TurnReply(status_code=202, body=accepted)
         return TurnReply(status_code=201 if outcome.created else 200, body=outcome.response)
 
-    def retry_failed(self, sub: str, request: ChatRequest, request_key: str) -> TurnReply | None:
-        """Runs a failed turn again on its stored message, if that is still possible.
-
-        For a replayed answer: None when the failed message is no longer the one to
-        answer (then the remembered answer stands and nothing new is stored).
-        """
-        if self._prepare_rerun(sub, request, request_key) is None:
-            return None
-        return self.submit(sub, request, request_key)
-
     def start(self, sub: str, request: ChatRequest, request_key: str | None = None) -> StartedTurn:
         """Validates and claims the turn: the user's message is stored when this returns.
 
@@ -122,32 +131,36 @@ class ChatTurn:
                 f"The message has {len(request.message)} characters; the limit is "
                 f"{self._settings.max_message_chars}."
             )
-        claim, agent = self._claim(sub, request, request_key)
+
+        def prepare() -> Prepared:
+            rerun = self._prepare_rerun(sub, request, request_key) if request_key else None
+            return rerun or self._prepare_claim(sub, request, request_key)
+
+        claim, agent = self._claim(prepare)
         return StartedTurn(claim=claim, agent_name=agent.name)
 
     # ------------------------------------------------------------------ step 1
-    def _claim(
-        self, sub: str, request: ChatRequest, request_key: str | None = None
-    ) -> tuple[TurnClaim, AgentType]:
-        """Claims the turn; retries (bounded) when another writer changed the state first."""
+    def _claim(self, prepare: Callable[[], MaybePrepared]) -> MaybePrepared:
+        """Claims what ``prepare`` reads (nothing, if it finds nothing to claim); retries,
+        bounded, when another writer changed the state first."""
 
-        def attempt() -> tuple[TurnClaim, AgentType]:
-            rerun = self._prepare_rerun(sub, request, request_key) if request_key else None
-            claim, agent = rerun or self._prepare_claim(sub, request, request_key)
+        def attempt() -> MaybePrepared:
+            prepared = prepare()
+            if prepared is None:
+                return prepared
+            claim, _agent = prepared
             try:
                 self._repo.begin_turn(claim)
             except ClaimRejected as rejected:
                 self._raise_if_final(rejected, claim)
                 raise
-            return claim, agent
+            return prepared
 
         return retry_lost_races(
             attempt, lambda: ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
         )
 
-    def _prepare_rerun(
-        self, sub: str, request: ChatRequest, request_key: str
-    ) -> tuple[TurnClaim, AgentType] | None:
+    def _prepare_rerun(self, sub: str, request: ChatRequest, request_key: str) -> Prepared | None:
         """The claim that answers a failed turn's stored message again, if there is one.
 
         Only while that message is still the conversation's last (the user did not move

@@ -57,7 +57,6 @@ class _Generation:
     """What the model produced, and how it ended."""
 
     text: str = ""
-    length: int = 0
     usage: ModelUsage | None = None
     status: str = "ok"  # ok | stopped | incomplete
     error: ApiError | None = None
@@ -147,15 +146,15 @@ class TurnRunner:
         generation, sent, flushed_at = _Generation(), 0, -math.inf
         try:
             while True:
-                pending = generation.length > sent
+                pending = len(generation.text) > sent
                 wake = min(next_poll, deadline, flushed_at + flush_every if pending else math.inf)
                 piece = pump.next(wake - self._monotonic())
                 now = self._monotonic()
                 if _absorb(generation, piece, now, lambda e: self._model_error(claim, e)):
                     break
-                if generation.length > sent and now - flushed_at >= flush_every:
+                if len(generation.text) > sent and now - flushed_at >= flush_every:
                     relay.send_text(conversation_id, turn_id, sent, generation.text[sent:])
-                    sent, flushed_at = generation.length, now
+                    sent, flushed_at = len(generation.text), now
                 if now >= next_poll:
                     next_poll = now + settings.live_poll_seconds
                     relay.poll(generation.text[:sent])
@@ -176,7 +175,7 @@ class TurnRunner:
         finally:
             if generation.status != "ok":
                 pump.close()
-        if generation.length > sent and generation.status != "lost":
+        if len(generation.text) > sent and generation.status != "lost":
             relay.send_text(conversation_id, turn_id, sent, generation.text[sent:])
         return generation
 
@@ -232,12 +231,12 @@ class TurnRunner:
             completion_tokens=usage.completion_tokens,
             total_tokens=usage.prompt_tokens + usage.completion_tokens,
         )
-        error = generation.error
+        error, stored = generation.error, reply.to_api()
         relay.send(
             TurnCompleted(
                 conversation_id=claim.conversation.id,
                 turn_id=claim.turn_id,
-                reply=reply.to_api(),
+                reply=stored,
                 usage=api_usage,
                 error=_detail(error, claim) if error else None,
             )
@@ -268,7 +267,7 @@ class TurnRunner:
             title=claim.conversation.title,
             agent_type=claim.conversation.agent_type,
             user_message=claim.user_message.to_api(),
-            reply=reply.to_api(),
+            reply=stored,
             usage=api_usage,
         )
         return TurnOutcome(claim.is_new, response)
@@ -313,7 +312,6 @@ def _absorb(
     """Adds what the model sent to the generation; True when the model is done."""
     if isinstance(piece, str):
         generation.text += piece
-        generation.length += len(piece)
         generation.first_piece_at = generation.first_piece_at or now
     elif isinstance(piece, ModelUsage):
         generation.usage = piece
