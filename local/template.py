@@ -184,50 +184,100 @@ class Template:
         return re.sub(r"\$\{([^}]+)\}", lambda m: values[m.group(1)], text)
 
 
-def _websocket(template: Template) -> WebSocketApi | None:
-    resources = template.resources
-    apis = {
+def _function_of(uri: Any) -> str | None:
+    """The function logical id an integration's IntegrationUri names (!GetAtt or !Sub)."""
+    if isinstance(uri, CfnTag) and uri.tag == "GetAtt":
+        text = uri.value if isinstance(uri.value, str) else ".".join(uri.value)
+        return str(text).split(".", 1)[0]
+    text = uri.value if isinstance(uri, CfnTag) else str(uri)
+    match = _FUNCTION_ARN.search(str(text))
+    return match.group(1) if match else None
+
+
+def _ref(value: Any) -> str | None:
+    return str(value.value) if isinstance(value, CfnTag) and value.tag == "Ref" else None
+
+
+def _apis(template: Template, protocol: str) -> set[str]:
+    return {
         logical_id
-        for logical_id, r in resources.items()
+        for logical_id, r in template.resources.items()
         if r.get("Type") == "AWS::ApiGatewayV2::Api"
-        and r.get("Properties", {}).get("ProtocolType") == "WEBSOCKET"
+        and r.get("Properties", {}).get("ProtocolType") == protocol
     }
-    if not apis:
-        return None
 
-    def function_of(uri: Any) -> str | None:
-        text = uri.value if isinstance(uri, CfnTag) else str(uri)
-        match = _FUNCTION_ARN.search(str(text))
-        return match.group(1) if match else None
 
-    routes: dict[str, str] = {}
-    route_ids: dict[str, str] = {}
-    authorizer: str | None = None
-    identity: str | None = None
+def _api_routes(template: Template, apis: set[str]) -> dict[str, tuple[dict[str, Any], str]]:
+    """Route logical id -> (its properties, the function its integration invokes)."""
+    resources = template.resources
+    found = {}
     for logical_id, resource in resources.items():
         props = resource.get("Properties", {})
-        if resource.get("Type") == "AWS::ApiGatewayV2::Authorizer":
-            authorizer = function_of(props.get("AuthorizerUri"))
+        if (
+            resource.get("Type") != "AWS::ApiGatewayV2::Route"
+            or _ref(props.get("ApiId")) not in apis
+        ):
+            continue
+        target = props.get("Target")
+        text = target.value if isinstance(target, CfnTag) else str(target)
+        integration = re.sub(r"^integrations/\$\{(\w+)\}$", r"\1", str(text))
+        uri = resources.get(integration, {}).get("Properties", {}).get("IntegrationUri")
+        function = _function_of(uri)
+        if function:
+            found[logical_id] = (props, function)
+    return found
+
+
+def _http_routes(template: Template) -> list[Route]:
+    routes = []
+    for props, function_id in _api_routes(template, _apis(template, "HTTP")).values():
+        method, path = str(props["RouteKey"]).split(" ", 1)
+        function = template.functions[function_id]
+        routes.append(
+            Route(
+                method=method.upper(),
+                path=path,
+                function=function_id,
+                code_dir=function.code_dir,
+                handler=function.handler,
+                timeout=function.timeout,
+                authorized=props.get("AuthorizationType", "NONE") != "NONE",
+                scopes=tuple(props.get("AuthorizationScopes", ())),
+            )
+        )
+    return routes
+
+
+def _websocket(template: Template) -> WebSocketApi | None:
+    apis = _apis(template, "WEBSOCKET")
+    if not apis:
+        return None
+    routes = _api_routes(template, apis)
+    route_keys = {logical_id: str(props["RouteKey"]) for logical_id, (props, _) in routes.items()}
+    authorizer: str | None = None
+    identity: str | None = None
+    for resource in template.resources.values():
+        props = resource.get("Properties", {})
+        if (
+            resource.get("Type") == "AWS::ApiGatewayV2::Authorizer"
+            and _ref(props.get("ApiId")) in apis
+        ):
+            authorizer = _function_of(props.get("AuthorizerUri"))
             sources = props.get("IdentitySource") or []
             if sources:
                 identity = str(sources[0]).rsplit(".", 1)[-1].lower()
-        if resource.get("Type") == "AWS::ApiGatewayV2::Route":
-            target = props.get("Target")
-            text = target.value if isinstance(target, CfnTag) else str(target)
-            integration = re.sub(r"^integrations/\$\{(\w+)\}$", r"\1", str(text))
-            uri = resources.get(integration, {}).get("Properties", {}).get("IntegrationUri")
-            function = function_of(uri)
-            if function:
-                routes[str(props["RouteKey"])] = function
-                route_ids[logical_id] = str(props["RouteKey"])
     two_way = frozenset(
-        route_ids[r.get("Properties", {}).get("RouteId").value]
-        for r in resources.values()
+        route_keys[route_id]
+        for r in template.resources.values()
         if r.get("Type") == "AWS::ApiGatewayV2::RouteResponse"
-        and isinstance(r.get("Properties", {}).get("RouteId"), CfnTag)
-        and r["Properties"]["RouteId"].value in route_ids
+        and (route_id := _ref(r.get("Properties", {}).get("RouteId"))) in route_keys
     )
-    return WebSocketApi(routes, authorizer, identity, two_way)
+    return WebSocketApi(
+        {route_keys[i]: function for i, (_, function) in routes.items()},
+        authorizer,
+        identity,
+        two_way,
+    )
 
 
 def load_template(path: Path = TEMPLATE) -> Template:
@@ -247,23 +297,7 @@ def load_template(path: Path = TEMPLATE) -> Template:
             handler=str(props.get("Handler", "app.lambda_handler")),
             timeout=int(props.get("Timeout", global_timeout)),
         )
-        for event in props.get("Events", {}).values():
-            if event.get("Type") != "HttpApi":
-                continue
-            event_props = event.get("Properties", {})
-            auth = event_props.get("Auth", {})
-            template.routes.append(
-                Route(
-                    method=str(event_props["Method"]).upper(),
-                    path=str(event_props["Path"]),
-                    function=logical_id,
-                    code_dir=(path.parent / str(props["CodeUri"])).resolve(),
-                    handler=str(props.get("Handler", "app.lambda_handler")),
-                    timeout=int(props.get("Timeout", global_timeout)),
-                    authorized=auth.get("Authorizer") != "NONE",
-                    scopes=tuple(auth.get("AuthorizationScopes", ())),
-                )
-            )
+    template.routes = _http_routes(template)
     template.websocket = _websocket(template)
     return template
 

@@ -1,10 +1,9 @@
 """`make deploy STAGE=dev|staging|prod`: the stack, then the web UI that ships with it.
 
 1. `sam build` and `sam deploy --config-env STAGE` (samconfig.toml has everything).
-2. The first time, the stage's CloudFront URL (output WebUrl) is not yet among the
-   app client's callback URLs (the template cannot reference it: a cycle through the
-   HTTP API's authorizer), so the stack is deployed once more with it in WebAppUrls.
-3. web/ is built with the stack's outputs (same-origin API, WebSocket URL, issuer,
+   The app client's callback URLs already hold the stage's CloudFront URL (the
+   template references the distribution), so one deploy is enough.
+2. web/ is built with the stack's outputs (same-origin API, WebSocket URL, issuer,
    client id) and uploaded: hashed assets cached for a year, index.html never
    cached; CloudFront's copy of index.html is invalidated.
 
@@ -22,19 +21,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SAM = str(Path(sys.executable).with_name("sam"))
-LOCAL_UI = "http://localhost:5173/"
 
 
 def stage_config(stage: str) -> dict[str, str]:
     config = tomllib.loads((ROOT / "samconfig.toml").read_text())
     parameters: dict[str, str] = config[stage]["deploy"]["parameters"]
     return parameters
-
-
-def merged_overrides(samconfig_overrides: str, web_url: str) -> str:
-    """The stage's parameter overrides plus its own web UI among the callback URLs."""
-    kept = [p for p in samconfig_overrides.split() if not p.startswith("WebAppUrls=")]
-    return " ".join([*kept, f"WebAppUrls={web_url},{LOCAL_UI}"])
 
 
 def run(*command: str, env: dict[str, str] | None = None) -> None:
@@ -54,11 +46,6 @@ def main() -> None:
     stacks = session.client("cloudformation")
     stack = stacks.describe_stacks(StackName=parameters["stack_name"])["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
-    current = {p["ParameterKey"]: p.get("ParameterValue", "") for p in stack["Parameters"]}
-    if outputs["WebUrl"] not in current.get("WebAppUrls", "").split(","):
-        overrides = merged_overrides(parameters.get("parameter_overrides", ""), outputs["WebUrl"])
-        run(SAM, "deploy", "--config-env", stage, "--parameter-overrides", overrides,
-            "--no-fail-on-empty-changeset")  # fmt: skip
 
     run(
         "npm",

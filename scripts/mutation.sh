@@ -31,6 +31,7 @@ pytest_add_cli_args_test_selection = [
     "--ignore=tests/unit/test_openapi.py",
     "--ignore=tests/unit/test_asyncapi.py",
     "--ignore=tests/unit/test_contract.py",
+    "--ignore=tests/unit/test_performance_doc.py",
 ]
 pytest_add_cli_args = ["-p", "no:cacheprovider", "-q"]
 TOML

@@ -42,6 +42,9 @@ def main() -> None:
             survivors[module].append(name)
     totals: Counter[str] = Counter(status for _, _, status in rows)
     tested = totals["killed"] + totals["survived"] + totals["timeout"]
+    if not tested:
+        # mutmut's baseline (the unmutated tests) failed or nothing ran: keep the last figures.
+        sys.exit("mutation: no mutant was tested (see mutmut's output above); nothing written")
     score = round(100 * (totals["killed"] + totals["timeout"]) / tested, 1) if tested else 0.0
     result = {
         "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),

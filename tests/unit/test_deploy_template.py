@@ -8,6 +8,7 @@ template (SAM's transform, run locally) for what a deploy must contain.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 from functools import lru_cache
 from pathlib import Path
@@ -123,14 +124,78 @@ def test_data_and_users_survive_a_stack_delete() -> None:
         assert resources[name]["UpdateReplacePolicy"] == "Retain", name
 
 
-def test_each_stage_deploys_with_nothing_else_set_and_its_ui_joins_the_callbacks() -> None:
-    from scripts.deploy_stage import merged_overrides, stage_config
+def test_each_stage_deploys_with_nothing_else_set() -> None:
+    from scripts.deploy_stage import stage_config
 
     for stage in ("dev", "staging", "prod"):
         config = stage_config(stage)
         assert config["region"] and config["stack_name"] == f"chat-backend-{stage}"
         assert f"Stage={stage}" in config["parameter_overrides"]
-    merged = merged_overrides("Stage=prod LogLevel=WARNING", "https://d1.cloudfront.net/")
-    assert merged == (
-        "Stage=prod LogLevel=WARNING WebAppUrls=https://d1.cloudfront.net/,http://localhost:5173/"
-    )
+    for stage in ("staging", "prod"):  # no localhost callbacks or CORS origins there
+        overrides = stage_config(stage)["parameter_overrides"]
+        assert 'WebAppUrls=""' in overrides and 'CorsAllowOrigins=""' in overrides
+
+
+def test_every_stage_gets_its_cloudfront_url_as_callback_and_sign_out_url() -> None:
+    client = translated()["Resources"]["UserPoolClient"]["Properties"]
+    for urls in (client["CallbackURLs"], client["LogoutURLs"]):
+        condition, with_extra, alone = urls["Fn::If"]
+        assert condition == "HasExtraWebAppUrls"
+        assert alone == [{"Fn::Sub": "https://${WebDistribution.DomainName}/"}]
+        assert "https://${WebDistribution.DomainName}/," in json.dumps(with_extra)
+
+
+def references(node: Any) -> set[str]:
+    """Logical ids a resource's properties name (Ref, GetAtt, ${...} of Sub)."""
+    if isinstance(node, dict):
+        found: set[str] = set()
+        for key, value in node.items():
+            if key == "Ref" and isinstance(value, str):
+                found.add(value)
+            elif key == "Fn::GetAtt":
+                found.add(value[0] if isinstance(value, list) else value.split(".")[0])
+            elif key == "Fn::Sub":
+                text = value if isinstance(value, str) else value[0]
+                local = set(value[1]) if isinstance(value, list) else set()
+                found |= {n.split(".")[0] for n in re.findall(r"\$\{([^}!]+)\}", text)} - local
+            found |= references(value)
+        return found
+    if isinstance(node, list):
+        return set().union(*(references(v) for v in node))
+    return set()
+
+
+def test_the_translated_template_has_no_dependency_cycle() -> None:
+    """CloudFormation refuses a cycle only when the change set is created."""
+    resources = translated()["Resources"]
+    graph = {
+        name: (references(r.get("Properties", {})) | set(r.get("DependsOn", []))) & set(resources)
+        for name, r in resources.items()
+    }
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        assert name not in path, " -> ".join([*path, name])
+        if name not in done:
+            for dependency in graph[name]:
+                visit(dependency, (*path, name))
+            done.add(name)
+
+    for name in graph:
+        visit(name, ())
+
+
+def test_every_http_route_but_health_requires_the_jwt_authorizer() -> None:
+    routes = of_type("AWS::ApiGatewayV2::Route")
+    http = {
+        r["Properties"]["RouteKey"]: r["Properties"]
+        for r in routes.values()
+        if r["Properties"]["ApiId"] == {"Ref": "ChatApi"}
+    }
+    assert len(http) == 11
+    for key, route in http.items():
+        if key == "GET /v1/health":
+            assert route["AuthorizationType"] == "NONE"
+        else:
+            assert route["AuthorizationType"] == "JWT", key
+            assert route["AuthorizerId"] == {"Ref": "JwtAuthorizer"}, key
