@@ -163,3 +163,41 @@ def test_a_retry_after_the_cap_archived_the_conversation_goes_through_the_cap(
     stats = read_stats(repo, "alice")
     active = repo.active_conversations("alice", "general", 10)
     assert stats.conversations.active == len(active) == settings.max_active_conversations
+
+
+def test_a_replayed_202_whose_turn_failed_runs_again_on_the_stored_message(
+    idempotent: IdempotentChat, reader: ConversationReader, model: FakeModel
+) -> None:
+    """The streamed turn failed after its 202 was remembered; sending the same request
+    again (the user's Retry) answers the stored message, without a second copy of it."""
+    import time
+
+    first = idempotent.run("alice", "k-1", ChatRequest(message="one"), LambdaContext())
+    conversation_id = first.body.conversation_id
+    model.fail_with = "down"
+    streamed = ChatRequest(message="two", conversation_id=conversation_id, stream=True)
+    accepted = idempotent.run("alice", "k-2", streamed, LambdaContext())
+
+    def last_status() -> str:
+        return reader.get_with_messages("alice", conversation_id, 10).messages[-1].status
+
+    for _ in range(100):  # the turn fails on its worker thread
+        if last_status() == "failed":
+            break
+        time.sleep(0.02)
+    assert last_status() == "failed"
+    model.fail_with = None
+    rerun = idempotent.run("alice", "k-2", streamed, LambdaContext())
+    assert rerun.status_code == 202
+    assert rerun.body.turn_id != accepted.body.turn_id  # type: ignore[union-attr]
+    assert rerun.body.user_message == accepted.body.user_message  # type: ignore[union-attr]
+    for _ in range(100):  # the rerun answers on its worker thread
+        messages = reader.get_with_messages("alice", conversation_id, 10).messages
+        if len(messages) == 4:
+            break
+        time.sleep(0.02)
+    assert [(m.seq, m.content, m.status) for m in messages][2:] == [
+        (3, "two", "ok"),
+        (4, messages[3].content, "ok"),
+    ]
+    assert messages[3].role == "assistant"

@@ -1,0 +1,83 @@
+"""Paging through a conversation's messages: every message once, in order, cursors bound."""
+
+from __future__ import annotations
+
+import pytest
+
+from chat_core.errors import Forbidden, InvalidCursor, NotFound
+from chat_core.models import ChatRequest
+from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationReader
+from tests.support.fakes import ManualClock
+
+
+def conversation_of_ten_messages(turn: ChatTurn, clock: ManualClock) -> str:
+    first = turn.run("alice", ChatRequest(message="m1"))
+    conversation_id = first.response.conversation_id
+    for number in range(2, 6):
+        clock.advance(10)
+        turn.run("alice", ChatRequest(message=f"m{number}", conversation_id=conversation_id))
+    return conversation_id
+
+
+@pytest.mark.parametrize("order", ["asc", "desc"])
+def test_pages_hold_every_message_once_in_order(
+    turn: ChatTurn, reader: ConversationReader, clock: ManualClock, order: str
+) -> None:
+    conversation_id = conversation_of_ten_messages(turn, clock)
+    seen: list[int] = []
+    cursor = None
+    pages = 0
+    while True:
+        page = reader.page_messages(
+            "alice",
+            conversation_id,
+            limit=4,
+            order=order,
+            cursor=cursor,  # type: ignore[arg-type]
+        )
+        pages += 1
+        seen.extend(m.seq for m in page.items)
+        assert all(m.conversation_id == conversation_id for m in page.items)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    expected = list(range(1, 11))
+    assert seen == (expected if order == "asc" else expected[::-1])
+    assert pages == 3  # 4 + 4 + 2: the last page says there is no next one
+
+
+def test_a_full_last_page_has_no_cursor_to_an_empty_one(
+    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+) -> None:
+    conversation_id = conversation_of_ten_messages(turn, clock)
+    page = reader.page_messages("alice", conversation_id, limit=10, order="asc", cursor=None)
+    assert len(page.items) == 10 and page.next_cursor is None
+
+
+def test_a_cursor_works_only_for_the_query_it_came_from(
+    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+) -> None:
+    conversation_id = conversation_of_ten_messages(turn, clock)
+    other = turn.run("alice", ChatRequest(message="elsewhere")).response.conversation_id
+    cursor = reader.page_messages(
+        "alice", conversation_id, limit=4, order="asc", cursor=None
+    ).next_cursor
+    with pytest.raises(InvalidCursor):  # the other order
+        reader.page_messages("alice", conversation_id, limit=4, order="desc", cursor=cursor)
+    with pytest.raises(InvalidCursor):  # another conversation
+        reader.page_messages("alice", other, limit=4, order="asc", cursor=cursor)
+    with pytest.raises(InvalidCursor):  # another user, even with the id
+        reader.page_messages("bob", conversation_id, limit=4, order="asc", cursor=cursor)
+
+
+def test_only_the_owner_reads_the_messages(
+    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+) -> None:
+    conversation_id = conversation_of_ten_messages(turn, clock)
+    with pytest.raises(Forbidden):
+        reader.page_messages("bob", conversation_id, limit=4, order="asc", cursor=None)
+    with pytest.raises(NotFound):
+        reader.page_messages(
+            "alice", "00000000-0000-4000-8000-000000000000", limit=4, order="asc", cursor=None
+        )

@@ -1,0 +1,339 @@
+"""Exactly what each operation writes: every item and attribute, on moto.
+
+The storage layout is what migrations, the cost figures (docs/performance.md) and a
+reader in another process rely on, so it is pinned item by item here. The turn's
+outcome tests elsewhere read through the repository and would not notice, say, a
+message key written in lower case or a time-to-live a factor 1000 off.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+
+from chat_core.errors import AgentUnavailable, Forbidden, NoTurnInProgress, RateLimited
+from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.port import TurnLost
+from chat_core.services.chat import ChatTurn
+from chat_core.services.live_connections import LiveConnections
+from chat_core.services.sidebar import Sidebar
+from chat_core.services.stop_turn import StopTurn
+from chat_core.settings import Settings
+from tests.support.fakes import FakeModel, ManualClock
+
+# 2026-09-21T14:13:20.007Z: not a whole second, so a time-to-live computed as
+# ms / 1000 instead of ms // 1000 shows.
+T = 1_790_000_000_007
+SECONDS = T // 1000
+DAY = T // 86_400_000
+MINUTE = T // 60_000
+
+
+class Ids:
+    """Deterministic ids, so the expected items can name them."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self) -> str:
+        self.count += 1
+        return ID(self.count)
+
+
+def ID(n: int) -> str:
+    return f"00000000-0000-4000-8000-{n:012d}"
+
+
+C = ID(1)  # the first turn's conversation
+
+
+def stored(dynamodb: Any) -> dict[tuple[str, str], dict[str, Any]]:
+    """Every item of the table, keyed by (PK, SK), numbers as ints."""
+    deserialize = TypeDeserializer().deserialize
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, Decimal):
+            return int(value) if value == value.to_integral_value() else float(value)
+        return value
+
+    items = dynamodb.scan(TableName="chat-unit")["Items"]
+    out = {}
+    for item in items:
+        values = {k: plain(deserialize(v)) for k, v in item.items()}
+        out[(values.pop("PK"), values.pop("SK"))] = values
+    return out
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    return ManualClock(T)
+
+
+@pytest.fixture
+def ids() -> Ids:
+    return Ids()
+
+
+@pytest.fixture
+def turn(
+    repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock, ids: Ids
+) -> ChatTurn:
+    return ChatTurn(repo, model, settings, clock=clock, ids=ids)
+
+
+def conversation(**changes: Any) -> dict[str, Any]:
+    """The conversation item of the first turn's conversation (id-1), as changed."""
+    item = {
+        "type": "conversation",
+        "id": C,
+        "owner": "alice",
+        "title": "Hello there",
+        "agent_type": "general",
+        "status": "active",
+        "created_ms": T,
+        "updated_ms": T + 1,  # the reply: stored at least 1 ms after the message
+        "last_message_ms": T + 1,
+        "message_count": 2,
+        "metadata": {},
+        "prompt_tokens": 20,
+        "completion_tokens": 7,
+        "LSI1SK": f"active#{T + 1}#{C}",
+        "LSI2SK": f"general#active#{T + 1}#{C}",
+    }
+    return {k: v for k, v in {**item, **changes}.items() if v is not None}
+
+
+def message(seq: int, role: str, content: str, tokens: int, **changes: Any) -> dict[str, Any]:
+    return {
+        "type": "message",
+        "id": changes.pop("id"),
+        "conversation_id": C,
+        "seq": seq,
+        "role": role,
+        "content": content,
+        "created_ms": T,
+        "status": "ok",
+        "tokens": tokens,
+        **changes,
+    }
+
+
+FIRST_REPLY = "reply to 'Hello there' (history 1)"
+
+
+def test_a_first_turn_writes_these_items_and_nothing_else(dynamodb: Any, turn: ChatTurn) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    # ids: 1 conversation, 2 turn, 3 user message, 4 reply
+    assert stored(dynamodb) == {
+        (f"CONV#{C}", "OWNER"): {"type": "ownership", "owner": "alice", "created_ms": T},
+        ("USER#alice", f"CONV#{C}"): conversation(),
+        (f"USER#alice#CONV#{C}", "MSG#0000000001"): message(1, "user", "Hello there", 7, id=ID(3)),
+        (f"USER#alice#CONV#{C}", "MSG#0000000002"): message(
+            2, "assistant", FIRST_REPLY, 7, id=ID(4), created_ms=T + 1
+        ),
+        ("USER#alice", "STATS"): {
+            "conv_active": 1,
+            "conv_archived": 0,
+            "active#general": 1,
+            "total#general": 1,
+            "messages": 2,
+            "prompt_tokens": 20,
+            "completion_tokens": 7,
+        },
+        ("USER#alice", f"RATE#M#{MINUTE}"): {"turns": 1, "ttl": SECONDS + 2 * 86_400},
+        ("USER#alice", f"RATE#D#{DAY}"): {"tokens": 20 + 7, "ttl": SECONDS + 2 * 86_400},
+    }
+
+
+def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_items(
+    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    clock.advance(1000)
+    started = turn.start("alice", ChatRequest(message="more", conversation_id=C))
+    LiveConnections(repo, clock).connected("alice", "conn-1")
+    accepted = StopTurn(repo, clock).request("alice", C)
+    assert (accepted.conversation_id, accepted.turn_id) == (C, ID(5))
+
+    items = stored(dynamodb)
+    assert items[("USER#alice", f"CONV#{C}")] == conversation(
+        message_count=3,
+        updated_ms=T + 1000,
+        last_message_ms=T + 1000,
+        LSI1SK=f"active#{T + 1000}#{C}",
+        LSI2SK=f"general#active#{T + 1000}#{C}",
+        turn_id=ID(5),
+        turn_lease_until=T + 1000 + 60_000,
+        turn_seq=3,
+    )
+    assert items[(f"USER#alice#CONV#{C}", "MSG#0000000003")] == message(
+        3, "user", "more", 5, id=ID(6), created_ms=T + 1000
+    )
+    assert items[("USER#alice", "LIVE#CONN#conn-1")] == {
+        "type": "connection",
+        "connected_ms": T + 1000,
+        "ttl": SECONDS + 1 + 2 * 3600 + 300,
+    }
+    assert items[("USER#alice", f"LIVE#STOP#{ID(5)}")] == {
+        "type": "stop",
+        "conversation_id": C,
+        "ttl": SECONDS + 1 + 3600,
+    }
+    live = repo.live_state("alice")
+    assert (live.connections, live.stop_requested) == ({"conn-1"}, {ID(5)})
+
+    repo.extend_lease(started.claim, T + 90_000)
+    assert stored(dynamodb)[("USER#alice", f"CONV#{C}")]["turn_lease_until"] == T + 90_000
+
+    LiveConnections(repo, clock).disconnected("alice", "conn-1")
+    assert repo.live_state("alice").connections == frozenset()
+
+
+def test_a_lease_is_extended_only_by_its_own_turn_and_never_on_a_deleted_conversation(
+    repo: DynamoChatRepository, turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    started = turn.start("alice", ChatRequest(message="more", conversation_id=C))
+    from dataclasses import replace
+
+    with pytest.raises(TurnLost) as lost:
+        repo.extend_lease(replace(started.claim, turn_id="someone-else"), T + 90_000)
+    assert str(lost.value) == "lease"
+    sidebar.delete("alice", C)
+    with pytest.raises(TurnLost):
+        repo.extend_lease(started.claim, T + 90_000)
+
+
+def test_stop_needs_a_turn_in_flight_in_the_callers_own_conversation(
+    repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock, settings: Settings
+) -> None:
+    stop = StopTurn(repo, clock)
+    turn.run("alice", ChatRequest(message="Hello there"))
+    with pytest.raises(NoTurnInProgress):  # the turn is over
+        stop.request("alice", C)
+    turn.start("alice", ChatRequest(message="more", conversation_id=C))
+    with pytest.raises(Forbidden):  # not bob's to stop
+        stop.request("bob", C)
+    clock.advance(settings.turn_lease_seconds * 1000 + 1)
+    with pytest.raises(NoTurnInProgress):  # its lease ran out: nothing is running
+        stop.request("alice", C)
+    assert repo.live_state("alice").stop_requested == frozenset()
+
+
+def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
+    dynamodb: Any, repo: DynamoChatRepository, settings: Settings, clock: ManualClock, ids: Ids
+) -> None:
+    failing = ChatTurn(repo, FakeModel(fail_with="down"), settings, clock=clock, ids=ids)
+    with pytest.raises(AgentUnavailable):
+        failing.submit("alice", ChatRequest(message="Hello there"), request_key="key-1")
+    items = stored(dynamodb)
+    assert items[(f"USER#alice#CONV#{C}", "MSG#0000000001")]["status"] == "failed"
+    conversation_item = items[("USER#alice", f"CONV#{C}")]
+    assert not {"turn_id", "turn_lease_until", "turn_seq"} & set(conversation_item)
+    assert items[("USER#alice", "RETRY#key-1")] == {
+        "type": "failed_request",
+        "conversation_id": C,
+        "seq": 1,
+        "ttl": SECONDS + 86_400,
+    }
+
+    clock.advance(5000)
+    working = ChatTurn(repo, FakeModel(), settings, clock=clock, ids=ids)
+    started = working.start("alice", ChatRequest(message="Hello there"), request_key="key-1")
+    items = stored(dynamodb)
+    assert ("USER#alice", "RETRY#key-1") not in items  # consumed: one rerun per failure
+    assert items[(f"USER#alice#CONV#{C}", "MSG#0000000001")]["status"] == "ok"
+    assert items[("USER#alice", f"CONV#{C}")]["turn_id"] == started.claim.turn_id
+    assert items[("USER#alice", f"CONV#{C}")]["turn_lease_until"] == T + 5000 + 60_000
+    assert items[("USER#alice", f"CONV#{C}")]["turn_seq"] == 1
+    assert items[("USER#alice", f"CONV#{C}")]["message_count"] == 1
+    assert items[("USER#alice", f"RATE#M#{MINUTE}")]["turns"] == 2  # a rerun is a turn
+
+
+def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
+    dynamodb: Any, turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    clock.advance(2000)
+    sidebar.delete("alice", C)
+    expires = SECONDS + 2 + settings.deleted_retention_days * 86_400
+    items = stored(dynamodb)
+    assert items[("USER#alice", f"CONV#{C}")] == {
+        **{k: v for k, v in conversation().items() if not k.startswith("LSI")},
+        "deleted_ms": T + 2000,
+        "ttl": expires,
+    }
+    assert items[(f"CONV#{C}", "OWNER")]["ttl"] == expires
+    assert items[("USER#alice", "STATS")] == {
+        "conv_active": 0,
+        "conv_archived": 0,
+        "active#general": 0,
+        "total#general": 0,
+        "messages": 0,
+        "prompt_tokens": 20,
+        "completion_tokens": 7,
+    }
+
+
+def test_a_refused_turn_says_exactly_how_long_to_wait(
+    repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
+) -> None:
+    clock.now = T - T % 86_400_000 + 86_400_000 - 90_500  # 90.5 s before midnight UTC
+    budgeted = ChatTurn(
+        repo,
+        model,
+        Settings(table_name="chat-unit", daily_token_budget=20, rate_limit_turns_per_minute=1),
+        clock=clock,
+    )
+    budgeted.run("alice", ChatRequest(message="spends 27 tokens"))
+    with pytest.raises(RateLimited) as per_minute:
+        budgeted.run("alice", ChatRequest(message="too soon"))
+    assert per_minute.value.retry_after == 31  # 30.5 s left in this minute, rounded up
+    assert "1 messages per minute; retry in 31 s" in str(per_minute.value)
+    clock.advance(60_000)
+    with pytest.raises(RateLimited) as per_day:
+        budgeted.run("alice", ChatRequest(message="over budget"))
+    assert per_day.value.retry_after == 31  # the budget renews at midnight UTC
+    assert "daily token budget is spent" in str(per_day.value)
+
+
+def test_deleting_during_a_reply_asks_the_running_turn_to_stop(
+    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    turn.start("alice", ChatRequest(message="more", conversation_id=C))
+    clock.advance(1500)
+    sidebar.delete("alice", C)
+    assert stored(dynamodb)[("USER#alice", f"LIVE#STOP#{ID(5)}")] == {
+        "type": "stop",
+        "conversation_id": C,
+        "ttl": SECONDS + 1 + 3600,  # T + 1.5 s, in whole seconds
+    }
+
+
+def test_deleting_an_idle_conversation_stops_nothing(
+    repo: DynamoChatRepository, turn: ChatTurn, sidebar: Sidebar
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    sidebar.delete("alice", C)
+    assert repo.live_state("alice").stop_requested == frozenset()
+
+
+def test_deleting_an_archived_conversation_moves_the_archived_counters(
+    dynamodb: Any, turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    for number in range(settings.max_active_conversations):  # the cap archives C
+        clock.advance(10)
+        turn.run("alice", ChatRequest(message=f"newer {number}"))
+    before = stored(dynamodb)[("USER#alice", "STATS")]
+    assert (before["conv_active"], before["conv_archived"]) == (3, 1)
+    sidebar.delete("alice", C)
+    after = stored(dynamodb)[("USER#alice", "STATS")]
+    assert (after["conv_active"], after["conv_archived"]) == (3, 0)
+    assert (after["active#general"], after["total#general"]) == (3, 3)
+    assert after["messages"] == before["messages"] - 2
