@@ -1,0 +1,210 @@
+"""Why a surviving mutant is not a missing test: the reasons, as rules over its diff.
+
+Every survivor in chat_core/repository and chat_core/services must be killed by a test
+or explained (docs/mutation.md). A rule below names one kind of change no test should
+catch, says why, and matches only that kind; anything no rule matches is listed as
+unexplained, to be killed by a new test. Rules look at the function's name and the
+changed lines, never at mutant numbers (those move whenever the code does).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+# Words DynamoDB reads case-insensitively in expressions (attribute names are not).
+EXPRESSION_KEYWORDS = {"SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BETWEEN", "IN"}
+# Labels of transaction items: only the name of a refused item, and only "conflict",
+# the rate items, "message"/"retry" (claims) and "conversation" change what happens.
+TRANSACTION_LABELS = {"conversation", "ownership", "stats", "message", "retry", "cap", "reply"}
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str  # module.x...function__mutmut_n
+    removed: tuple[str, ...]
+    added: tuple[str, ...]
+
+    @property
+    def function(self) -> str:
+        return re.sub(r"__mutmut_\d+$", "", self.name).split("ǁ")[-1].split(".x_")[-1]
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.removed + self.added)
+
+
+def _only_keyword_case(m: Mutant) -> bool:
+    if len(m.removed) != 1 or len(m.added) != 1:
+        return False
+    before, after = re.findall(r"\w+|\W", m.removed[0]), re.findall(r"\w+|\W", m.added[0])
+    if len(before) != len(after) or before == after:
+        return False
+    return all(
+        b == a or (b in EXPRESSION_KEYWORDS and a == b.lower())
+        for b, a in zip(before, after, strict=True)
+    )
+
+
+def _log_text(m: Mutant) -> bool:
+    joined = " ".join(m.removed)
+    return "logger." in joined and all("logger." in line for line in m.added if line)
+
+
+def _error_default(m: Mutant) -> bool:
+    return bool(m.removed) and all('.get("Error", {})' in line for line in m.removed)
+
+
+def _transaction_label(m: Mutant) -> bool:
+    if len(m.removed) != 1 or len(m.added) != 1:
+        return False
+    before = re.fullmatch(r'\s*"(\w+)",', m.removed[0])
+    if not before or before.group(1) not in TRANSACTION_LABELS:
+        return False
+    # A refused claim or reply is told apart by these labels; elsewhere any refusal is
+    # retried or reported the same way.
+    return m.function in {
+        "delete_conversation",
+        "create_conversation",
+        "fail_turn",
+        "finish_turn",
+        "_creation_items",
+    } or (m.function == "_rerun_items" and before.group(1) == "conversation")
+
+
+def _exception_text(m: Mutant) -> bool:
+    joined = " ".join(m.added)
+    return bool(
+        re.search(r"(raise ValueError\(|super\(\).__init__\()", " ".join(m.removed))
+        and ("None" in joined or "XX" in joined or joined.strip() == "")
+    )
+
+
+def _cursor_spelling(m: Mutant) -> bool:
+    """Cursor encoding changes that the decoder reads back the same (checked for every
+    length class in tests/unit/test_cursor.py): stripping no or other padding, adding
+    padding on a length where none is missing, the codec name's case, JSON spacing and
+    key order (the sealed JSON is only ever read by json.loads)."""
+    added = " ".join(m.added)
+    if m.function == "_b64":
+        return "rstrip(None)" in added or "lstrip(" in added or 'b"XX=XX"' in added
+    if m.function == "_unb64":
+        return "(+len(text) % 4)" in added or '"ASCII"' in added
+    if m.function == "encode":
+        return "json.dumps" in added and ("separators" in added or "sort_keys" in added)
+    return False
+
+
+def _cost_or_emulator_only(m: Mutant) -> bool:
+    """Read options whose only effect is what a read costs, or that both emulators ignore."""
+    added = " ".join(m.added)
+    if m.function == "list_conversations":
+        return (
+            '"ConsistentRead": False' in added
+            or '"Limit": limit + 2' in added
+            or '.get("Items", None)' in added
+            or '.get("Items", )' in added
+            or added.strip() == 'last_key = ""'
+        )
+    if m.function == "purge_messages":
+        return "batch, False, None" in added
+    return False
+
+
+@dataclass(frozen=True)
+class Rule:
+    reason: str
+    matches: Callable[[Mutant], bool]
+
+
+RULES = (
+    Rule(
+        "equivalent: DynamoDB reads expression keywords (SET, AND, OR, ...) in any case",
+        _only_keyword_case,
+    ),
+    Rule(
+        "equivalent: botocore's ClientError always carries response['Error']",
+        _error_default,
+    ),
+    Rule(
+        "not behaviour: the wording of a log line (read by people; the fields are tested)",
+        _log_text,
+    ),
+    Rule(
+        "equivalent: this transaction's callers treat a refusal of any of its items alike "
+        "(retry or report), so the item's label is never read",
+        _transaction_label,
+    ),
+    Rule(
+        "not behaviour: the text of an internal exception no caller reads (its type and "
+        "fields are tested)",
+        _exception_text,
+    ),
+    Rule(
+        "equivalent: the DynamoDB client's timeouts and retry mode; moto and DynamoDB Local "
+        "answer at once, so only a slow or failing AWS endpoint would show them",
+        lambda m: m.function == "make_client",
+    ),
+    Rule(
+        "equivalent: daemon threads of the in-process dispatcher (tests and `make dev`); "
+        "every thread ends with its turn, before the process does",
+        lambda m: m.function in {"start", "wait"} and "daemon=" in m.text,
+    ),
+    Rule(
+        "equivalent: a strongly consistent read finds the same ownership item (it is "
+        "written once, before the conversation is visible); only its cost differs, and the "
+        "cost benchmark counts that",
+        lambda m: m.function == "owner_of" and "consistent" in " ".join(m.added),
+    ),
+    Rule(
+        "equivalent: a cursor spelled differently that the decoder reads back the same "
+        "(every length class is round-tripped in tests/unit/test_cursor.py)",
+        _cursor_spelling,
+    ),
+    Rule(
+        "equivalent here: a Query option that changes only the read's cost (one more item "
+        "read; a full Query answer always has Items; an empty last key is no cursor either "
+        "way; purge order) or its consistency, which moto and DynamoDB Local never relax",
+        _cost_or_emulator_only,
+    ),
+    Rule(
+        "equivalent: the body has only JSON types (str, bool), so pydantic's python and "
+        "json dumps are equal; a falsy None reads as False; [sub, key] is never empty, so "
+        "a missing-key policy is never consulted",
+        lambda m: (m.function == "run" and "model_dump(" in m.text and "mode" in m.text)
+        or (m.function == "run" and " ".join(m.added).strip() == "self._fresh.ran = None")
+        or (m.function == "__init__" and "raise_on_no_idempotency_key" in m.text),
+    ),
+    Rule(
+        "equivalent: the placeholder for 'no filter' in a cursor's binding; any text no "
+        "agent type is named works",
+        lambda m: m.function == "list" and "agent_type or 'XXXX'" in " ".join(m.added),
+    ),
+    Rule(
+        "equivalent: the stored form of an Idempotency-Key is a hash prefix; one more hex "
+        "digit names the same key just as uniquely",
+        lambda m: m.function == "request_key_of" and "[:33]" in " ".join(m.added),
+    ),
+)
+
+
+def reason_for(mutant: Mutant) -> str | None:
+    for rule in RULES:
+        if rule.matches(mutant):
+            return rule.reason
+    return None
+
+
+def diff_lines(diff: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    removed = tuple(
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("-") and not line.startswith("---")
+    )
+    added = tuple(
+        line[1:]
+        for line in diff.splitlines()
+        if line.startswith("+") and not line.startswith("+++")
+    )
+    return removed, added

@@ -1,0 +1,230 @@
+"""The sidebar's edges: the cap under interleaved writers, paging limits, filters, purge.
+
+Writers are interleaved by hand (tests/unit/test_claim_refusals.py's ``Interleaved``),
+so each race happens on every run.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from chat_core.errors import AgentUnavailable, InvalidCursor, UnknownAgentType
+from chat_core.models import ChatRequest, CreateConversationRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.records import ConversationRecord
+from chat_core.services.chat import ChatTurn
+from chat_core.services.dispatch import DispatchFailed
+from chat_core.services.idempotent_chat import IdempotentChat
+from chat_core.services.sidebar import Sidebar
+from chat_core.services.turn_runner import StartedTurn, TurnOutcome
+from chat_core.settings import Settings
+from tests.support.events import LambdaContext
+from tests.support.fakes import FakeModel, ManualClock
+from tests.unit.conftest import IDEMPOTENCY_TABLE
+
+
+class BeforeCreation:
+    """The repository, with something another writer does just before the next creation."""
+
+    def __init__(self, repo: DynamoChatRepository) -> None:
+        self._repo = repo
+        self.meanwhile: Callable[[], Any] | None = None
+
+    def create_conversation(
+        self, sub: str, conv: ConversationRecord, archive: list[ConversationRecord], seen: int
+    ) -> None:
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile:
+            meanwhile()
+        self._repo.create_conversation(sub, conv, archive, seen)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+
+def new(title: str) -> CreateConversationRequest:
+    return CreateConversationRequest(title=title)
+
+
+def active_titles(sidebar: Sidebar) -> list[str]:
+    page = sidebar.list("alice", status="active", agent_type=None, limit=50, cursor=None)
+    return sorted(c.title for c in page.items)
+
+
+def test_the_cap_holds_when_another_creation_lands_between_the_count_and_the_write(
+    repo: DynamoChatRepository, sidebar: Sidebar, settings: Settings, clock: ManualClock
+) -> None:
+    """Below the cap, nothing is archived, so only the observed count guards the cap."""
+    for number in range(settings.max_active_conversations - 1):
+        clock.advance(10)
+        sidebar.create("alice", new(f"c{number}"))
+    interleaved = BeforeCreation(repo)
+    stale = Sidebar(interleaved, sidebar._cursors, settings, clock=clock)  # type: ignore[arg-type]
+    clock.advance(10)
+    interleaved.meanwhile = lambda: sidebar.create("alice", new("other tab"))
+    stale.create("alice", new("this tab"))
+    assert len(active_titles(sidebar)) == settings.max_active_conversations
+    assert "c0" not in active_titles(sidebar)  # the least recently active one went
+
+
+def test_the_cap_never_archives_a_conversation_whose_reply_is_being_written(
+    repo: DynamoChatRepository,
+    sidebar: Sidebar,
+    turn: ChatTurn,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    ids = []
+    for number in range(settings.max_active_conversations):
+        clock.advance(10)
+        ids.append(turn.run("alice", ChatRequest(message=f"c{number}")).response.conversation_id)
+    oldest = ids[0]
+    interleaved = BeforeCreation(repo)
+    stale = Sidebar(interleaved, sidebar._cursors, settings, clock=clock)  # type: ignore[arg-type]
+    interleaved.meanwhile = lambda: turn.start(
+        "alice", ChatRequest(message="still talking", conversation_id=oldest)
+    )
+    stale.create("alice", new("newest"))
+    replying = repo.get_conversation("alice", oldest)
+    assert replying is not None and replying.status == "active" and replying.turn_id
+    assert len(active_titles(sidebar)) == settings.max_active_conversations
+
+
+def test_a_page_that_holds_the_rest_exactly_has_no_next_cursor(
+    sidebar: Sidebar, settings: Settings, clock: ManualClock
+) -> None:
+    for number in range(settings.max_active_conversations):
+        clock.advance(10)
+        sidebar.create("alice", new(f"c{number}"))
+    page = sidebar.list(
+        "alice",
+        status="active",
+        agent_type=None,
+        limit=settings.max_active_conversations,
+        cursor=None,
+    )
+    assert len(page.items) == settings.max_active_conversations
+    assert page.next_cursor is None
+
+
+def test_filters_are_checked_and_bind_their_cursors(sidebar: Sidebar, clock: ManualClock) -> None:
+    for number in range(3):
+        clock.advance(10)
+        sidebar.create("alice", new(f"c{number}"))
+    with pytest.raises(UnknownAgentType):
+        sidebar.list("alice", status="active", agent_type="nope", limit=2, cursor=None)
+    filtered = sidebar.list("alice", status="active", agent_type="general", limit=2, cursor=None)
+    assert filtered.next_cursor is not None
+    with pytest.raises(InvalidCursor):  # a filtered list's cursor does not page the whole list
+        sidebar.list(
+            "alice", status="active", agent_type=None, limit=2, cursor=filtered.next_cursor
+        )
+    whole = sidebar.list("alice", status="active", agent_type=None, limit=2, cursor=None)
+    with pytest.raises(InvalidCursor):  # nor the other way round
+        sidebar.list(
+            "alice", status="active", agent_type="general", limit=2, cursor=whole.next_cursor
+        )
+
+
+def test_the_list_says_which_conversation_is_replying(
+    sidebar: Sidebar, turn: ChatTurn, settings: Settings, clock: ManualClock
+) -> None:
+    conversation_id = turn.run("alice", ChatRequest(message="hi")).response.conversation_id
+    started = turn.start("alice", ChatRequest(message="more", conversation_id=conversation_id))
+    (listed,) = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items
+    assert listed.live_turn is not None
+    assert (listed.live_turn.turn_id, listed.live_turn.user_message_seq) == (
+        started.claim.turn_id,
+        3,
+    )
+    clock.advance(settings.turn_lease_seconds * 1000 + 1)  # its worker died: not replying
+    (listed,) = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items
+    assert listed.live_turn is None
+
+
+def test_a_purge_deletes_every_message_in_batches_and_counts_them(
+    repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
+) -> None:
+    long = ChatTurn(
+        repo,
+        model,
+        Settings(table_name="chat-unit", max_messages_per_conversation=100),
+        clock=clock,
+    )
+    conversation_id = long.run("alice", ChatRequest(message="0")).response.conversation_id
+    for number in range(1, 15):
+        clock.advance(10)
+        long.run("alice", ChatRequest(message=str(number), conversation_id=conversation_id))
+    assert repo.purge_messages("alice", conversation_id) == 30  # two batches: 25 + 5
+    assert repo.latest_messages("alice", conversation_id, 50) == []
+    assert repo.get_message("alice", conversation_id, 1) is None
+
+
+class Dispatcher:
+    """A dispatcher that fails to start the worker, or whose worker outlasts the wait."""
+
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+        self.waited: list[float] = []
+
+    def start(self, started: StartedTurn) -> None:
+        raise DispatchFailed("ClientError")
+
+    def wait(self, started: StartedTurn, seconds: float) -> TurnOutcome | None:
+        self.waited.append(seconds)
+        if self.fail:
+            raise DispatchFailed("ClientError")
+        return None
+
+
+def test_a_worker_that_cannot_be_started_keeps_the_message_and_frees_the_conversation(
+    repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
+) -> None:
+    down = ChatTurn(repo, model, settings, clock=clock, dispatcher=Dispatcher(fail=True))
+    for stream in (False, True):
+        with pytest.raises(AgentUnavailable) as unavailable:
+            down.submit("alice", ChatRequest(message="hello", stream=stream))
+        assert unavailable.value.retry_after == settings.model_retry_after_seconds
+        conversation_id = unavailable.value.extra["conversation_id"]
+        assert unavailable.value.extra["reason"] == "ClientError"
+        conversation = repo.get_conversation("alice", conversation_id)
+        assert conversation is not None and conversation.turn_id is None  # not busy
+        (kept,) = repo.latest_messages("alice", conversation_id, 5)
+        assert (kept.content, kept.status) == ("hello", "failed")
+
+
+def test_a_plain_reply_slower_than_the_wait_answers_202_with_the_stored_message(
+    repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
+) -> None:
+    slow = Dispatcher(fail=False)
+    reply = ChatTurn(repo, model, settings, clock=clock, dispatcher=slow).submit(
+        "alice", ChatRequest(message="hello")
+    )
+    assert reply.status_code == 202
+    assert reply.body.user_message.content == "hello"  # type: ignore[union-attr]
+    assert slow.waited == [settings.json_reply_wait_seconds]
+
+
+def test_an_idempotency_record_lives_as_long_as_the_setting_says_and_a_crash_frees_it(
+    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, dynamodb: Any
+) -> None:
+    ttl = 7200  # not Powertools' default of an hour
+    idempotent = IdempotentChat(
+        turn,
+        repo,
+        settings.model_copy(
+            update={"idempotency_table_name": IDEMPOTENCY_TABLE, "idempotency_ttl_seconds": ttl}
+        ),
+    )
+    idempotent.run("alice", "k", ChatRequest(message="hello"), LambdaContext())
+    (record,) = dynamodb.scan(TableName=IDEMPOTENCY_TABLE)["Items"]
+    assert abs(int(record["expiration"]["N"]) - (time.time() + ttl)) < 60
+    # Had the function died mid-turn, the key would be free again when its time was up
+    # (the Lambda context's remaining time), not after the record's whole lifetime.
+    remaining_ms = LambdaContext().get_remaining_time_in_millis()
+    in_progress_until = int(record["in_progress_expiration"]["N"])
+    assert abs(in_progress_until - (time.time() * 1000 + remaining_ms)) < 60_000
