@@ -6,13 +6,17 @@ import json
 import threading
 from typing import Any
 
+import pytest
+
+from chat_core.errors import NotFound
 from chat_core.live.connections import Delivery
 from chat_core.live.relay import MAX_PIECE_CHARS
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
+from chat_core.services.turn_runner import TurnRunner
 from chat_core.settings import Settings
-from tests.support.fakes import FakeModel
+from tests.support.fakes import FakeModel, ManualClock
 
 
 class RecordingPoster:
@@ -47,7 +51,8 @@ class RecordingPoster:
 
 
 def fast_settings(**changes: Any) -> Settings:
-    return Settings(table_name="chat-unit", live_poll_seconds=0.05, stream_flush_ms=0, **changes)
+    defaults: dict[str, Any] = {"live_poll_seconds": 0.05, "stream_flush_ms": 0}
+    return Settings(table_name="chat-unit", **(defaults | changes))
 
 
 def test_every_connection_of_the_user_gets_the_reply_and_a_late_one_catches_up(
@@ -157,3 +162,90 @@ def test_a_stream_that_breaks_mid_reply_is_stored_as_incomplete(
     assert completed["type"] == "turn.completed"
     assert completed["error"]["code"] == "agent_unavailable"
     assert completed["reply"]["content"] == poster.text("tab") != ""
+
+
+class SteppingMonotonic:
+    """A monotonic clock that moves ``step`` seconds each time it is read."""
+
+    def __init__(self, step: float) -> None:
+        self.now = 1000.0
+        self.step = step
+
+    def __call__(self) -> float:
+        self.now += self.step
+        return self.now
+
+
+def test_a_reply_past_the_deadline_keeps_what_was_written_as_incomplete(
+    repo: DynamoChatRepository,
+) -> None:
+    poster = RecordingPoster()
+    settings = fast_settings(turn_deadline_seconds=10, live_poll_seconds=10)
+    model = FakeModel(pieces_per_reply=30)
+    turn = ChatTurn(repo, model, settings, poster=poster)
+    runner = TurnRunner(repo, model, settings, poster, monotonic=SteppingMonotonic(1.0))
+    repo.add_connection("alice", "tab", 0, 2**31)
+    outcome = runner.run(turn.start("alice", ChatRequest(message="a long question")))
+    reply = outcome.response.reply
+    assert reply.status == "incomplete"
+    full = "reply to 'a long question' (history 0)"
+    assert 0 < len(reply.content) < len(full) and full.startswith(reply.content)
+    completed = poster.received["tab"][-1]
+    assert completed["type"] == "turn.completed"
+    assert "longer than 10 s" in completed["error"]["message"]
+    assert poster.text("tab") == reply.content  # every kept character reached the tab
+    assert model.streams[-1].closed.is_set()
+
+
+def test_a_turn_that_loses_its_conversation_mid_reply_stores_nothing(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    poster = RecordingPoster()
+    settings = fast_settings(turn_lease_seconds=10)
+    model = FakeModel(pause_seconds=0.05, pieces_per_reply=40)
+    turn = ChatTurn(repo, model, settings, poster=poster, clock=clock)
+    repo.add_connection("alice", "tab", 0, 2**31)
+    conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
+    deleted = threading.Event()
+
+    def delete_after_some_text(connection_id: str, event: dict[str, Any]) -> None:
+        if event["type"] == "turn.delta" and not deleted.is_set():
+            deleted.set()
+            conversation = repo.get_conversation("alice", conversation_id)
+            assert conversation is not None
+            repo.delete_conversation("alice", conversation, clock.now, 2**31)
+            clock.advance(6_000)  # past half the lease: the turn extends it, and finds out
+
+    poster.on_post = delete_after_some_text
+    with pytest.raises(NotFound):
+        turn.run("alice", ChatRequest(message="go on", conversation_id=conversation_id))
+    assert poster.received["tab"][-1]["type"] == "turn.failed"
+    stored = repo.latest_messages("alice", conversation_id, 10)
+    assert [m.role for m in stored] == ["user", "assistant", "user"]  # no reply stored
+    assert model.streams[-1].closed.is_set()
+
+
+def test_a_long_reply_extends_its_lease_once_half_of_it_is_used(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    extended: list[int] = []
+
+    class Recording:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(repo, name)
+
+        def extend_lease(self, claim: Any, lease_until: int) -> None:
+            extended.append(lease_until)
+            repo.extend_lease(claim, lease_until)
+
+    settings = fast_settings(turn_lease_seconds=10)
+    model = FakeModel(pause_seconds=0.02, pieces_per_reply=10)
+    turn = ChatTurn(Recording(), model, settings, clock=clock)  # type: ignore[arg-type]
+    started = turn.start("alice", ChatRequest(message="hi"))
+    clock.advance(4_999)  # not yet half of the 10 s lease: no write
+    turn.runner.run(started)
+    assert extended == []
+    started = turn.start("alice", ChatRequest(message="again"))
+    clock.advance(5_000)  # half of it used: one extension, to a whole lease from now
+    turn.runner.run(started)
+    assert extended == [clock.now + 10_000]
