@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any
 
-from local.template import load_template as _load
+from local.template import Template
+from local.template import load_template as _read
+
+
+@cache
+def _load() -> Template:
+    """Parsed once per test process: every moto test creates the template's tables."""
+    return _read()
 
 
 def load_template() -> dict[str, Any]:
