@@ -10,6 +10,8 @@ Development-only directives in the latest user message:
 - ``[stub:rate=N]``: N chunks per second (default 100);
 - ``[stub:words=N]``: add N filler words to the reply (a long answer);
 - ``[stub:break=N]``: drop the connection after N chunks (a failure mid-stream);
+- ``[stub:echo]``: reply with exactly the message, directives removed (Markdown for the
+  UI's tests: tables, code, long words);
 - ``[stub:flaky=NAME]``: fail with 503 the first 3 times NAME is asked (one request
   and its client's 2 retries), answer after that: a model that is down, then back.
 """
@@ -33,6 +35,8 @@ _RATE = re.compile(r"\[stub:rate=(\d+(?:\.\d+)?)\]")
 _WORDS = re.compile(r"\[stub:words=(\d+)\]")
 _BREAK = re.compile(r"\[stub:break=(\d+)\]")
 _FLAKY = re.compile(r"\[stub:flaky=([\w-]+)\]")
+_ECHO = re.compile(r"\[stub:echo\]")
+_DIRECTIVE = re.compile(r"\[stub:[^\]]*\]")
 FLAKY_FAILURES = 3
 _flaky_seen: dict[str, int] = {}
 
@@ -56,6 +60,8 @@ def _number(pattern: re.Pattern[str], text: str) -> float | None:
 
 
 def _reply(users: list[str], latest: str) -> str:
+    if _ECHO.search(latest):
+        return _DIRECTIVE.sub("", latest).strip()
     reply = f'You said: "{latest}".'
     reply += (
         f' Before that you said: "{users[-2]}".'

@@ -4,11 +4,24 @@ import { ChatInterface } from "./components/ChatInterface.jsx";
 import { Sidebar } from "./components/Sidebar.jsx";
 import { SignIn } from "./components/SignIn.jsx";
 import { config } from "./config.js";
-import { useChat } from "./hooks/useChat.js";
+import { browserDraftStore, useChat } from "./hooks/useChat.js";
 import { useConversations } from "./hooks/useConversations.js";
 import { auth } from "./services/auth.js";
 import { createChatApi } from "./services/chat_api.js";
 import { createLiveConnection } from "./services/live.js";
+
+/** Whether a media query matches, following changes (a rotated phone, a resized window). */
+function useMediaQuery(query) {
+  const [matches, setMatches] = useState(() => window.matchMedia?.(query).matches ?? false);
+  useEffect(() => {
+    const list = window.matchMedia?.(query);
+    if (!list) return undefined;
+    const changed = () => setMatches(list.matches);
+    list.addEventListener("change", changed);
+    return () => list.removeEventListener("change", changed);
+  }, [query]);
+  return matches;
+}
 
 const idFromUrl = () => new URLSearchParams(window.location.search).get("c");
 
@@ -74,9 +87,26 @@ function SignedIn({ user, setUser }) {
   }, [live]);
   const [conversationId, setConversationId] = useState(idFromUrl);
   const [sidebarOpen, setSidebarOpen] = useState(false);
+  // On a phone the sidebar is a drawer: closed, it is inert (no focus, no screen reader);
+  // open, Escape or a tap outside closes it and focus goes back to the menu button.
+  const narrow = useMediaQuery("(max-width: 768px)");
+  const menuButton = useRef(null);
+  const drawer = useRef(null);
+  const closeDrawer = useCallback(() => {
+    setSidebarOpen(false);
+    menuButton.current?.focus();
+  }, []);
+  useEffect(() => {
+    if (!sidebarOpen || !narrow) return undefined;
+    drawer.current?.querySelector("button")?.focus();
+    const onKey = (event) => event.key === "Escape" && closeDrawer();
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [sidebarOpen, narrow, closeDrawer]);
   const [agents, setAgents] = useState([]);
   const [agentType, setAgentType] = useState("");
   const conversations = useConversations(api);
+  const draftStore = useMemo(() => browserDraftStore(user.sub), [user.sub]);
 
   useEffect(() => {
     const onPop = () => setConversationId(idFromUrl());
@@ -103,6 +133,7 @@ function SignedIn({ user, setUser }) {
     }, []),
     onActivity: conversations.refresh,
     onSignedOut: useCallback(() => setUser(null), [setUser]),
+    draftStore,
   });
 
   const open = (id) => {
@@ -119,14 +150,21 @@ function SignedIn({ user, setUser }) {
     await conversations.remove(id);
     if (id === conversationId) startNew();
   };
+  const rename = async (id, title) => {
+    await conversations.rename(id, title);
+    if (id === conversationId) chat.refreshDetails(); // the header shows the new title
+  };
 
   return (
     <div className="layout">
+      <h1 className="sr-only">Chat</h1>
       <Sidebar
-        conversations={{ ...conversations, remove }}
+        conversations={{ ...conversations, remove, rename }}
         selectedId={conversationId}
         open={sidebarOpen}
-        onClose={() => setSidebarOpen(false)}
+        inert={narrow && !sidebarOpen}
+        drawerRef={drawer}
+        onClose={closeDrawer}
         onOpen={open}
         onNew={startNew}
         user={user}
@@ -135,7 +173,9 @@ function SignedIn({ user, setUser }) {
           setUser(null);
         }}
       />
+      {narrow && sidebarOpen && <div className="scrim" onClick={closeDrawer} aria-hidden="true" />}
       <ChatInterface
+        menuButton={menuButton}
         chat={chat}
         liveStatus={liveStatus}
         agents={agents}

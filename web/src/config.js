@@ -12,3 +12,9 @@ export const config = {
 };
 
 export const isLocalSignIn = () => !config.oidcAuthority;
+
+// The API's limits (docs/api.md): the UI says so before the server has to refuse.
+export const limits = {
+  messageChars: 16000,
+  titleChars: 200,
+};

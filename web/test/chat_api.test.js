@@ -106,4 +106,17 @@ describe("chat_api", () => {
     await expect(api.deleteConversation("c 1")).resolves.toBeNull();
     expect(calls[1].url).toBe("http://api/v1/conversations/c%201");
   });
+
+  it("turns no answer at all (offline) into a status 0 error, not a bare TypeError", async () => {
+    const api = createChatApi({
+      getToken: () => "t",
+      fetchImpl: async () => {
+        throw new TypeError("Failed to fetch");
+      },
+    });
+    const failure = await api.agents().catch((e) => e);
+    expect(failure).toBeInstanceOf(ApiError);
+    expect(failure.status).toBe(0);
+    expect(failure.message).toBe("Cannot reach the server.");
+  });
 });

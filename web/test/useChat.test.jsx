@@ -1,6 +1,6 @@
 import { act, renderHook, waitFor } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { useChat } from "../src/hooks/useChat.js";
+import { browserDraftStore, useChat } from "../src/hooks/useChat.js";
 import { ApiError } from "../src/services/chat_api.js";
 
 const accepted = (conversationId, seq, text, turnId = `t${seq}`) => ({
@@ -274,5 +274,49 @@ describe("useChat failures", () => {
     act(() => result.current.setDraft("   "));
     await act(() => result.current.send());
     expect(api.chat).not.toHaveBeenCalled();
+  });
+
+  it("keeps one draft per conversation, and across a reload", async () => {
+    const api = fakeApi();
+    const storage = new Map();
+    const store = browserDraftStore("alice", {
+      getItem: (k) => storage.get(k) ?? null,
+      setItem: (k, v) => storage.set(k, v),
+      removeItem: (k) => storage.delete(k),
+    });
+    const { result, rerender, unmount } = render(api, fakeLive(), { conversationId: "c1", draftStore: store });
+    act(() => result.current.setDraft("for c1"));
+    rerender({ conversationId: "c2", draftStore: store });
+    expect(result.current.draft).toBe(""); // it did not follow me
+    act(() => result.current.setDraft("for c2"));
+    rerender({ conversationId: null, draftStore: store });
+    act(() => result.current.setDraft("for a new one"));
+    rerender({ conversationId: "c1", draftStore: store });
+    expect(result.current.draft).toBe("for c1");
+    unmount();
+    const reloaded = render(api, fakeLive(), { conversationId: "c2", draftStore: store });
+    expect(reloaded.result.current.draft).toBe("for c2");
+    reloaded.rerender({ conversationId: null, draftStore: store });
+    expect(reloaded.result.current.draft).toBe("for a new one");
+    const other = browserDraftStore("bob", { getItem: (k) => storage.get(k) ?? null });
+    expect(other.load()).toEqual({}); // another user's browser profile sees none of them
+  });
+
+  it("keeps what was typed while a new conversation's first message was on its way", async () => {
+    let answer;
+    const api = fakeApi({ chat: vi.fn(() => new Promise((resolve) => (answer = resolve))) });
+    const { result } = render(api, fakeLive());
+    act(() => result.current.setDraft("first"));
+    let sent;
+    act(() => {
+      sent = result.current.send();
+    });
+    act(() => result.current.setDraft("typed before the conversation had an id"));
+    await act(async () => {
+      answer(accepted("c9", 1, "first"));
+      await sent;
+    });
+    expect(result.current.conversation.id).toBe("c9");
+    expect(result.current.draft).toBe("typed before the conversation had an id");
   });
 });

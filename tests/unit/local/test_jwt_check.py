@@ -52,9 +52,11 @@ def test_a_valid_token_gives_its_claims() -> None:
 @pytest.mark.parametrize(
     ("changes", "reason"),
     [
-        ({"exp": int(time.time()) - 1}, "expired"),
-        ({"nbf": int(time.time()) + 120}, "not yet valid"),
-        ({"iat": int(time.time()) + 120}, "issued in the future"),
+        # Times relative to when the test runs (NOW + n), not to when it was collected:
+        # a long session would otherwise let "120 s from now" pass before the check.
+        ({"exp": ("NOW", -1)}, "expired"),
+        ({"nbf": ("NOW", 120)}, "not yet valid"),
+        ({"iat": ("NOW", 120)}, "issued in the future"),
         ({"iss": "http://evil/local"}, "another issuer"),
         ({"aud": "someone-else"}, "another audience"),
         ({"aud": None, "client_id": "intruder"}, "no aud, wrong client_id"),
@@ -63,8 +65,12 @@ def test_a_valid_token_gives_its_claims() -> None:
     ],
 )
 def test_claim_checks_refuse(changes: dict[str, Any], reason: str) -> None:
+    now = int(time.time())
+    resolved = {
+        k: now + v[1] if isinstance(v, tuple) and v[0] == "NOW" else v for k, v in changes.items()
+    }
     with pytest.raises(Unauthorized):
-        check(token(**changes))
+        check(token(**resolved))
 
 
 def test_audience_rules_like_cognito() -> None:

@@ -1,15 +1,39 @@
-// The open conversation: its messages, a typing indicator, errors, and the input box.
-import { useEffect, useRef } from "react";
+// The open conversation: its messages, the live reply, errors, and the input box.
+import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { limits } from "../config.js";
 import { Markdown } from "./Markdown.jsx";
+import { CopyButton } from "./CopyButton.jsx";
+import { shortTime } from "./time.js";
 
 const ENDINGS = {
   stopped: "Stopped.",
   incomplete: "The reply was cut short.",
 };
+// A user message longer than this is shown folded, with "Show more".
+const FOLD_CHARS = 1200;
+const FOLD_LINES = 14;
+// The counter appears when a message gets this close to the limit.
+const COUNTER_FROM = 0.9;
+
+function UserText({ content }) {
+  const long = content.length > FOLD_CHARS || content.split("\n").length > FOLD_LINES;
+  const [open, setOpen] = useState(false);
+  return (
+    <>
+      <p className={`plain${long && !open ? " folded" : ""}`}>{content}</p>
+      {long && (
+        <button type="button" className="link" onClick={() => setOpen(!open)} aria-expanded={open}>
+          {open ? "Show less" : "Show more"}
+        </button>
+      )}
+    </>
+  );
+}
 
 function MessageView({ message, onRetry, disabled }) {
   const failed = message.status === "failed";
   const ending = ENDINGS[message.status];
+  const mine = message.role === "user";
   return (
     <li
       className={`message ${message.role}${failed ? " failed" : ""}${message.pending ? " pending" : ""}${ending ? " ended" : ""}`}
@@ -17,8 +41,8 @@ function MessageView({ message, onRetry, disabled }) {
       data-seq={message.seq}
       data-status={message.status || "ok"}
     >
-      <span className="sr-only">{message.role === "user" ? "You said:" : "Assistant:"}</span>
-      {message.role === "assistant" ? <Markdown text={message.content} /> : <p className="plain">{message.content}</p>}
+      <span className="sr-only">{mine ? "You said:" : "Assistant:"}</span>
+      {mine ? <UserText content={message.content} /> : <Markdown text={message.content} />}
       {ending && <div className="ending-note">{ending}</div>}
       {failed && !message.retried && (
         <div className="failed-note">
@@ -28,6 +52,14 @@ function MessageView({ message, onRetry, disabled }) {
           </button>
         </div>
       )}
+      <div className="message-foot">
+        {message.created_at && (
+          <time dateTime={message.created_at} title={new Date(message.created_at).toLocaleString()}>
+            {shortTime(message.created_at)}
+          </time>
+        )}
+        {!message.pending && message.content && <CopyButton text={message.content} label="Copy message" />}
+      </div>
     </li>
   );
 }
@@ -49,40 +81,145 @@ function LiveReply({ turn }) {
   );
 }
 
-export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, liveStatus }) {
-  const { conversation, messages, live, draft, setDraft, send, retry, stop, stopping, sending, busy, loading, loadError, reload, announcement, errorText, dismissError } = chat;
+/** Follows new content only while the reader is at the bottom of the list. */
+function useStickToBottom(contentKey, conversationId) {
+  const list = useRef(null);
+  const atBottom = useRef(true);
+  const [behind, setBehind] = useState(false);
+
+  const toBottom = () => {
+    const element = list.current;
+    if (element) element.scrollTop = element.scrollHeight;
+    atBottom.current = true;
+    setBehind(false);
+  };
+  useLayoutEffect(() => {
+    atBottom.current = true; // another conversation opens at its latest message
+  }, [conversationId]);
+  useLayoutEffect(() => {
+    if (atBottom.current) toBottom();
+    else setBehind(true);
+  }, [contentKey]);
+
+  const onScroll = () => {
+    const element = list.current;
+    if (!element) return;
+    atBottom.current = element.scrollHeight - element.scrollTop - element.clientHeight < 24;
+    if (atBottom.current) setBehind(false);
+  };
+  return { list, onScroll, behind, toBottom };
+}
+
+/** Seconds left until ``until`` (ms), ticking; 0 once passed. */
+function useSecondsLeft(until) {
+  const [now, setNow] = useState(Date.now());
+  useEffect(() => {
+    if (!until) return undefined;
+    setNow(Date.now());
+    const timer = setInterval(() => setNow(Date.now()), 250);
+    return () => clearInterval(timer);
+  }, [until]);
+  return until ? Math.max(0, Math.ceil((until - now) / 1000)) : 0;
+}
+
+function Composer({ draft, setDraft, onSubmit, live, stop, stopping, busy, waitSeconds }) {
   const input = useRef(null);
-  const end = useRef(null);
+  const over = draft.length - limits.messageChars;
+  const showCounter = draft.length >= limits.messageChars * COUNTER_FROM;
 
-  useEffect(() => {
-    input.current?.focus();
-  }, [conversation?.id]);
-  useEffect(() => {
-    end.current?.scrollIntoView?.({ block: "end" });
-  }, [messages.length, sending, live?.text.length]);
+  useLayoutEffect(() => {
+    const box = input.current;
+    if (!box) return;
+    box.style.height = "auto";
+    box.style.height = `${Math.min(box.scrollHeight + 2, window.innerHeight * 0.4)}px`;
+  }, [draft]);
 
-  const submit = async (event) => {
+  const blocked = busy || !draft.trim() || over > 0 || waitSeconds > 0;
+  const submit = (event) => {
     event?.preventDefault();
-    await send({ agentType: conversation ? undefined : agentType });
-    input.current?.focus();
+    if (!blocked) onSubmit();
   };
   const onKeyDown = (event) => {
     if (event.key === "Enter" && !event.shiftKey && !event.nativeEvent.isComposing) submit(event);
+  };
+  return (
+    <form className="composer" onSubmit={submit}>
+      <label htmlFor="message-input" className="sr-only">
+        Message
+      </label>
+      <div className="composer-box">
+        <textarea
+          id="message-input"
+          ref={input}
+          value={draft}
+          onChange={(e) => setDraft(e.target.value)}
+          onKeyDown={onKeyDown}
+          placeholder="Message (Enter to send, Shift+Enter for a new line)"
+          rows={1}
+          aria-describedby={showCounter ? "message-counter" : undefined}
+          aria-invalid={over > 0 || undefined}
+        />
+        {showCounter && (
+          <p id="message-counter" className={`counter${over > 0 ? " over" : ""}`} aria-live="polite">
+            {over > 0
+              ? `${over.toLocaleString()} characters over the limit of ${limits.messageChars.toLocaleString()}: shorten it to send.`
+              : `${draft.length.toLocaleString()} / ${limits.messageChars.toLocaleString()}`}
+          </p>
+        )}
+      </div>
+      {live ? (
+        <button type="button" className="stop" onClick={stop} disabled={stopping} aria-label="Stop generating">
+          {stopping ? "Stopping…" : "Stop"}
+        </button>
+      ) : (
+        <button type="submit" disabled={blocked}>
+          {waitSeconds > 0 ? `Wait ${waitSeconds} s` : "Send"}
+        </button>
+      )}
+    </form>
+  );
+}
+
+export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus }) {
+  const { conversation, messages, live, draft, setDraft, send, retry, stop, stopping, sending, busy, loading, loadError, reload, announcement, error, errorText, dismissError } = chat;
+  const last = messages[messages.length - 1];
+  const { list, onScroll, behind, toBottom } = useStickToBottom(
+    `${messages.length}:${last?.id}:${sending}:${live?.text.length ?? -1}`,
+    conversation?.id,
+  );
+  const waitSeconds = useSecondsLeft(error?.status === 429 ? error.until : null);
+  const title = conversation?.title || (conversation ? "" : "New conversation");
+  const agent = agents.find((a) => a.name === agentType);
+
+  useEffect(() => {
+    document.title = title ? `${title} · Chat` : "Chat";
+  }, [title]);
+  useEffect(() => {
+    document.getElementById("message-input")?.focus();
+  }, [conversation?.id]);
+  useEffect(() => {
+    if (error?.status === 429 && error.until && waitSeconds === 0) dismissError();
+  }, [error, waitSeconds, dismissError]);
+
+  const submit = async () => {
+    toBottom();
+    await send({ agentType: conversation ? undefined : agentType });
+    document.getElementById("message-input")?.focus();
   };
 
   return (
     <main className="chat" aria-label="Chat">
       <header className="chat-header">
-        <button type="button" className="menu" onClick={onOpenSidebar} aria-label="Show conversations">
+        <button type="button" className="menu" ref={menuButton} onClick={onOpenSidebar} aria-label="Show conversations">
           ☰
         </button>
-        <h1>{conversation?.title || "New conversation"}</h1>
+        <h2 className="chat-title">{title || "Loading…"}</h2>
         {!conversation && agents.length > 0 && (
           <label className="agent-picker">
             Agent{" "}
-            <select value={agentType} onChange={(e) => onAgentTypeChange(e.target.value)} aria-label="Agent type">
+            <select value={agentType} onChange={(e) => onAgentTypeChange(e.target.value)} aria-label="Agent type" aria-describedby="agent-description">
               {agents.map((a) => (
-                <option key={a.name} value={a.name} title={a.description}>
+                <option key={a.name} value={a.name}>
                   {a.name}
                 </option>
               ))}
@@ -91,29 +228,50 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
         )}
         {conversation && <span className="agent-tag">{conversation.agent_type}</span>}
       </header>
-      <ol className="messages" aria-label="Messages">
-        {loading && <li className="status">Loading conversation…</li>}
-        {loadError && (
-          <li className="status load-error" role="alert">
-            This conversation could not be loaded. <button type="button" onClick={reload}>Retry</button>
-          </li>
+      {!conversation && agent?.description && (
+        <p id="agent-description" className="agent-description">
+          {agent.description}
+        </p>
+      )}
+      <div className="messages-frame">
+        <ol className="messages" aria-label="Messages" ref={list} onScroll={onScroll}>
+          {loading && <li className="status">Loading conversation…</li>}
+          {loadError && (
+            <li className="status load-error" role="alert">
+              {loadError.status === 0 && !navigator.onLine
+                ? "You're offline, so this conversation could not be loaded."
+                : "This conversation could not be loaded."}{" "}
+              <button type="button" onClick={reload}>
+                Retry
+              </button>
+            </li>
+          )}
+          {!loading && !loadError && messages.length === 0 && !live && (
+            <li className="status empty">
+              Send a message to start. {conversation ? "" : "Pick an agent above: each answers in its own way. "}
+              Your conversations are kept, so you can come back to any of them.
+            </li>
+          )}
+          {messages.map((m) => (
+            <MessageView key={m.id} message={m} onRetry={retry} disabled={busy} />
+          ))}
+          {live && <LiveReply turn={live} />}
+          {sending && !live && (
+            <li className="message assistant typing" aria-label="Assistant is typing">
+              <span className="dots" aria-hidden="true">
+                <i />
+                <i />
+                <i />
+              </span>
+            </li>
+          )}
+        </ol>
+        {behind && (
+          <button type="button" className="jump" onClick={toBottom}>
+            ↓ Jump to latest
+          </button>
         )}
-        {!loading && !loadError && messages.length === 0 && !live && <li className="status">Send a message to start.</li>}
-        {messages.map((m) => (
-          <MessageView key={m.id} message={m} onRetry={retry} disabled={busy} />
-        ))}
-        {live && <LiveReply turn={live} />}
-        {sending && !live && (
-          <li className="message assistant typing" aria-label="Assistant is typing">
-            <span className="dots" aria-hidden="true">
-              <i />
-              <i />
-              <i />
-            </span>
-          </li>
-        )}
-        <li ref={end} aria-hidden="true" />
-      </ol>
+      </div>
       <div className="sr-only" aria-live="polite" role="status">
         {announcement}
       </div>
@@ -124,36 +282,22 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
       )}
       {errorText && (
         <div className="error" role="alert">
-          <span>{errorText}</span>
+          <span>{error?.status === 429 && error.until ? `You are sending messages too fast. Try again in ${waitSeconds} s.` : errorText}</span>
           <button type="button" onClick={dismissError} aria-label="Dismiss error">
             ×
           </button>
         </div>
       )}
-      <form className="composer" onSubmit={submit}>
-        <label htmlFor="message-input" className="sr-only">
-          Message
-        </label>
-        <textarea
-          id="message-input"
-          ref={input}
-          value={draft}
-          onChange={(e) => setDraft(e.target.value)}
-          onKeyDown={onKeyDown}
-          placeholder="Message (Enter to send, Shift+Enter for a new line)"
-          rows={2}
-          maxLength={16000}
-        />
-        {live ? (
-          <button type="button" className="stop" onClick={stop} disabled={stopping} aria-label="Stop generating">
-            {stopping ? "Stopping…" : "Stop"}
-          </button>
-        ) : (
-          <button type="submit" disabled={busy || !draft.trim()}>
-            Send
-          </button>
-        )}
-      </form>
+      <Composer
+        draft={draft}
+        setDraft={setDraft}
+        onSubmit={submit}
+        live={live}
+        stop={stop}
+        stopping={stopping}
+        busy={busy}
+        waitSeconds={waitSeconds}
+      />
     </main>
   );
 }

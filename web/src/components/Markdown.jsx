@@ -2,6 +2,7 @@
 import DOMPurify from "dompurify";
 import { marked } from "marked";
 import { useMemo } from "react";
+import { copyText } from "./CopyButton.jsx";
 
 const SAFE_URL = /^(?:https?:|mailto:|#|\/(?!\/))/i;
 
@@ -20,10 +21,25 @@ DOMPurify.addHook("afterSanitizeAttributes", (node) => {
 
 export function renderMarkdown(text) {
   const html = marked.parse(text || "", { async: false, gfm: true, breaks: true });
-  return DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ["style", "form", "input"] });
+  const clean = DOMPurify.sanitize(html, { USE_PROFILES: { html: true }, FORBID_TAGS: ["style", "form", "input"] });
+  // Every code block gets a copy button (added after sanitizing: it is ours, not the model's).
+  return clean.replace(/<pre>/g, '<pre><button type="button" class="copy copy-code" aria-label="Copy code">Copy</button>');
+}
+
+async function onCopyCode(event) {
+  const button = event.target.closest?.("button.copy-code");
+  if (!button) return;
+  const code = button.parentElement.querySelector("code")?.textContent ?? "";
+  const copied = await copyText(code);
+  button.textContent = copied ? "Copied" : "Copy failed";
+  button.setAttribute("aria-label", copied ? "Copied" : "Copy failed");
+  setTimeout(() => {
+    button.textContent = "Copy";
+    button.setAttribute("aria-label", "Copy code");
+  }, 2000);
 }
 
 export function Markdown({ text }) {
   const html = useMemo(() => renderMarkdown(text), [text]);
-  return <div className="markdown" dangerouslySetInnerHTML={{ __html: html }} />;
+  return <div className="markdown" onClick={onCopyCode} dangerouslySetInnerHTML={{ __html: html }} />;
 }

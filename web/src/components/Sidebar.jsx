@@ -1,5 +1,7 @@
 // The user's conversations: active and archived, newest activity first, paged as you scroll.
 import { useEffect, useRef, useState } from "react";
+import { limits } from "../config.js";
+import { GROUPS, groupOf, plural } from "./time.js";
 
 function ConversationItem({ conversation, selected, onOpen, onRename, onDelete }) {
   const [editing, setEditing] = useState(false);
@@ -27,7 +29,7 @@ function ConversationItem({ conversation, selected, onOpen, onRename, onDelete }
           <input
             aria-label="New title"
             value={title}
-            maxLength={200}
+            maxLength={limits.titleChars}
             autoFocus
             onChange={(e) => setTitle(e.target.value)}
             onKeyDown={(e) => e.key === "Escape" && setEditing(false)}
@@ -38,7 +40,7 @@ function ConversationItem({ conversation, selected, onOpen, onRename, onDelete }
         <button type="button" className="open" onClick={() => onOpen(conversation.id)} aria-current={selected ? "page" : undefined}>
           <span className="title">{conversation.title}</span>
           <span className="meta">
-            {conversation.message_count} messages · {conversation.agent_type}
+            {plural(conversation.message_count, "message")} · {conversation.agent_type}
           </span>
         </button>
       )}
@@ -68,6 +70,13 @@ function ConversationItem({ conversation, selected, onOpen, onRename, onDelete }
   );
 }
 
+/** [["Today", [...]], ["Yesterday", [...]], ...]: the list is already newest first. */
+function byRecency(items) {
+  const groups = new Map(GROUPS.map((g) => [g, []]));
+  for (const c of items) groups.get(groupOf(c.last_message_at || c.updated_at || c.created_at)).push(c);
+  return [...groups].filter(([, list]) => list.length);
+}
+
 function Group({ label, list, status, selectedId, onLoadMore, ...handlers }) {
   const sentinel = useRef(null);
   useEffect(() => {
@@ -82,12 +91,17 @@ function Group({ label, list, status, selectedId, onLoadMore, ...handlers }) {
   return (
     <section aria-label={label}>
       <h2>{label}</h2>
-      <ul className="conversations">
-        {list.items.map((c) => (
-          <ConversationItem key={c.id} conversation={c} selected={c.id === selectedId} {...handlers} />
-        ))}
-        {!list.loading && list.items.length === 0 && <li className="status">None</li>}
-      </ul>
+      {byRecency(list.items).map(([when, items]) => (
+        <div key={when} className="when">
+          <h3>{when}</h3>
+          <ul className="conversations">
+            {items.map((c) => (
+              <ConversationItem key={c.id} conversation={c} selected={c.id === selectedId} {...handlers} />
+            ))}
+          </ul>
+        </div>
+      ))}
+      {!list.loading && list.items.length === 0 && <p className="status">None</p>}
       {!list.done && (
         <div ref={sentinel}>
           <button type="button" className="more" onClick={() => onLoadMore(status)} disabled={list.loading}>
@@ -99,10 +113,10 @@ function Group({ label, list, status, selectedId, onLoadMore, ...handlers }) {
   );
 }
 
-export function Sidebar({ conversations, selectedId, open, onClose, onOpen, onNew, user, onSignOut }) {
+export function Sidebar({ conversations, selectedId, open, inert, drawerRef, onClose, onOpen, onNew, user, onSignOut }) {
   const { lists, error, loadMore, rename, remove } = conversations;
   return (
-    <nav className={`sidebar${open ? " open" : ""}`} aria-label="Conversations">
+    <nav className={`sidebar${open ? " open" : ""}`} aria-label="Conversations" inert={inert} ref={drawerRef}>
       <div className="sidebar-top">
         <button type="button" className="new" onClick={onNew}>
           + New chat
@@ -111,7 +125,13 @@ export function Sidebar({ conversations, selectedId, open, onClose, onOpen, onNe
           ×
         </button>
       </div>
-      {error && <p className="error" role="alert">Could not load conversations: {error.message}</p>}
+      {error && (
+        <p className="error" role="alert">
+          {error.status === 0 && !navigator.onLine
+            ? "You're offline: the list will refresh when you're back."
+            : "Could not load your conversations."}
+        </p>
+      )}
       <Group label="Active" list={lists.active} status="active" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} />
       <Group label="Archived" list={lists.archived} status="archived" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} />
       <div className="who">

@@ -3,8 +3,10 @@
 // conversation.
 //
 // Rules it keeps:
-// - The draft belongs to the user: sending clears it (SEND_STARTED), nothing else but
-//   the user's typing (DRAFT) and a failed send with an empty box (SEND_FAILED) changes it.
+// - Drafts belong to the user, one per conversation (and one for a new conversation):
+//   sending clears that conversation's draft (SEND_STARTED); nothing else but the user's
+//   typing (DRAFT) and a failed send with an empty box (SEND_FAILED) changes one, and
+//   switching conversations never carries a draft along.
 // - Live turns are kept by turn id, whatever conversation is on screen; the screen shows
 //   only the live turn of its own conversation. So events that come before the 202, or
 //   for another conversation, are never lost and never misplaced.
@@ -17,7 +19,7 @@ export const initialChatState = {
   messages: [],
   loading: false,
   loadError: null,
-  draft: "",
+  drafts: {}, // conversation id (or NEW_DRAFT) -> what the user is writing there
   sending: false, // the POST of a message is on its way
   stopping: false,
   error: null,
@@ -25,6 +27,15 @@ export const initialChatState = {
   ended: {}, // turnId -> the last event of a turn that ended off screen (maybe before its 202)
   announcement: "",
 };
+
+export const NEW_DRAFT = "new";
+export const draftKey = (state) => state.conversationId || NEW_DRAFT;
+export const draftOf = (state) => state.drafts[draftKey(state)] || "";
+
+function withDraft(drafts, key, text) {
+  const { [key]: _old, ...others } = drafts;
+  return text ? { ...others, [key]: text } : others;
+}
 
 const bySeq = (messages) =>
   [...messages].sort((a, b) => (a.seq ?? Number.MAX_SAFE_INTEGER) - (b.seq ?? Number.MAX_SAFE_INTEGER));
@@ -87,6 +98,16 @@ function onEvent(state, event) {
 }
 
 export function chatReducer(state, action) {
+  const next = reduce(state, action);
+  // A new conversation got its id: what the user typed meanwhile is that conversation's.
+  if (!state.conversationId && next.conversationId && action.type !== "OPEN" && next.drafts[NEW_DRAFT]) {
+    const { [NEW_DRAFT]: typed, ...others } = next.drafts;
+    return { ...next, drafts: { ...others, [next.conversationId]: typed } };
+  }
+  return next;
+}
+
+function reduce(state, action) {
   switch (action.type) {
     case "OPEN": // another conversation (or a new one) on screen; drafts and live turns stay
       if (action.conversationId === state.conversationId) return state;
@@ -132,11 +153,11 @@ export function chatReducer(state, action) {
       if (action.conversationId !== state.conversationId) return state;
       return { ...state, loading: false, loadError: action.error };
     case "DRAFT":
-      return { ...state, draft: action.text };
+      return { ...state, drafts: withDraft(state.drafts, draftKey(state), action.text) };
     case "SEND_STARTED":
       return {
         ...state,
-        draft: action.fromDraft ? "" : state.draft,
+        drafts: action.fromDraft ? withDraft(state.drafts, action.draftKey, "") : state.drafts,
         sending: true,
         error: null,
         announcement: "Sending…",
@@ -199,7 +220,7 @@ export function chatReducer(state, action) {
     case "SEND_FAILED": {
       const failure = action.error;
       let messages = state.messages;
-      let { draft, conversationId, conversation } = state;
+      let { drafts, conversationId, conversation } = state;
       if (failure.status === 503) {
         // Stored with status "failed": keep it on screen with Retry.
         messages = messages.map((m) => (m.id === action.pendingId ? { ...m, id: `failed-${action.pendingId}`, pending: false, status: "failed" } : m));
@@ -213,12 +234,12 @@ export function chatReducer(state, action) {
           .map((m) => (m.id === action.replacing ? { ...m, retried: false } : m));
         // Nothing was stored: the words go back to the box, unless the user typed anew;
         // then they stay on screen as an unsent message with Retry.
-        if (action.fromDraft && !draft) draft = action.text;
+        if (action.fromDraft && !drafts[action.draftKey]) drafts = withDraft(drafts, action.draftKey, action.text);
         else if (action.fromDraft) {
           messages = [...messages, { id: `unsent-${action.pendingId}`, role: "user", content: action.text, status: "failed", unsent: true }];
         }
       }
-      return { ...state, sending: false, messages, draft, conversationId, conversation, error: failure, announcement: "" };
+      return { ...state, sending: false, messages, drafts, conversationId, conversation, error: failure, announcement: "" };
     }
     case "STOPPING":
       return { ...state, stopping: true };

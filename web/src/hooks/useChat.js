@@ -2,7 +2,7 @@
 // State lives in chatState.js (a reducer with named actions); this hook only runs the
 // effects: loading a conversation, sending, stopping, and listening to live events.
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { chatReducer, initialChatState, liveTurnOnScreen } from "./chatState.js";
+import { chatReducer, draftKey, draftOf, initialChatState, liveTurnOnScreen } from "./chatState.js";
 
 const newKey = () =>
   globalThis.crypto?.randomUUID ? globalThis.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -17,19 +17,52 @@ export function describeError(error) {
   if (error.cutShort) return `The reply was cut short: ${error.message} Send again to retry.`;
   if (error.status === 503) return "The assistant is unavailable right now. Your message was kept; retry it.";
   if (error.status === 401) return "Your session expired. Please sign in again.";
-  if (error.status === 0) return "Cannot reach the server. Check your connection and retry.";
+  if (error.status === 0) {
+    return globalThis.navigator?.onLine === false
+      ? "You're offline. Nothing was sent; send again when you're back online."
+      : "Cannot reach the server. Check your connection and retry.";
+  }
   return error.message;
 }
 
+/** Drafts kept in the browser (per signed-in user), so a reload loses none. */
+export function browserDraftStore(user, storage = globalThis.localStorage) {
+  const key = `chat.drafts.${user}`;
+  return {
+    load() {
+      try {
+        const drafts = JSON.parse(storage?.getItem(key) || "{}");
+        return drafts && typeof drafts === "object" ? drafts : {};
+      } catch {
+        return {};
+      }
+    },
+    save(drafts) {
+      try {
+        if (Object.keys(drafts).length) storage?.setItem(key, JSON.stringify(drafts));
+        else storage?.removeItem(key);
+      } catch {
+        // Storage full or disabled: the drafts still live in memory.
+      }
+    },
+  };
+}
+
 /**
- * useChat({ api, live, conversationId, onConversationStarted, onActivity, onSignedOut })
+ * useChat({ api, live, conversationId, onConversationStarted, onActivity, onSignedOut, draftStore })
  * live.subscribe(listener) -> unsubscribe: the user's turn events (services/live.js).
  */
-export function useChat({ api, live, conversationId, onConversationStarted, onActivity, onSignedOut }) {
-  const [state, dispatch] = useReducer(chatReducer, initialChatState);
+export function useChat({ api, live, conversationId, onConversationStarted, onActivity, onSignedOut, draftStore }) {
+  const [state, dispatch] = useReducer(chatReducer, initialChatState, (initial) => ({
+    ...initial,
+    drafts: draftStore?.load() ?? {},
+  }));
   const current = useRef(state);
   current.current = state;
   const lastEventAt = useRef(Date.now());
+  useEffect(() => {
+    draftStore?.save(state.drafts);
+  }, [draftStore, state.drafts]);
 
   const load = useCallback(
     (id, messages = 100) =>
@@ -69,6 +102,16 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     });
   }, [live, load, onActivity]);
 
+  // Back online after a failed load: try again by itself.
+  const failedLoad = Boolean(state.loadError);
+  useEffect(() => {
+    if (!failedLoad || !state.conversationId) return undefined;
+    const id = state.conversationId;
+    const online = () => load(id);
+    window.addEventListener("online", online);
+    return () => window.removeEventListener("online", online);
+  }, [failedLoad, state.conversationId, load]);
+
   // A live reply that went quiet (socket down, events missed): the stored state decides.
   const liveTurn = liveTurnOnScreen(state);
   const liveTurnId = liveTurn?.turnId;
@@ -90,7 +133,8 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
       const wasNew = !current.current.conversationId;
       // What identifies this request: a retry resends exactly it (same key, same body).
       const sent = request || { key: newKey(), conversationId: current.current.conversationId, agentType };
-      dispatch({ type: "SEND_STARTED", text, pendingId, replacing, fromDraft, request: sent });
+      const draftAt = draftKey(current.current);
+      dispatch({ type: "SEND_STARTED", text, pendingId, replacing, fromDraft, request: sent, draftKey: draftAt });
       lastEventAt.current = Date.now();
       try {
         const answer = await api.chat({
@@ -106,7 +150,9 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
         onActivity?.();
         return true;
       } catch (failure) {
-        dispatch({ type: "SEND_FAILED", error: failure, text, pendingId, replacing, fromDraft });
+        // A 429 says when to retry: the screen counts down to that moment.
+        if (failure.status === 429 && failure.retryAfter) failure.until = Date.now() + failure.retryAfter * 1000;
+        dispatch({ type: "SEND_FAILED", error: failure, text, pendingId, replacing, fromDraft, draftKey: draftAt });
         if (failure.status === 503 && wasNew && failure.conversationId) {
           onConversationStarted?.(failure.conversationId);
           load(failure.conversationId, 0);
@@ -123,7 +169,7 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
 
   const send = useCallback(
     async ({ agentType } = {}) => {
-      const { draft } = current.current;
+      const draft = draftOf(current.current);
       if (!draft.trim() || busy(current.current)) return false;
       return deliver(draft, { agentType, fromDraft: true });
     },
@@ -156,7 +202,7 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     conversation: state.conversation,
     messages: state.messages,
     live: liveTurn,
-    draft: state.draft,
+    draft: draftOf(state),
     setDraft: useCallback((text) => dispatch({ type: "DRAFT", text }), []),
     send,
     retry,
@@ -167,6 +213,8 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     loading: state.loading,
     loadError: state.loadError,
     reload: useCallback(() => state.conversationId && load(state.conversationId), [state.conversationId, load]),
+    // The title or other details changed elsewhere (a rename in the sidebar).
+    refreshDetails: useCallback(() => state.conversationId && load(state.conversationId, 0), [state.conversationId, load]),
     announcement: state.announcement,
     error: state.error,
     errorText: describeError(state.error),

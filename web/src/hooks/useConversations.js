@@ -45,6 +45,10 @@ export function useConversations(api) {
   useEffect(() => {
     refresh();
   }, [refresh]);
+  useEffect(() => {
+    window.addEventListener("online", refresh); // back online: what we show may be stale
+    return () => window.removeEventListener("online", refresh);
+  }, [refresh]);
 
   const rename = useCallback(
     async (id, title) => {

@@ -4,8 +4,8 @@
 // Retry-After and resends (the same Idempotency-Key, so a turn never runs twice).
 
 export class ApiError extends Error {
-  constructor(status, code, message, { retryAfter = null, conversationId = null } = {}) {
-    super(message);
+  constructor(status, code, message, { retryAfter = null, conversationId = null, cause } = {}) {
+    super(message, cause ? { cause } : undefined);
     this.name = "ApiError";
     this.status = status;
     this.code = code;
@@ -48,15 +48,21 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
     let renewed = false;
     let busyRetries = 0;
     for (;;) {
-      const response = await doFetch(`${baseUrl}${path}`, {
-        method,
-        headers: {
-          Authorization: `Bearer ${getToken()}`,
-          ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
-          ...headers,
-        },
-        body: body !== undefined ? JSON.stringify(body) : undefined,
-      });
+      let response;
+      try {
+        response = await doFetch(`${baseUrl}${path}`, {
+          method,
+          headers: {
+            Authorization: `Bearer ${getToken()}`,
+            ...(body !== undefined ? { "Content-Type": "application/json" } : {}),
+            ...headers,
+          },
+          body: body !== undefined ? JSON.stringify(body) : undefined,
+        });
+      } catch (failure) {
+        // No answer at all (offline, DNS, a dropped connection): status 0, said plainly.
+        throw new ApiError(0, "network", "Cannot reach the server.", { cause: failure });
+      }
       if (response.status === 401 && !renewed && renewToken) {
         renewed = true;
         if (await renewToken()) continue;

@@ -1,0 +1,324 @@
+"""The chat UI as people know it from ChatGPT and Claude (issue 19): reading, typing, the
+state a user must be told, the phone drawer, and an automated accessibility check.
+
+Desktop is 1280x800, phone 390x844. The stub model's ``[stub:echo]`` replies with the
+message itself, so a test can put any Markdown in a reply.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from local.template import ROOT
+from tests.e2e.conftest import screenshot, sign_in
+
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 390, "height": 844}
+AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def user() -> str:
+    return f"ui19-{uuid.uuid4().hex[:8]}"
+
+
+def box(page: Page) -> Any:
+    return page.get_by_label("Message", exact=True)
+
+
+def send(page: Page, text: str) -> None:
+    box(page).fill(text)
+    box(page).press("Enter")
+
+
+def replies(page: Page) -> Any:
+    return page.locator("ol.messages .message.assistant:not(.live):not(.typing)")
+
+
+def signed_in(new_page: Callable[..., Page], stack: Any, **options: Any) -> Page:
+    page = new_page(**options)
+    sign_in(page, stack.base_url, user())
+    return page
+
+
+def page_scrolls(page: Page) -> dict[str, int]:
+    return page.evaluate(
+        """() => ({
+          pageHeight: document.scrollingElement.scrollHeight,
+          viewport: window.innerHeight,
+          listOverflowX: (() => { const l = document.querySelector('ol.messages');
+                                  return l.scrollWidth - l.clientWidth; })(),
+        })"""
+    )
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_long_words_wrap_inside_the_bubble_and_only_the_message_list_scrolls(
+    stack: Any, new_page: Callable[..., Page], viewport: dict[str, int]
+) -> None:
+    page = signed_in(new_page, stack, viewport=viewport)
+    word = "Supercalifragilistic" * 15
+    url = "https://example.com/" + "a-very-long-path-segment/" * 12
+    send(page, f"{word} {url} [stub:echo]")
+    expect(replies(page)).to_have_count(1)
+    send(page, "a long answer [stub:words=400]")
+    expect(replies(page)).to_have_count(2)
+    sizes = page_scrolls(page)
+    assert sizes["listOverflowX"] <= 0, sizes  # nothing is cut at the window's edge
+    assert sizes["pageHeight"] <= sizes["viewport"], sizes  # the app never scrolls away
+    page.mouse.move(viewport["width"] - 50, 30)  # over the header
+    page.mouse.wheel(0, 2000)
+    assert page.evaluate("window.scrollY") == 0
+    screenshot(page, f"19-long-words-{'phone' if viewport is PHONE else 'desktop'}")
+
+
+def test_reading_back_is_not_interrupted_by_a_reply_and_jump_to_latest_returns(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    send(page, "fill the screen [stub:words=300]")
+    expect(replies(page)).to_have_count(1)
+    send(page, "a slow reply [stub:words=300] [stub:rate=40]")
+    expect(page.locator("[data-live=true]")).to_contain_text("slow reply")
+    messages = page.locator("ol.messages")
+    messages.evaluate("list => { list.scrollTop = 0; list.dispatchEvent(new Event('scroll')); }")
+    page.wait_for_timeout(1500)  # the reply keeps streaming meanwhile
+    assert messages.evaluate("list => list.scrollTop") < 50, "I was not pulled down"
+    jump = page.get_by_role("button", name="Jump to latest")
+    expect(jump).to_be_visible()
+    screenshot(page, "19-jump-to-latest")
+    jump.click()
+    at_bottom = "l => l.scrollHeight - l.scrollTop - l.clientHeight < 30"
+    assert messages.evaluate(at_bottom)
+    expect(replies(page)).to_have_count(2, timeout=30_000)
+
+
+def test_tables_are_ruled_and_code_and_messages_can_be_copied(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    send(
+        page,
+        "| Name | Size |\n|---|---|\n| alpha | 1 |\n| beta | 2 |\n\n"
+        "```\nprint('hello')\n```\n[stub:echo]",
+    )
+    reply = replies(page).first
+    expect(reply.locator("table")).to_be_visible()
+    cell = reply.locator("td").first
+    assert cell.evaluate("c => parseFloat(getComputedStyle(c).borderTopWidth)") >= 1
+    assert cell.evaluate("c => parseFloat(getComputedStyle(c).paddingLeft)") >= 4
+    reply.get_by_role("button", name="Copy code").click()
+    expect(reply.get_by_role("button", name="Copied")).to_be_visible()
+    assert page.evaluate("navigator.clipboard.readText()") == "print('hello')\n"
+    reply.get_by_role("button", name="Copy message").click()
+    assert "| alpha | 1 |" in page.evaluate("navigator.clipboard.readText()")
+    screenshot(page, "19-table-and-copy")
+
+
+def test_a_long_message_is_folded_and_messages_show_when_they_were_sent(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    send(page, "\n".join(f"line {n}" for n in range(60)))
+    expect(replies(page)).to_have_count(1)
+    mine = page.locator("ol.messages .message.user").first
+    more = mine.get_by_role("button", name="Show more")
+    expect(more).to_be_visible()
+    folded = mine.locator("p.plain").evaluate("p => p.clientHeight")
+    more.click()
+    assert mine.locator("p.plain").evaluate("p => p.clientHeight") > folded
+    expect(mine.get_by_role("button", name="Show less")).to_be_visible()
+    stamp = mine.locator("time")
+    expect(stamp).to_have_text(re.compile(r"^\d{1,2}:\d{2}( ?[AP]M)?$"))  # today: the time
+    assert stamp.get_attribute("datetime")
+    expect(page).to_have_title(re.compile(r"^line 0 line 1 .* · Chat$"))  # the tab says which chat
+
+
+def test_the_sidebar_groups_by_day_and_counts_in_plain_words(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    send(page, "first chat")
+    expect(replies(page)).to_have_count(1)
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    expect(sidebar.get_by_role("heading", name="Today")).to_be_visible()
+    expect(sidebar.locator(".conversation .meta").first).to_contain_text("2 messages")
+    page.get_by_role("button", name="+ New chat").click()
+    send(page, "the model fails [stub:status=500]")
+    expect(page.get_by_text("Not answered.")).to_be_visible()
+    expect(sidebar.locator(".conversation .meta").first).to_contain_text("1 message ·")
+    screenshot(page, "19-sidebar-groups")
+
+
+def test_an_over_long_message_is_refused_with_the_reason_never_cut(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    text = "x" * 16_001
+    box(page).fill(text)
+    counter = page.locator("#message-counter")
+    expect(counter).to_contain_text("1 characters over the limit of 16,000")
+    send_button = page.get_by_role("button", name="Send")
+    expect(send_button).to_be_disabled()
+    box(page).press("Enter")
+    page.wait_for_timeout(500)
+    expect(page.locator("ol.messages .message")).to_have_count(0)  # nothing was sent
+    assert len(box(page).input_value()) == 16_001  # and nothing was cut
+    box(page).press("Backspace")
+    expect(counter).to_contain_text("16,000 / 16,000")
+    expect(send_button).to_be_enabled()
+    screenshot(page, "19-over-the-limit")
+
+
+def test_the_composer_grows_with_the_text_up_to_a_limit(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    one_line = box(page).evaluate("b => b.clientHeight")
+    box(page).fill("\n".join(["line"] * 6))
+    six_lines = box(page).evaluate("b => b.clientHeight")
+    assert six_lines > one_line * 2
+    box(page).fill("\n".join(["line"] * 200))
+    assert box(page).evaluate("b => b.clientHeight") <= DESKTOP["height"] * 0.4 + 2
+
+
+def test_drafts_stay_with_their_conversation_across_switches_and_reloads(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    send(page, "conversation one")
+    expect(replies(page)).to_have_count(1)
+    first_url = page.url
+    box(page).fill("half-written thought for one")
+    page.get_by_role("button", name="+ New chat").click()
+    expect(box(page)).to_have_value("")  # it did not follow me
+    box(page).fill("an idea for a new chat")
+    page.goto(first_url)
+    expect(box(page)).to_have_value("half-written thought for one")
+    page.reload()
+    expect(box(page)).to_have_value("half-written thought for one")
+    page.get_by_role("button", name="+ New chat").click()
+    expect(box(page)).to_have_value("an idea for a new chat")
+
+
+def test_renaming_the_open_conversation_renames_its_header(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    send(page, "name me")
+    expect(replies(page)).to_have_count(1)
+    header = page.locator(".chat-title")
+    expect(header).to_have_text("name me")
+    page.get_by_role("button", name="Rename name me").click()
+    page.get_by_label("New title").fill("Trip plans")
+    page.get_by_label("New title").press("Enter")
+    expect(header).to_have_text("Trip plans")
+    expect(page).to_have_title("Trip plans · Chat")
+
+
+def test_offline_is_said_in_plain_words_and_the_message_is_kept(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    page.context.set_offline(True)
+    send(page, "sent while offline")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("You're offline")
+    expect(alert).not_to_contain_text("Failed to fetch")
+    expect(box(page)).to_have_value("sent while offline")  # nothing is lost
+    screenshot(page, "19-offline")
+    page.context.set_offline(False)
+    box(page).press("Enter")
+    expect(replies(page)).to_have_count(1)
+
+
+def test_too_fast_counts_down_and_send_waits_for_it(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    refused = {"count": 0}
+
+    def too_fast(route: Any) -> None:
+        refused["count"] += 1
+        route.fulfill(
+            status=429,
+            headers={"Retry-After": "3", "Content-Type": "application/json"},
+            body=json.dumps({"error": {"code": "rate_limited", "message": "slow down"}}),
+        )
+
+    page.route("**/v1/chat", too_fast)
+    send(page, "one too many")
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("Try again in 3 s")
+    expect(page.get_by_role("button", name="Wait 3 s")).to_be_disabled()
+    expect(alert).to_contain_text("Try again in 1 s", timeout=4000)  # it counts down
+    page.unroute("**/v1/chat")
+    send_button = page.get_by_role("button", name="Send")
+    expect(send_button).to_be_enabled(timeout=4000)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert refused["count"] == 1
+    send_button.click()
+    expect(replies(page)).to_have_count(1)
+
+
+def test_the_phone_drawer_is_inert_when_closed_and_closes_like_a_drawer(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=PHONE)
+    new_chat = page.get_by_role("button", name="+ New chat")
+    for _ in range(12):  # Tab through the page: never into the closed drawer
+        page.keyboard.press("Tab")
+        assert not new_chat.evaluate("b => b === document.activeElement")
+    menu = page.get_by_role("button", name="Show conversations")
+    menu.click()
+    expect(new_chat).to_be_focused()
+    screenshot(page, "19-phone-drawer")
+    page.keyboard.press("Escape")
+    expect(page.locator("nav.sidebar.open")).to_have_count(0)
+    expect(menu).to_be_focused()
+    menu.click()
+    page.mouse.click(PHONE["width"] - 20, PHONE["height"] // 2)  # a tap outside it
+    expect(page.locator("nav.sidebar.open")).to_have_count(0)
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+    )
+    return [
+        {"id": v["id"], "impact": v["impact"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("name", "options"),
+    [
+        ("desktop-light", {"viewport": DESKTOP}),
+        ("desktop-dark", {"viewport": DESKTOP, "color_scheme": "dark"}),
+        ("phone-drawer", {"viewport": PHONE}),
+    ],
+)
+def test_no_serious_accessibility_violations(
+    stack: Any, new_page: Callable[..., Page], name: str, options: dict[str, Any]
+) -> None:
+    if not AXE.exists():
+        pytest.fail("axe-core is missing: run `npm ci` in web/ (make test does)")
+    # bypass_csp: only so that axe itself can be injected (the page allows no inline script)
+    page = signed_in(new_page, stack, bypass_csp=True, **options)
+    send(page, "| a | b |\n|---|---|\n| 1 | 2 |\n\n```\ncode\n```\n[stub:echo]")
+    expect(replies(page)).to_have_count(1)
+    if name == "phone-drawer":
+        page.get_by_role("button", name="Show conversations").click()
+    page.wait_for_timeout(300)  # transitions settle (contrast is measured as painted)
+    assert axe_violations(page) == []
+    screenshot(page, f"19-axe-{name}")
