@@ -7,6 +7,7 @@ message itself, so a test can put any Markdown in a reply.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import uuid
@@ -322,3 +323,84 @@ def test_no_serious_accessibility_violations(
     page.wait_for_timeout(300)  # transitions settle (contrast is measured as painted)
     assert axe_violations(page) == []
     screenshot(page, f"19-axe-{name}")
+
+
+def test_the_cap_says_what_it_archived_and_archive_and_unarchive_are_one_click(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    from tests.support.api_client import ApiClient
+
+    name = user()
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, stack.base_url, name)
+    api = ApiClient(stack.base_url, stack.token(name))
+    assert api.chat("Trip plans").status == 201  # the least recently active, soon
+    for number in range(4):
+        assert api.chat(f"chat {number}").status == 201
+    page.reload()
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    active = sidebar.get_by_role("region", name="Active")
+    archived = sidebar.get_by_role("region", name="Archived")
+    expect(active.locator(".conversation")).to_have_count(5)
+    send(page, "the sixth")  # over the cap of 5: "Trip plans" goes
+    expect(replies(page)).to_have_count(1)
+    notice = page.locator(".cap-notice")
+    expect(notice).to_contain_text('"Trip plans" was archived')
+    screenshot(page, "19-cap-notice")
+    expect(archived.get_by_text("Trip plans")).to_be_visible()
+    archived.get_by_role("button", name="Unarchive Trip plans").click()
+    expect(active.get_by_text("Trip plans")).to_be_visible()
+    expect(active.locator(".conversation")).to_have_count(5)  # the cap held: another went
+    expect(archived.locator(".conversation")).to_have_count(1)
+    active.get_by_role("button", name="Archive Trip plans").click()
+    expect(archived.get_by_text("Trip plans")).to_be_visible()
+    expect(notice).to_have_count(1)  # my own archiving is not announced as the cap's
+    page.get_by_role("button", name="Dismiss notice").click()
+    expect(notice).to_have_count(0)
+    stats = api.get("/v1/stats").body
+    assert stats["conversations"] == {"active": 4, "archived": 2, "by_agent_type": {"general": 6}}
+
+
+def test_rename_and_delete_by_keyboard_keep_focus_and_escape_cancels(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    send(page, "keyboard only")
+    expect(replies(page)).to_have_count(1)
+    rename = page.get_by_role("button", name="Rename keyboard only")
+    rename.focus()
+    page.keyboard.press("Enter")
+    page.get_by_label("New title").fill("Renamed by keyboard")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Rename Renamed by keyboard")).to_be_focused()
+    page.keyboard.press("Enter")
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("button", name="Rename Renamed by keyboard")).to_be_focused()
+    delete = page.get_by_role("button", name="Delete Renamed by keyboard")
+    delete.focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="No")).to_be_focused()  # the harmless answer
+    page.keyboard.press("Escape")
+    expect(delete).to_be_focused()
+    page.keyboard.press("Enter")
+    page.get_by_role("button", name="Yes, delete").click()
+    expect(page.get_by_role("button", name="+ New chat")).to_be_focused()
+
+
+def test_the_live_region_announces_sending_and_new_replies_only(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    region = page.locator("[aria-live=polite][role=status]").first
+    send(page, "announce me [stub:delay=1]")
+    expect(region).to_have_text("Sending…")
+    expect(region).to_contain_text("Assistant replied")
+    url = page.url
+    page.get_by_role("button", name="+ New chat").click()
+    page.goto(url)  # merely opening it again: nothing old is read out
+    expect(replies(page)).to_have_count(1)
+    expect(region).to_have_text("")
+    headings = page.evaluate(
+        "[...document.querySelectorAll('h1,h2,h3')].map(h => Number(h.tagName[1]))"
+    )
+    assert headings[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(headings))

@@ -176,6 +176,8 @@ function SignedIn({ user, setUser }) {
       {narrow && sidebarOpen && <div className="scrim" onClick={closeDrawer} aria-hidden="true" />}
       <ChatInterface
         menuButton={menuButton}
+        notice={conversations.notice}
+        onDismissNotice={conversations.dismissNotice}
         chat={chat}
         liveStatus={liveStatus}
         agents={agents}

@@ -3,24 +3,45 @@ import { useEffect, useRef, useState } from "react";
 import { limits } from "../config.js";
 import { GROUPS, groupOf, plural } from "./time.js";
 
-function ConversationItem({ conversation, selected, onOpen, onRename, onDelete }) {
+function ConversationItem({ conversation, selected, onOpen, onRename, onDelete, onSetStatus }) {
   const [editing, setEditing] = useState(false);
   const [title, setTitle] = useState(conversation.title);
   const [confirming, setConfirming] = useState(false);
   const [problem, setProblem] = useState(null);
+  // Where focus goes back to after a rename or a cancelled delete (never the page body).
+  const renameButton = useRef(null);
+  const deleteButton = useRef(null);
+  const returnFocus = useRef(null);
+  useEffect(() => {
+    if (!editing && !confirming && returnFocus.current) {
+      returnFocus.current.current?.focus();
+      returnFocus.current = null;
+    }
+  }, [editing, confirming]);
+  const stopEditing = () => {
+    returnFocus.current = renameButton;
+    setEditing(false);
+  };
+  const stopConfirming = () => {
+    returnFocus.current = deleteButton;
+    setConfirming(false);
+  };
 
   const save = async (event) => {
     event.preventDefault();
     const next = title.trim();
-    if (!next || next === conversation.title) return setEditing(false);
+    if (!next || next === conversation.title) return stopEditing();
     try {
       await onRename(conversation.id, next);
-      setEditing(false);
+      stopEditing();
       setProblem(null);
     } catch (failure) {
       setProblem(failure.message);
     }
   };
+  const archived = conversation.status === "archived";
+  const toggleArchive = () =>
+    onSetStatus(conversation.id, archived ? "active" : "archived").catch((f) => setProblem(f.message));
 
   return (
     <li className={`conversation${selected ? " selected" : ""}`} data-id={conversation.id}>
@@ -32,7 +53,7 @@ function ConversationItem({ conversation, selected, onOpen, onRename, onDelete }
             maxLength={limits.titleChars}
             autoFocus
             onChange={(e) => setTitle(e.target.value)}
-            onKeyDown={(e) => e.key === "Escape" && setEditing(false)}
+            onKeyDown={(e) => e.key === "Escape" && stopEditing()}
           />
           <button type="submit">Save</button>
         </form>
@@ -46,21 +67,33 @@ function ConversationItem({ conversation, selected, onOpen, onRename, onDelete }
       )}
       {!editing && !confirming && (
         <span className="actions">
-          <button type="button" onClick={() => (setTitle(conversation.title), setEditing(true))} aria-label={`Rename ${conversation.title}`}>
+          <button type="button" ref={renameButton} onClick={() => (setTitle(conversation.title), setEditing(true))} aria-label={`Rename ${conversation.title}`}>
             ✎
           </button>
-          <button type="button" onClick={() => setConfirming(true)} aria-label={`Delete ${conversation.title}`}>
+          <button type="button" onClick={toggleArchive} aria-label={`${archived ? "Unarchive" : "Archive"} ${conversation.title}`}>
+            {archived ? "↥" : "↧"}
+          </button>
+          <button type="button" ref={deleteButton} onClick={() => setConfirming(true)} aria-label={`Delete ${conversation.title}`}>
             ✕
           </button>
         </span>
       )}
       {confirming && (
-        <span className="confirm" role="group" aria-label="Confirm delete">
+        <span className="confirm" role="group" aria-label="Confirm delete" onKeyDown={(e) => e.key === "Escape" && stopConfirming()}>
           Delete?{" "}
-          <button type="button" onClick={() => onDelete(conversation.id).catch((f) => setProblem(f.message))}>
+          {/* Focus starts on the harmless answer. */}
+          <button
+            type="button"
+            onClick={() =>
+              onDelete(conversation.id).then(
+                () => document.querySelector(".sidebar .new")?.focus(), // the item is gone
+                (f) => setProblem(f.message),
+              )
+            }
+          >
             Yes, delete
           </button>
-          <button type="button" onClick={() => setConfirming(false)}>
+          <button type="button" onClick={stopConfirming} autoFocus>
             No
           </button>
         </span>
@@ -114,7 +147,7 @@ function Group({ label, list, status, selectedId, onLoadMore, ...handlers }) {
 }
 
 export function Sidebar({ conversations, selectedId, open, inert, drawerRef, onClose, onOpen, onNew, user, onSignOut }) {
-  const { lists, error, loadMore, rename, remove } = conversations;
+  const { lists, error, loadMore, rename, remove, setStatus } = conversations;
   return (
     <nav className={`sidebar${open ? " open" : ""}`} aria-label="Conversations" inert={inert} ref={drawerRef}>
       <div className="sidebar-top">
@@ -132,8 +165,8 @@ export function Sidebar({ conversations, selectedId, open, inert, drawerRef, onC
             : "Could not load your conversations."}
         </p>
       )}
-      <Group label="Active" list={lists.active} status="active" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} />
-      <Group label="Archived" list={lists.archived} status="archived" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} />
+      <Group label="Active" list={lists.active} status="active" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
+      <Group label="Archived" list={lists.archived} status="archived" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
       <div className="who">
         Signed in as <b>{user.sub}</b>{" "}
         <button type="button" onClick={onSignOut}>

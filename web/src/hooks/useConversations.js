@@ -6,6 +6,9 @@ const empty = () => ({ items: [], cursor: null, done: false, loading: false });
 export function useConversations(api) {
   const [lists, setLists] = useState({ active: empty(), archived: empty() });
   const [error, setError] = useState(null);
+  // Said once when the cap archived a conversation behind the user's back.
+  const [notice, setNotice] = useState(null);
+  const archivedByUser = useRef(new Set());
   const latest = useRef(lists);
   latest.current = lists;
 
@@ -29,17 +32,27 @@ export function useConversations(api) {
           };
         });
         setError(null);
+        return page.items;
       } catch (failure) {
         setError(failure);
         setLists((state) => ({ ...state, [status]: { ...state[status], loading: false } }));
+        return null;
       }
     },
     [api],
   );
 
-  const refresh = useCallback(() => {
-    load("active", { reset: true });
-    load("archived", { reset: true });
+  const refresh = useCallback(async () => {
+    const wasActive = new Set(latest.current.active.items.map((c) => c.id));
+    const [, archived] = await Promise.all([load("active", { reset: true }), load("archived", { reset: true })]);
+    const moved = (archived || []).filter((c) => wasActive.has(c.id) && !archivedByUser.current.has(c.id));
+    if (moved.length) {
+      const names = moved.map((c) => `"${c.title}"`).join(", ");
+      setNotice(
+        `${names} ${moved.length === 1 ? "was" : "were"} archived: only a few conversations of each agent stay active. ` +
+          "Find it under Archived; Unarchive brings it back.",
+      );
+    }
   }, [load]);
 
   useEffect(() => {
@@ -73,5 +86,25 @@ export function useConversations(api) {
     [api],
   );
 
-  return { lists, error, loadMore: load, refresh, rename, remove };
+  const setStatus = useCallback(
+    async (id, status) => {
+      if (status === "archived") archivedByUser.current.add(id);
+      else archivedByUser.current.delete(id);
+      await api.setConversationStatus(id, status);
+      await refresh();
+    },
+    [api, refresh],
+  );
+
+  return {
+    lists,
+    error,
+    loadMore: load,
+    refresh,
+    rename,
+    remove,
+    setStatus,
+    notice,
+    dismissNotice: useCallback(() => setNotice(null), []),
+  };
 }

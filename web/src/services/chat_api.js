@@ -111,6 +111,8 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
       request("GET", `/v1/conversations/${id(conversationId)}/messages` + query({ cursor, order, limit })),
     renameConversation: (conversationId, title) =>
       request("PATCH", `/v1/conversations/${id(conversationId)}`, { body: { title } }),
+    setConversationStatus: (conversationId, status) =>
+      request("PATCH", `/v1/conversations/${id(conversationId)}`, { body: { status } }),
     deleteConversation: (conversationId) => request("DELETE", `/v1/conversations/${id(conversationId)}`),
     stopTurn: (conversationId) => request("POST", `/v1/conversations/${id(conversationId)}/stop`),
     stats: () => request("GET", "/v1/stats"),

@@ -117,19 +117,22 @@ class CreateConversationRequest(StrictRequest):
 
 
 class UpdateConversationRequest(StrictRequest):
-    """Rename and/or replace metadata; at least one of the two."""
+    """Rename, replace metadata, archive or unarchive; at least one of them."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra={"minProperties": 1})
 
     title: Title | SkipJsonSchema[None] = None
     metadata: Metadata | SkipJsonSchema[None] = None
+    # "archived" takes it out of the active list; "active" brings it back, through the
+    # cap (the least recently active one of its agent type is archived if need be).
+    status: ConversationStatus | SkipJsonSchema[None] = None
 
     _check_title = field_validator("title")(_title_not_blank)
 
     @model_validator(mode="after")
     def _something_to_change(self) -> UpdateConversationRequest:
-        if self.title is None and self.metadata is None:
-            raise ValueError("give a title or metadata to change")
+        if self.title is None and self.metadata is None and self.status is None:
+            raise ValueError("give a title, metadata or status to change")
         return self
 
 

@@ -564,6 +564,54 @@ class DynamoChatRepository:
             raise
         return conversation_from(from_item(response["Attributes"]))
 
+    def change_status(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        status: str,
+        now: int,
+        archive: list[ConversationRecord],
+        observed_active: int,
+    ) -> None:
+        """Archive or unarchive at the user's request: status, both index keys and the
+        counters in one transaction. Unarchiving goes through the cap like a new
+        conversation (``archive`` and ``observed_active`` from the cap's read);
+        archiving is refused while a reply is being written, as the cap's is."""
+        if status == "archived":
+            items = [
+                ("conversation", self._archive_update(sub, conv, now)),
+                ("stats", self._stats_update(sub, conv.agent_type, active=-1, archived=1)),
+            ]
+        else:
+            items = [
+                (
+                    "conversation",
+                    self._update(
+                        {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conv.id)},
+                        "SET #status = :active, LSI1SK = :lsi1, LSI2SK = :lsi2",
+                        condition="#status = :archived AND attribute_not_exists(deleted_ms)",
+                        names={"#status": "status"},
+                        values={
+                            "active": "active",
+                            "archived": "archived",
+                            **_activity_keys(conv, "active", conv.activity_ms),
+                        },
+                    ),
+                ),
+                *(("cap", self._archive_update(sub, old, now)) for old in archive),
+                (
+                    "stats",
+                    self._stats_update(
+                        sub,
+                        conv.agent_type,
+                        active=1 - len(archive),
+                        archived=len(archive) - 1,
+                        observed_active=observed_active,
+                    ),
+                ),
+            ]
+        self._transact(items)
+
     def delete_conversation(self, sub: str, conv: ConversationRecord, now: int, ttl: int) -> None:
         """Soft delete: out of every list and read at once, counters moved, TTL purges.
 

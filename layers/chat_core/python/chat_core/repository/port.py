@@ -144,6 +144,16 @@ class ChatRepository(Protocol):
         now: int,
     ) -> ConversationRecord | None: ...
 
+    def change_status(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        status: str,
+        now: int,
+        archive: list[ConversationRecord],
+        observed_active: int,
+    ) -> None: ...
+
     def delete_conversation(
         self, sub: str, conv: ConversationRecord, now: int, ttl: int
     ) -> None: ...

@@ -90,6 +90,10 @@ class Sidebar:
     def update(
         self, sub: str, conversation_id: str, request: UpdateConversationRequest
     ) -> Conversation:
+        if request.status is not None:
+            self._change_status(sub, conversation_id, request.status)
+        if request.title is None and request.metadata is None:
+            return require_conversation(self._repo, sub, conversation_id).to_api(self._clock())
         updated = self._repo.update_conversation(
             sub,
             conversation_id,
@@ -100,6 +104,32 @@ class Sidebar:
         if updated is None:
             raise_missing(self._repo, sub, conversation_id)
         return updated.to_api()
+
+    def _change_status(self, sub: str, conversation_id: str, status: ConversationStatus) -> None:
+        """Archive or unarchive; unarchiving respects the active cap as creating does."""
+
+        def attempt() -> None:
+            conversation = require_conversation(self._repo, sub, conversation_id)
+            if conversation.status == status:
+                return
+            now = self._clock()
+            if conversation.turn_in_flight(now):
+                raise ConversationBusy(
+                    "A reply is being written in this conversation; retry when it is done.",
+                    retry_after=self._settings.busy_retry_after_seconds,
+                )
+            observed, archive = 0, list[ConversationRecord]()
+            if status == "active":
+                observed, archive = plan_cap(
+                    self._repo,
+                    sub,
+                    conversation.agent_type,
+                    self._settings.max_active_conversations,
+                    now,
+                )
+            self._repo.change_status(sub, conversation, status, now, archive, observed)
+
+        retry_lost_races(attempt, self._too_busy)
 
     def delete(self, sub: str, conversation_id: str) -> None:
         """Soft delete; re-read and retried when a turn changed the conversation meanwhile."""

@@ -1,0 +1,90 @@
+"""Archive and unarchive at the user's request (PATCH status): lists, counters, the cap."""
+
+from __future__ import annotations
+
+import pytest
+from pydantic import ValidationError
+
+from chat_core.errors import ConversationBusy, Forbidden
+from chat_core.models import ChatRequest, UpdateConversationRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
+from chat_core.services.sidebar import Sidebar
+from chat_core.services.stats import read_stats
+from chat_core.settings import Settings
+from tests.support.fakes import ManualClock
+
+
+def listed(sidebar: Sidebar, status: str) -> list[str]:
+    page = sidebar.list("alice", status=status, agent_type=None, limit=50, cursor=None)  # type: ignore[arg-type]
+    return [c.title for c in page.items]
+
+
+def chats(turn: ChatTurn, clock: ManualClock, *titles: str) -> dict[str, str]:
+    ids = {}
+    for title in titles:
+        clock.advance(10)
+        ids[title] = turn.run("alice", ChatRequest(message=title)).response.conversation_id
+    return ids
+
+
+def test_archive_and_unarchive_move_the_conversation_and_its_counts(
+    turn: ChatTurn, sidebar: Sidebar, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    ids = chats(turn, clock, "trip", "work")
+    archived = sidebar.update("alice", ids["trip"], UpdateConversationRequest(status="archived"))
+    assert archived.status == "archived"
+    assert (listed(sidebar, "active"), listed(sidebar, "archived")) == (["work"], ["trip"])
+    stats = read_stats(repo, "alice")
+    assert (stats.conversations.active, stats.conversations.archived) == (1, 1)
+    again = sidebar.update("alice", ids["trip"], UpdateConversationRequest(status="archived"))
+    assert again.status == "archived"  # already so: nothing moves twice
+    assert read_stats(repo, "alice").conversations.archived == 1
+    back = sidebar.update("alice", ids["trip"], UpdateConversationRequest(status="active"))
+    assert back.status == "active"
+    assert listed(sidebar, "active") == ["work", "trip"]  # by its own last activity
+    stats = read_stats(repo, "alice")
+    assert (stats.conversations.active, stats.conversations.archived) == (2, 0)
+    assert stats.conversations.by_agent_type == {"general": 2}
+
+
+def test_unarchiving_at_the_cap_archives_the_least_recently_active(
+    turn: ChatTurn,
+    sidebar: Sidebar,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    ids = chats(turn, clock, "old", "a", "b")
+    sidebar.update("alice", ids["old"], UpdateConversationRequest(status="archived"))
+    chats(turn, clock, "c")  # back at the cap of 3
+    sidebar.update("alice", ids["old"], UpdateConversationRequest(status="active"))
+    assert sorted(listed(sidebar, "active")) == ["b", "c", "old"]
+    assert listed(sidebar, "archived") == ["a"]
+    stats = read_stats(repo, "alice")
+    assert stats.conversations.active == settings.max_active_conversations
+    assert stats.conversations.archived == 1
+
+
+def test_a_conversation_cannot_be_archived_while_its_reply_is_written(
+    turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
+) -> None:
+    ids = chats(turn, clock, "busy")
+    turn.start("alice", ChatRequest(message="more", conversation_id=ids["busy"]))
+    with pytest.raises(ConversationBusy):
+        sidebar.update("alice", ids["busy"], UpdateConversationRequest(status="archived"))
+    assert listed(sidebar, "active") == ["busy"]
+
+
+def test_only_the_owner_archives_and_status_goes_with_a_rename(
+    turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
+) -> None:
+    ids = chats(turn, clock, "mine")
+    with pytest.raises(Forbidden):
+        sidebar.update("bob", ids["mine"], UpdateConversationRequest(status="archived"))
+    both = sidebar.update(
+        "alice", ids["mine"], UpdateConversationRequest(status="archived", title="Trip plans")
+    )
+    assert (both.status, both.title) == ("archived", "Trip plans")
+    with pytest.raises(ValidationError):
+        UpdateConversationRequest.model_validate({"status": "deleted"})
