@@ -384,7 +384,8 @@ def test_rename_and_delete_by_keyboard_keep_focus_and_escape_cancels(
     expect(delete).to_be_focused()
     page.keyboard.press("Enter")
     page.get_by_role("button", name="Yes, delete").click()
-    expect(page.get_by_role("button", name="+ New chat")).to_be_focused()
+    # It was the open conversation: a new one opens, focus in its message box (never body).
+    expect(box(page)).to_be_focused()
 
 
 def test_the_live_region_announces_sending_and_new_replies_only(
@@ -404,3 +405,40 @@ def test_the_live_region_announces_sending_and_new_replies_only(
         "[...document.querySelectorAll('h1,h2,h3')].map(h => Number(h.tagName[1]))"
     )
     assert headings[0] == 1 and all(b - a <= 1 for a, b in itertools.pairwise(headings))
+
+
+def test_a_delete_can_be_undone_for_a_few_seconds_then_it_is_final(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    from tests.support.api_client import ApiClient
+
+    name = user()
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, stack.base_url, name)
+    api = ApiClient(stack.base_url, stack.token(name))
+    send(page, "keep me")
+    expect(replies(page)).to_have_count(1)
+    conversation_id = page.url.split("?c=")[1]
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    sidebar.get_by_role("button", name="Delete keep me").click()
+    sidebar.get_by_role("button", name="Yes, delete").click()
+    expect(sidebar.locator(".conversation")).to_have_count(0)
+    toast = page.locator(".undo")
+    expect(toast).to_contain_text("Deleted “keep me”.")
+    screenshot(page, "19-undo-delete")
+    toast.get_by_role("button", name="Undo").click()
+    expect(sidebar.locator(".conversation")).to_have_count(1)
+    page.wait_for_timeout(6500)  # past the Undo window: nothing was sent
+    assert api.get(f"/v1/conversations/{conversation_id}").status == 200
+    sidebar.get_by_role("button", name="Delete keep me").click()
+    sidebar.get_by_role("button", name="Yes, delete").click()
+    page.reload()  # inside the window: leaving the page does not cancel the delete
+    expect(page.get_by_label("Message", exact=True)).to_be_visible()
+    expect(
+        page.get_by_role("navigation", name="Conversations").locator(".conversation")
+    ).to_have_count(0)
+    for _ in range(50):
+        if api.get(f"/v1/conversations/{conversation_id}").status == 404:
+            break
+        page.wait_for_timeout(200)
+    assert api.get(f"/v1/conversations/{conversation_id}").status == 404

@@ -178,6 +178,11 @@ function SignedIn({ user, setUser }) {
         menuButton={menuButton}
         notice={conversations.notice}
         onDismissNotice={conversations.dismissNotice}
+        undoable={conversations.undoable}
+        onUndoDelete={(id) => {
+          conversations.undoDelete(id);
+          open(id);
+        }}
         chat={chat}
         liveStatus={liveStatus}
         agents={agents}

@@ -1,6 +1,11 @@
 import { act, renderHook, waitFor } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
-import { useConversations } from "../src/hooks/useConversations.js";
+import { UNDO_MS, useConversations } from "../src/hooks/useConversations.js";
+
+const memoryStorage = () => {
+  const items = new Map();
+  return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, v), removeItem: (k) => items.delete(k) };
+};
 
 const conversation = (id) => ({ id, title: id, agent_type: "general", status: "active", message_count: 2 });
 
@@ -16,7 +21,7 @@ describe("useConversations", () => {
       renameConversation: vi.fn(async (id, title) => ({ ...conversation(id), title })),
       deleteConversation: vi.fn(async () => null),
     };
-    const { result } = renderHook(() => useConversations(api));
+    const { result } = renderHook(() => useConversations(api, memoryStorage()));
     await waitFor(() => expect(result.current.lists.active.items).toHaveLength(2));
     expect(result.current.lists.active.done).toBe(false);
     await act(() => result.current.loadMore("active"));
@@ -40,11 +45,41 @@ describe("useConversations", () => {
         throw new Error("offline");
       }),
     };
-    const { result } = renderHook(() => useConversations(api));
+    const { result } = renderHook(() => useConversations(api, memoryStorage()));
     await waitFor(() => expect(result.current.lists.active.items).toHaveLength(1));
     online = false;
     await act(() => result.current.loadMore("active"));
     expect(result.current.error?.message).toBe("offline");
     expect(result.current.lists.active.items.map((c) => c.title)).toEqual(["Kept"]);
+  });
+
+  it("deletes only after the Undo window, and Undo keeps the conversation", async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    try {
+      const api = {
+        listConversations: vi.fn(async ({ status }) =>
+          status === "active" ? { items: [conversation("a1"), conversation("a2")], next_cursor: null } : { items: [], next_cursor: null },
+        ),
+        deleteConversation: vi.fn(async () => null),
+      };
+      const storage = memoryStorage();
+      const { result } = renderHook(() => useConversations(api, storage));
+      await waitFor(() => expect(result.current.lists.active.items).toHaveLength(2));
+      await act(() => result.current.remove("a1"));
+      expect(result.current.lists.active.items.map((c) => c.id)).toEqual(["a2"]); // hidden at once
+      expect(result.current.undoable).toEqual({ id: "a1", title: "a1" });
+      expect(storage.getItem("chat.pendingDeletes")).toBe('["a1"]'); // a reload still deletes it
+      await act(() => result.current.undoDelete("a1"));
+      await act(() => vi.advanceTimersByTimeAsync(UNDO_MS + 100));
+      expect(api.deleteConversation).not.toHaveBeenCalled();
+      await waitFor(() => expect(result.current.lists.active.items).toHaveLength(2));
+      await act(() => result.current.remove("a2"));
+      await act(() => vi.advanceTimersByTimeAsync(UNDO_MS + 100));
+      expect(api.deleteConversation).toHaveBeenCalledWith("a2", undefined);
+      expect(result.current.undoable).toBe(null);
+      expect(storage.getItem("chat.pendingDeletes")).toBe(null);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -180,7 +180,7 @@ function Composer({ draft, setDraft, onSubmit, live, stop, stopping, busy, waitS
   );
 }
 
-export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice }) {
+export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice, undoable, onUndoDelete }) {
   const { conversation, messages, live, draft, setDraft, send, retry, stop, stopping, sending, busy, loading, loadError, reload, announcement, error, errorText, dismissError } = chat;
   const last = messages[messages.length - 1];
   const { list, onScroll, behind, toBottom } = useStickToBottom(
@@ -275,6 +275,14 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
       <div className="sr-only" aria-live="polite" role="status">
         {announcement}
       </div>
+      {undoable && (
+        <div className="notice cap-notice undo" role="status">
+          <span>Deleted “{undoable.title}”.</span>
+          <button type="button" className="undo-button" onClick={() => onUndoDelete(undoable.id)}>
+            Undo
+          </button>
+        </div>
+      )}
       {notice && (
         <div className="notice cap-notice" role="status">
           <span>{notice}</span>

@@ -2,13 +2,42 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 
 const empty = () => ({ items: [], cursor: null, done: false, loading: false });
+// A delete takes effect after this long, so that Undo is possible (the API's delete is
+// final for the user); leaving or reloading the page sends it at once.
+export const UNDO_MS = 6000;
+const PENDING_KEY = "chat.pendingDeletes";
 
-export function useConversations(api) {
+function pendingIds(storage) {
+  try {
+    const ids = JSON.parse(storage?.getItem(PENDING_KEY) || "[]");
+    return Array.isArray(ids) ? ids : [];
+  } catch {
+    return [];
+  }
+}
+
+function savePending(storage, ids) {
+  try {
+    if (ids.length) storage?.setItem(PENDING_KEY, JSON.stringify(ids));
+    else storage?.removeItem(PENDING_KEY);
+  } catch {
+    // Storage unavailable: the timers still send the deletes.
+  }
+}
+
+export function useConversations(api, storage = globalThis.sessionStorage) {
   const [lists, setLists] = useState({ active: empty(), archived: empty() });
   const [error, setError] = useState(null);
   // Said once when the cap archived a conversation behind the user's back.
   const [notice, setNotice] = useState(null);
   const archivedByUser = useRef(new Set());
+  // Deletes waiting for their Undo window: id -> { timer, conversation }.
+  const pending = useRef(new Map());
+  // Deletes a previous page left pending (it was reloaded inside the Undo window): they
+  // are sent on mount, and never shown meanwhile.
+  const leftover = useRef(null);
+  if (leftover.current === null) leftover.current = new Set(pendingIds(storage));
+  const [undoable, setUndoable] = useState(null);
   const latest = useRef(lists);
   latest.current = lists;
 
@@ -20,7 +49,7 @@ export function useConversations(api) {
         const page = await api.listConversations({ status, cursor, limit: 20 });
         setLists((state) => {
           const known = reset ? [] : state[status].items;
-          const ids = new Set(known.map((c) => c.id));
+          const ids = new Set([...known.map((c) => c.id), ...pending.current.keys(), ...leftover.current]);
           return {
             ...state,
             [status]: {
@@ -75,15 +104,70 @@ export function useConversations(api) {
     [api],
   );
 
+  const forget = (id) => {
+    pending.current.delete(id);
+    savePending(storage, [...pending.current.keys()]);
+    setUndoable((shown) => (shown?.id === id ? null : shown));
+  };
+
+  const sendDelete = useCallback(
+    (id, options) =>
+      api.deleteConversation(id, options).catch((failure) => {
+        if (failure.status !== 404) throw failure; // already gone is what we wanted
+      }),
+    [api],
+  );
+
+  // Deletes the last page left inside their Undo window are done now.
+  useEffect(() => {
+    savePending(storage, []);
+    leftover.current.forEach((id) => sendDelete(id).catch(() => {}));
+  }, [storage, sendDelete]);
+  useEffect(() => {
+    const flush = () => {
+      for (const [id, { timer }] of pending.current) {
+        clearTimeout(timer);
+        sendDelete(id, { keepalive: true }).catch(() => {});
+      }
+    };
+    window.addEventListener("pagehide", flush);
+    return () => window.removeEventListener("pagehide", flush);
+  }, [sendDelete]);
+
   const remove = useCallback(
     async (id) => {
-      await api.deleteConversation(id);
+      const conversation =
+        latest.current.active.items.find((c) => c.id === id) || latest.current.archived.items.find((c) => c.id === id);
       setLists((state) => ({
         active: { ...state.active, items: state.active.items.filter((c) => c.id !== id) },
         archived: { ...state.archived, items: state.archived.items.filter((c) => c.id !== id) },
       }));
+      const timer = setTimeout(() => {
+        sendDelete(id).then(
+          () => forget(id),
+          (failure) => {
+            forget(id);
+            setError(failure);
+            refresh(); // it was not deleted: show it again
+          },
+        );
+      }, UNDO_MS);
+      pending.current.set(id, { timer, conversation });
+      savePending(storage, [...pending.current.keys()]);
+      setUndoable({ id, title: conversation?.title || "Conversation" });
     },
-    [api],
+    [sendDelete, storage, refresh],
+  );
+
+  const undoDelete = useCallback(
+    (id) => {
+      const waiting = pending.current.get(id);
+      if (!waiting) return;
+      clearTimeout(waiting.timer);
+      forget(id);
+      refresh();
+    },
+    [storage, refresh],
   );
 
   const setStatus = useCallback(
@@ -103,6 +187,8 @@ export function useConversations(api) {
     refresh,
     rename,
     remove,
+    undoable,
+    undoDelete,
     setStatus,
     notice,
     dismissNotice: useCallback(() => setNotice(null), []),

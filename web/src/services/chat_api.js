@@ -44,7 +44,7 @@ async function toError(response) {
 export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, sleepImpl = sleep }) {
   const doFetch = fetchImpl || ((...args) => fetch(...args));
 
-  async function request(method, path, { body, headers = {} } = {}) {
+  async function request(method, path, { body, headers = {}, keepalive = false } = {}) {
     let renewed = false;
     let busyRetries = 0;
     for (;;) {
@@ -58,6 +58,7 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
             ...headers,
           },
           body: body !== undefined ? JSON.stringify(body) : undefined,
+          ...(keepalive ? { keepalive: true } : {}), // outlives the page (a delete on leaving)
         });
       } catch (failure) {
         // No answer at all (offline, DNS, a dropped connection): status 0, said plainly.
@@ -113,7 +114,8 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
       request("PATCH", `/v1/conversations/${id(conversationId)}`, { body: { title } }),
     setConversationStatus: (conversationId, status) =>
       request("PATCH", `/v1/conversations/${id(conversationId)}`, { body: { status } }),
-    deleteConversation: (conversationId) => request("DELETE", `/v1/conversations/${id(conversationId)}`),
+    deleteConversation: (conversationId, { keepalive = false } = {}) =>
+      request("DELETE", `/v1/conversations/${id(conversationId)}`, { keepalive }),
     stopTurn: (conversationId) => request("POST", `/v1/conversations/${id(conversationId)}/stop`),
     stats: () => request("GET", "/v1/stats"),
   };
