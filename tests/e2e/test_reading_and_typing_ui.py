@@ -442,3 +442,57 @@ def test_a_delete_can_be_undone_for_a_few_seconds_then_it_is_final(
             break
         page.wait_for_timeout(200)
     assert api.get(f"/v1/conversations/{conversation_id}").status == 404
+
+
+def test_an_open_conversation_that_fails_to_load_is_never_shown_as_a_new_one(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    send(page, "load me later")
+    expect(replies(page)).to_have_count(1)
+    url = page.url
+    page.route("**/v1/conversations/*?*", lambda route: route.abort())
+    page.goto(url)
+    expect(page.get_by_role("alert")).to_contain_text("could not be loaded")
+    expect(page.locator(".chat-title")).to_have_text("Conversation unavailable")
+    expect(page.get_by_label("Agent type")).to_have_count(0)  # not a new conversation
+    page.unroute("**/v1/conversations/*?*")
+    page.get_by_role("button", name="Retry").click()
+    expect(replies(page)).to_have_count(1)
+    expect(page.locator(".chat-title")).to_have_text("load me later")
+
+
+def test_a_new_chat_explains_its_agents_and_how_to_start(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=DESKTOP)
+    expect(page.locator("#agent-description")).not_to_be_empty()
+    expect(page.locator(".status.empty")).to_contain_text("Pick an agent above")
+
+
+def test_phone_touch_targets_are_big_enough_and_apart(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = signed_in(new_page, stack, viewport=PHONE, has_touch=True, is_mobile=True)
+    send(page, "touch me")
+    expect(replies(page)).to_have_count(1)
+    page.get_by_role("button", name="Show conversations").click()
+    buttons = page.locator(".conversation .actions button")
+    expect(buttons).to_have_count(3)
+    boxes = [buttons.nth(n).bounding_box() for n in range(3)]
+    for found in boxes:
+        assert found is not None and found["width"] >= 44 and found["height"] >= 44, boxes
+    assert all(b["x"] - (a["x"] + a["width"]) >= 4 for a, b in itertools.pairwise(boxes))  # type: ignore[index]
+    assert buttons.first.evaluate("b => getComputedStyle(b).opacity") == "1"  # focus ring unfaded
+
+
+def test_zoomed_to_200_percent_an_error_leaves_room_for_the_messages(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    """200 % zoom of a 1280x800 window: 640x400 CSS pixels."""
+    page = signed_in(new_page, stack, viewport={"width": 640, "height": 400})
+    send(page, "the model fails [stub:status=500]")
+    expect(page.get_by_role("alert")).to_be_visible()
+    height = page.locator("ol.messages").evaluate("l => l.clientHeight")
+    assert height >= 0.4 * 400, height
+    screenshot(page, "19-zoomed-error")

@@ -188,7 +188,10 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
     conversation?.id,
   );
   const waitSeconds = useSecondsLeft(error?.status === 429 ? error.until : null);
-  const title = conversation?.title || (conversation ? "" : "New conversation");
+  // An open conversation whose load failed is never shown as a new one.
+  const title =
+    conversation?.title ||
+    (chat.conversationId ? (loadError ? "Conversation unavailable" : "") : "New conversation");
   const agent = agents.find((a) => a.name === agentType);
 
   useEffect(() => {
@@ -214,7 +217,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
           ☰
         </button>
         <h2 className="chat-title">{title || "Loading…"}</h2>
-        {!conversation && agents.length > 0 && (
+        {!chat.conversationId && agents.length > 0 && (
           <label className="agent-picker">
             Agent{" "}
             <select value={agentType} onChange={(e) => onAgentTypeChange(e.target.value)} aria-label="Agent type" aria-describedby="agent-description">
@@ -228,7 +231,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
         )}
         {conversation && <span className="agent-tag">{conversation.agent_type}</span>}
       </header>
-      {!conversation && agent?.description && (
+      {!chat.conversationId && agent?.description && (
         <p id="agent-description" className="agent-description">
           {agent.description}
         </p>

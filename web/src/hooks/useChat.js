@@ -199,6 +199,7 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
   }, [api, load]);
 
   return {
+    conversationId: state.conversationId,
     conversation: state.conversation,
     messages: state.messages,
     live: liveTurn,
