@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -87,3 +88,18 @@ def record_metric(name: str, value: float) -> None:
     metrics = json.loads(path.read_text()) if path.exists() else {}
     metrics[name] = value
     path.write_text(json.dumps(metrics, indent=2))
+
+
+def new_user(prefix: str) -> str:
+    """A user name of its own per test, so tests never see each other's conversations."""
+    return f"{prefix}-{uuid.uuid4().hex[:8]}"
+
+
+def box(page: Page) -> Any:
+    return page.get_by_label("Message", exact=True)
+
+
+def send(page: Page, text: str) -> None:
+    """Types a message and sends it with Enter, as a user does."""
+    box(page).fill(text)
+    box(page).press("Enter")

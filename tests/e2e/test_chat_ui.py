@@ -3,25 +3,18 @@
 from __future__ import annotations
 
 import time
-import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import record_metric, screenshot, sign_in
+from tests.e2e.conftest import new_user, record_metric, screenshot, send, sign_in
 from tests.support.api_client import ApiClient
 
 
 def user() -> str:
-    return f"ui-{uuid.uuid4().hex[:8]}"
-
-
-def send(page: Page, text: str) -> None:
-    box = page.get_by_label("Message", exact=True)
-    box.fill(text)
-    box.press("Enter")
+    return new_user("ui")
 
 
 def test_sign_in_chat_and_see_the_reply(stack: Any, new_page: Callable[..., Page]) -> None:

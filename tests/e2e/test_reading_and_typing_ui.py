@@ -10,7 +10,6 @@ from __future__ import annotations
 import itertools
 import json
 import re
-import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -18,7 +17,8 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from local.template import ROOT
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import box, new_user, screenshot, send, sign_in
+from tests.support.api_client import ApiClient
 
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 390, "height": 844}
@@ -26,16 +26,7 @@ AXE = ROOT / "web" / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def user() -> str:
-    return f"ui19-{uuid.uuid4().hex[:8]}"
-
-
-def box(page: Page) -> Any:
-    return page.get_by_label("Message", exact=True)
-
-
-def send(page: Page, text: str) -> None:
-    box(page).fill(text)
-    box(page).press("Enter")
+    return new_user("ui19")
 
 
 def replies(page: Page) -> Any:
@@ -46,6 +37,14 @@ def signed_in(new_page: Callable[..., Page], stack: Any, **options: Any) -> Page
     page = new_page(**options)
     sign_in(page, stack.base_url, user())
     return page
+
+
+def signed_in_with_api(new_page: Callable[..., Page], stack: Any) -> tuple[Page, ApiClient]:
+    """A desktop page signed in, and the same user's API client (to set things up fast)."""
+    name = user()
+    page = new_page(viewport=DESKTOP)
+    sign_in(page, stack.base_url, name)
+    return page, ApiClient(stack.base_url, stack.token(name))
 
 
 def page_scrolls(page: Page) -> dict[str, int]:
@@ -328,12 +327,7 @@ def test_no_serious_accessibility_violations(
 def test_the_cap_says_what_it_archived_and_archive_and_unarchive_are_one_click(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:
-    from tests.support.api_client import ApiClient
-
-    name = user()
-    page = new_page(viewport=DESKTOP)
-    sign_in(page, stack.base_url, name)
-    api = ApiClient(stack.base_url, stack.token(name))
+    page, api = signed_in_with_api(new_page, stack)
     assert api.chat("Trip plans").status == 201  # the least recently active, soon
     for number in range(4):
         assert api.chat(f"chat {number}").status == 201
@@ -410,12 +404,7 @@ def test_the_live_region_announces_sending_and_new_replies_only(
 def test_a_delete_can_be_undone_for_a_few_seconds_then_it_is_final(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:
-    from tests.support.api_client import ApiClient
-
-    name = user()
-    page = new_page(viewport=DESKTOP)
-    sign_in(page, stack.base_url, name)
-    api = ApiClient(stack.base_url, stack.token(name))
+    page, api = signed_in_with_api(new_page, stack)
     send(page, "keep me")
     expect(replies(page)).to_have_count(1)
     conversation_id = page.url.split("?c=")[1]

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
 from typing import Any
 
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import screenshot, sign_in
+from tests.e2e.conftest import box, new_user, screenshot, send, sign_in
 from tests.support.api_client import ApiClient
 from tests.support.direct_turn import stack_client
 
@@ -16,16 +15,7 @@ LONG = "[stub:words=120] [stub:rate=15]"  # about 8 s of streaming
 
 
 def user() -> str:
-    return f"live-{uuid.uuid4().hex[:8]}"
-
-
-def box(page: Page) -> Any:
-    return page.get_by_label("Message", exact=True)
-
-
-def send(page: Page, text: str) -> None:
-    box(page).fill(text)
-    box(page).press("Enter")
+    return new_user("live")
 
 
 def live_text(page: Page) -> str:
