@@ -4,13 +4,19 @@
 #
 # mutmut 3 finds modules only under ./, src/ or source/, so the run happens in a scratch
 # copy (.mutation/) where the layer's package sits at src/chat_core. Results: mutmut's
-# own `results` listing, summarised into docs/mutation.md by scripts/mutation_report.py.
+# own `results` listing, summarised by scripts/mutation_report.py into
+# benchmarks/results/mutation.json and docs/mutation-survivors.md.
+#
+# The scratch copy's mutants/ folder is kept between runs: mutmut then tests again only
+# the functions that changed (and the mutants no run has reached yet), so a second run
+# after a small change takes minutes, not hours. MUTATION_FRESH=1 starts over.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 SCRATCH="$ROOT/.mutation"
-rm -rf "$SCRATCH"
+if [ "${MUTATION_FRESH:-0}" = 1 ]; then rm -rf "$SCRATCH"; fi
 mkdir -p "$SCRATCH/src"
+rm -rf "$SCRATCH/src/chat_core" "$SCRATCH/tests" "$SCRATCH/local" "$SCRATCH/functions" "$SCRATCH/events"
 cp -R layers/chat_core/python/chat_core "$SCRATCH/src/"
 cp -R tests local functions events "$SCRATCH/"
 cp template.yaml openapi.json asyncapi.json "$SCRATCH/"
