@@ -170,3 +170,39 @@ def test_a_transaction_conflict_is_retried_not_reported(
     assert calls["TransactWriteItems"] == 3  # one refused, retried, then the other transaction
     messages = assert_consistent(repo, "alice", conversation_id)
     assert [m.status for m in messages] == ["ok"] * 4
+
+
+def test_a_reply_whose_transaction_keeps_conflicting_is_a_503_with_the_message_kept(
+    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+) -> None:
+    """Contention, not a lost turn: the reply transaction is refused for a conflict on every
+    attempt. The caller hears 503 (retry), never 404; the message stays, the lease is free."""
+    conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
+    clock.advance(10)
+    calls: Counter[str] = Counter()
+
+    def reply_always_conflicts(model: Any, params: Any, **_: Any) -> None:
+        if model.name != "TransactWriteItems":
+            return
+        calls[model.name] += 1
+        items = params["TransactItems"]
+        if calls[model.name] > 1 and "Put" in items[0]:  # the reply's (its first item puts it)
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                    "CancellationReasons": [
+                        {"Code": "TransactionConflict", "Message": "injected"} for _ in items
+                    ],
+                },
+                "TransactWriteItems",
+            )
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb", reply_always_conflicts)
+    with pytest.raises(StorageUnavailable) as unavailable:
+        turn.run("alice", ChatRequest(message="contended", conversation_id=conversation_id))
+    assert unavailable.value.extra["conversation_id"] == conversation_id
+    dynamodb.meta.events.unregister("before-parameter-build.dynamodb", reply_always_conflicts)
+    messages = assert_consistent(repo, "alice", conversation_id)
+    assert [(m.content, m.status) for m in messages][-1] == ("contended", "failed")
+    conversation = repo.get_conversation("alice", conversation_id)
+    assert conversation is not None and conversation.turn_id is None
