@@ -94,6 +94,8 @@ _NEVER_READ = ("tokens=", "owner=")
 
 
 def _reader_default_or_unread_field(m: Mutant) -> bool:
+    if m.function == "create" and " ".join(m.removed).strip() == "owner=sub,":
+        return True  # ConversationRecord.owner: the item's owner is written from sub
     if m.function not in {"message_from", "conversation_from"}:
         return False
     text = " ".join(m.removed)
@@ -158,7 +160,64 @@ def _cost_or_emulator_only(m: Mutant) -> bool:
         )
     if m.function == "purge_messages":
         return "batch, False, None" in added
+    if m.function == "_query_messages":
+        return (
+            '"ConsistentRead": False' in added
+            or '.get("Items", None)' in added
+            or ('.get("Items", )' in added)
+        )
+    if m.function in {"_get", "owner_of"}:
+        return "consistent" in " ".join(m.removed)
     return False
+
+
+def _sentence_wording(m: Mutant) -> bool:
+    """A human-readable sentence (a string with spaces, not a key or an expression) is
+    XX-wrapped, re-cased or replaced by None: an error's or log's wording. Status, code
+    and fields of every error are tested; sentences are read by people."""
+    removed, added = " ".join(m.removed), " ".join(m.added)
+    sentences = re.findall(r'"([^"]*\s[^"]*)"', removed)
+    if not sentences or any(re.search(r":\w|#\w|attribute_", s) for s in sentences):
+        return False
+    wrapped = re.sub(r'"XX(.*?)XX"', r'"\1"', added)
+    return (
+        wrapped == removed
+        or added.lower() == removed.lower()
+        or added.strip() in ("None", "None,", "")
+    )
+
+
+def _rerun_claim_fields_nobody_reads(m: Mutant) -> bool:
+    """A rerun's claim takes the rerun items (_rerun_items) before anything reads these:
+    no cap (observed_active, reactivate), is_new is falsy either way, and the message's
+    status is set to ok by the write itself (its API view maps any other value to ok)."""
+    if m.function != "_prepare_rerun":
+        return False
+    added = " ".join(m.added).strip()
+    return added in {
+        "is_new=None,",
+        "reactivate=None,",
+        "reactivate=True,",
+        "observed_active=None,",
+        "observed_active=1,",
+        "user_message=replace(message, status=None),",
+        'user_message=replace(message, status="XXokXX"),',
+        'user_message=replace(message, status="OK"),',
+    }
+
+
+def _lease_sentinel(m: Mutant) -> bool:
+    """_keep_lease returns -1 (lost) or an epoch-ms time: < 0, <= 0 and < 1 agree."""
+    return m.function == "_generate" and " ".join(m.removed).strip() == "if lease_until < 0:"
+
+
+def _lost_or_ok_spelling(m: Mutant) -> bool:
+    """A lost turn spelled otherwise reaches the store, which refuses it the same way
+    (TurnLost: 404 not_found, nothing stored); closing an already ended stream is a no-op."""
+    removed = " ".join(m.removed)
+    return m.function == "_generate" and (
+        'generation.status = "lost"' in removed or 'if generation.status != "ok":' in removed
+    )
 
 
 @dataclass(frozen=True)
@@ -206,6 +265,24 @@ RULES = (
         _stream_timing,
     ),
     Rule(
+        "not behaviour: the wording of a sentence meant for people (an error's or a log's); "
+        "every error's status, code and fields are tested",
+        _sentence_wording,
+    ),
+    Rule(
+        "equivalent: a field of a rerun's claim that nothing reads on the rerun path",
+        _rerun_claim_fields_nobody_reads,
+    ),
+    Rule(
+        "equivalent: the lease is -1 (lost) or an epoch-ms time, so < 0, <= 0 and < 1 agree",
+        _lease_sentinel,
+    ),
+    Rule(
+        "equivalent outcome: a lost turn spelled otherwise is refused by the store the same "
+        "way (404, nothing stored); closing an ended stream does nothing",
+        _lost_or_ok_spelling,
+    ),
+    Rule(
         "equivalent: the DynamoDB client's timeouts and retry mode; moto and DynamoDB Local "
         "answer at once, so only a slow or failing AWS endpoint would show them",
         lambda m: m.function == "make_client",
@@ -237,6 +314,7 @@ RULES = (
         "json dumps are equal; a falsy None reads as False; [sub, key] is never empty, so "
         "a missing-key policy is never consulted",
         lambda m: (m.function == "run" and "model_dump(" in m.text and "mode" in m.text)
+        or (m.function == "worker_result" and "dump_python(outcome" in " ".join(m.added))
         or (m.function == "run" and " ".join(m.added).strip() == "self._fresh.ran = None")
         or (m.function == "__init__" and "raise_on_no_idempotency_key" in m.text),
     ),

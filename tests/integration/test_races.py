@@ -81,3 +81,33 @@ def test_a_delete_after_a_turn_committed(
     local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
 ) -> None:
     races.delete_after_a_turn_committed(local_repo, turn, unique_user)
+
+
+def test_a_reply_after_a_delete(
+    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+) -> None:
+    races.reply_after_a_delete(local_repo, turn, unique_user)
+
+
+def test_a_failure_after_the_lease_was_taken_over(
+    local_repo: DynamoChatRepository,
+    turn: ChatTurn,
+    unique_user: str,
+    clock: ManualClock,
+    settings: Settings,
+) -> None:
+    races.failure_after_the_lease_was_taken_over(
+        local_repo, turn, unique_user, clock, settings.turn_lease_seconds * 1000
+    )
+
+
+def test_a_failure_after_the_messages_were_purged(
+    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+) -> None:
+    races.failure_after_the_messages_were_purged(local_repo, turn, unique_user)
+
+
+def test_a_rerun_after_a_delete(
+    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+) -> None:
+    races.rerun_after_a_delete(local_repo, turn, unique_user)

@@ -154,6 +154,87 @@ def delete_after_a_turn_committed(repo: DynamoChatRepository, turn: ChatTurn, su
     assert stats.messages == 0 and stats.conversations.active == 0
 
 
+def reply_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> None:
+    """A reply finished after its conversation was deleted must not bring it back."""
+    conversation_id = started(turn, sub)
+    slow = prepared(turn, sub, conversation_id, "answer me")
+    repo.begin_turn(slow)
+    conversation = repo.get_conversation(sub, conversation_id)
+    assert conversation is not None
+    repo.delete_conversation(sub, conversation, slow.now + 1, 2**31)
+    reply = MessageRecord(
+        id="reply-after-delete",
+        conversation_id=conversation_id,
+        seq=slow.user_message.seq + 1,
+        role="assistant",
+        content="nobody will read this",
+        created_ms=slow.now + 2,
+    )
+    with pytest.raises(TurnLost):
+        repo.finish_turn(slow, TurnResult(reply, 1, 1), slow.now + 2)
+    assert repo.get_conversation(sub, conversation_id) is None
+    listed = repo.list_conversations(
+        sub, status="active", agent_type=None, limit=10, start_key=None
+    )
+    assert conversation_id not in [c.id for c in listed.items]
+    assert read_stats(repo, sub).messages == 0  # the delete took all three off; none came back
+
+
+def failure_after_the_lease_was_taken_over(
+    repo: DynamoChatRepository, turn: ChatTurn, sub: str, clock: Any, lease_ms: int
+) -> None:
+    """A dead turn's late failure must not free the conversation under the next turn."""
+    conversation_id = started(turn, sub)
+    slow = prepared(turn, sub, conversation_id, "slow one")
+    repo.begin_turn(slow)
+    clock.advance(lease_ms + 1)
+    taker = prepared(turn, sub, conversation_id, "next one")
+    repo.begin_turn(taker)
+    with pytest.raises(TurnLost):
+        repo.fail_turn(slow)
+    conversation = repo.get_conversation(sub, conversation_id)
+    assert conversation is not None and conversation.turn_id == taker.turn_id  # still busy
+
+
+def failure_after_the_messages_were_purged(
+    repo: DynamoChatRepository, turn: ChatTurn, sub: str
+) -> None:
+    """Marking a purged message failed must not write a stray item in its place."""
+    conversation_id = started(turn, sub)
+    slow = prepared(turn, sub, conversation_id, "slow one")
+    repo.begin_turn(slow)
+    conversation = repo.get_conversation(sub, conversation_id)
+    assert conversation is not None
+    repo.delete_conversation(sub, conversation, slow.now + 1, 2**31)
+    assert repo.purge_messages(sub, conversation_id) == 3
+    with pytest.raises(TurnLost):
+        repo.fail_turn(slow)
+    assert repo.latest_messages(sub, conversation_id, 10) == []
+
+
+def rerun_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> None:
+    """A retry of a failed turn prepared before a delete must not claim the deleted one."""
+    import contextlib
+
+    from chat_core.errors import AgentUnavailable
+
+    model = turn.runner._model
+    model.fail_with = "down"  # type: ignore[attr-defined]
+    with contextlib.suppress(AgentUnavailable):
+        turn.submit(sub, ChatRequest(message="please"), request_key="retry-me")
+    model.fail_with = None  # type: ignore[attr-defined]
+    rerun = turn._prepare_rerun(sub, ChatRequest(message="please"), "retry-me")
+    assert rerun is not None
+    claim, _agent = rerun
+    conversation = repo.get_conversation(sub, claim.conversation.id)
+    assert conversation is not None
+    repo.delete_conversation(sub, conversation, claim.now + 1, 2**31)
+    with pytest.raises(ClaimRejected):
+        repo.begin_turn(claim)
+    assert repo.get_conversation(sub, claim.conversation.id) is None
+    assert read_stats(repo, sub).conversations.active == 0
+
+
 def new_conversation(sub: str, title: str, now: int) -> ConversationRecord:
     return ConversationRecord(
         id=f"{title}-{now}-{sub}"[:36],

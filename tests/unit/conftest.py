@@ -66,8 +66,10 @@ def turn(
 
 
 @pytest.fixture
-def reader(repo: DynamoChatRepository, settings: Settings) -> ConversationReader:
-    return ConversationReader(repo, CursorCodec(settings.cursor_signing_key))
+def reader(
+    repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> ConversationReader:
+    return ConversationReader(repo, CursorCodec(settings.cursor_signing_key), clock=clock)
 
 
 @pytest.fixture

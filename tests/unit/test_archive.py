@@ -9,6 +9,7 @@ from chat_core.errors import ConversationBusy, Forbidden
 from chat_core.models import ChatRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationReader
 from chat_core.services.sidebar import Sidebar
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
@@ -88,3 +89,26 @@ def test_only_the_owner_archives_and_status_goes_with_a_rename(
     assert (both.status, both.title) == ("archived", "Trip plans")
     with pytest.raises(ValidationError):
         UpdateConversationRequest.model_validate({"status": "deleted"})
+
+
+def test_stats_of_a_new_user_are_zero_and_a_deleted_agent_type_is_not_listed(
+    turn: ChatTurn, sidebar: Sidebar, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    fresh = read_stats(repo, "nobody-yet")
+    assert (fresh.conversations.active, fresh.conversations.archived, fresh.messages) == (0, 0, 0)
+    assert (fresh.tokens.prompt, fresh.tokens.completion) == (0, 0)
+    assert fresh.conversations.by_agent_type == {}
+    ids = chats(turn, clock, "only one")
+    sidebar.delete("alice", ids["only one"])
+    assert read_stats(repo, "alice").conversations.by_agent_type == {}
+
+
+def test_the_list_and_the_conversation_say_when_it_was_last_active_and_if_it_is_replying(
+    turn: ChatTurn, sidebar: Sidebar, reader: ConversationReader, clock: ManualClock
+) -> None:
+    ids = chats(turn, clock, "when")
+    (listed,) = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items
+    assert listed.last_message_at == listed.updated_at  # the reply, the last activity
+    started = turn.start("alice", ChatRequest(message="more", conversation_id=ids["when"]))
+    opened = reader.get_with_messages("alice", ids["when"], 10)
+    assert opened.live_turn is not None and opened.live_turn.turn_id == started.claim.turn_id

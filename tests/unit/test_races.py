@@ -42,6 +42,28 @@ def test_cap_creations_from_one_observed_count(
     )
 
 
+def test_a_reply_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn) -> None:
+    races.reply_after_a_delete(repo, turn, "alice")
+
+
+def test_a_failure_after_the_lease_was_taken_over(
+    repo: DynamoChatRepository, turn: ChatTurn, settings: Settings, clock: ManualClock
+) -> None:
+    races.failure_after_the_lease_was_taken_over(
+        repo, turn, "alice", clock, settings.turn_lease_seconds * 1000
+    )
+
+
+def test_a_failure_after_the_messages_were_purged(
+    repo: DynamoChatRepository, turn: ChatTurn
+) -> None:
+    races.failure_after_the_messages_were_purged(repo, turn, "alice")
+
+
+def test_a_rerun_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn) -> None:
+    races.rerun_after_a_delete(repo, turn, "alice")
+
+
 def test_a_delete_after_a_turn_committed(repo: DynamoChatRepository, turn: ChatTurn) -> None:
     races.delete_after_a_turn_committed(repo, turn, "alice")
 

@@ -218,10 +218,13 @@ def test_stop_needs_a_turn_in_flight_in_the_callers_own_conversation(
     turn.start("alice", ChatRequest(message="more", conversation_id=C))
     with pytest.raises(Forbidden):  # not bob's to stop
         stop.request("bob", C)
-    clock.advance(settings.turn_lease_seconds * 1000 + 1)
+    lease_ends = clock.now + settings.turn_lease_seconds * 1000
+    clock.now = lease_ends  # the last millisecond of its lease: still running
+    assert stop.request("alice", C).turn_id == ID(5)
+    clock.now = lease_ends + 1
     with pytest.raises(NoTurnInProgress):  # its lease ran out: nothing is running
         stop.request("alice", C)
-    assert repo.live_state("alice").stop_requested == frozenset()
+    assert repo.live_state("alice").stop_requested == {ID(5)}  # only the one in time
 
 
 def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
@@ -282,7 +285,8 @@ def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
 def test_a_refused_turn_says_exactly_how_long_to_wait(
     repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
 ) -> None:
-    clock.now = T - T % 86_400_000 + 86_400_000 - 90_500  # 90.5 s before midnight UTC
+    midnight = T - T % 86_400_000 + 86_400_000
+    clock.now = midnight - 90_010  # 30.01 s left in this minute: retry in 31 s, not 30
     budgeted = ChatTurn(
         repo,
         model,
@@ -292,48 +296,21 @@ def test_a_refused_turn_says_exactly_how_long_to_wait(
     budgeted.run("alice", ChatRequest(message="spends 27 tokens"))
     with pytest.raises(RateLimited) as per_minute:
         budgeted.run("alice", ChatRequest(message="too soon"))
-    assert per_minute.value.retry_after == 31  # 30.5 s left in this minute, rounded up
+    assert per_minute.value.retry_after == 31
     assert "1 messages per minute; retry in 31 s" in str(per_minute.value)
-    clock.advance(60_000)
+    clock.advance(60_000)  # next minute; 30.01 s left of the day
     with pytest.raises(RateLimited) as per_day:
         budgeted.run("alice", ChatRequest(message="over budget"))
     assert per_day.value.retry_after == 31  # the budget renews at midnight UTC
     assert "daily token budget is spent" in str(per_day.value)
 
-
-def test_deleting_during_a_reply_asks_the_running_turn_to_stop(
-    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
-) -> None:
-    turn.run("alice", ChatRequest(message="Hello there"))
-    turn.start("alice", ChatRequest(message="more", conversation_id=C))
-    clock.advance(1500)
-    sidebar.delete("alice", C)
-    assert stored(dynamodb)[("USER#alice", f"LIVE#STOP#{ID(5)}")] == {
-        "type": "stop",
-        "conversation_id": C,
-        "ttl": SECONDS + 1 + 3600,  # T + 1.5 s, in whole seconds
-    }
-
-
-def test_deleting_an_idle_conversation_stops_nothing(
-    repo: DynamoChatRepository, turn: ChatTurn, sidebar: Sidebar
-) -> None:
-    turn.run("alice", ChatRequest(message="Hello there"))
-    sidebar.delete("alice", C)
-    assert repo.live_state("alice").stop_requested == frozenset()
-
-
-def test_deleting_an_archived_conversation_moves_the_archived_counters(
-    dynamodb: Any, turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
-) -> None:
-    turn.run("alice", ChatRequest(message="Hello there"))
-    for number in range(settings.max_active_conversations):  # the cap archives C
-        clock.advance(10)
-        turn.run("alice", ChatRequest(message=f"newer {number}"))
-    before = stored(dynamodb)[("USER#alice", "STATS")]
-    assert (before["conv_active"], before["conv_archived"]) == (3, 1)
-    sidebar.delete("alice", C)
-    after = stored(dynamodb)[("USER#alice", "STATS")]
-    assert (after["conv_active"], after["conv_archived"]) == (3, 0)
-    assert (after["active#general"], after["total#general"]) == (3, 3)
-    assert after["messages"] == before["messages"] - 2
+    clock.now = midnight - 60_400  # bob: 0.4 s left of the minute, then of the day
+    budgeted.run("bob", ChatRequest(message="spends 27 tokens"))
+    clock.now = midnight - 60_300  # the same minute, 0.3 s before its end
+    with pytest.raises(RateLimited) as almost_next_minute:
+        budgeted.run("bob", ChatRequest(message="too soon"))
+    assert almost_next_minute.value.retry_after == 1  # never 0, never more than needed
+    clock.now = midnight - 400
+    with pytest.raises(RateLimited) as almost_tomorrow:
+        budgeted.run("bob", ChatRequest(message="over budget"))
+    assert almost_tomorrow.value.retry_after == 1

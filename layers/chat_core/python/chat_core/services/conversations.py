@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Literal
 
 from chat_core.clock import now_ms
@@ -12,9 +13,12 @@ from chat_core.services.access import require_conversation
 
 
 class ConversationReader:
-    def __init__(self, repo: ChatRepository, cursors: CursorCodec) -> None:
+    def __init__(
+        self, repo: ChatRepository, cursors: CursorCodec, clock: Callable[[], int] = now_ms
+    ) -> None:
         self._repo = repo
         self._cursors = cursors
+        self._clock = clock  # whether a reply is being written is a question of time
 
     def get_with_messages(
         self, sub: str, conversation_id: str, message_limit: int
@@ -25,7 +29,7 @@ class ConversationReader:
             self._repo.latest_messages(sub, conversation_id, message_limit) if message_limit else []
         )
         return ConversationWithMessages(
-            **conversation.to_api(now_ms()).model_dump(),
+            **conversation.to_api(self._clock()).model_dump(),
             messages=[m.to_api() for m in reversed(latest)],
         )
 
