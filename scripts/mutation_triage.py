@@ -67,6 +67,7 @@ def _transaction_label(m: Mutant) -> bool:
     # A refused claim or reply is told apart by these labels; elsewhere any refusal is
     # retried or reported the same way.
     return m.function in {
+        "change_status",
         "delete_conversation",
         "create_conversation",
         "fail_turn",
@@ -206,6 +207,17 @@ def _rerun_claim_fields_nobody_reads(m: Mutant) -> bool:
     }
 
 
+def _status_change_equivalents(m: Mutant) -> bool:
+    """Archiving reads no observed count (only unarchiving goes through the cap); a
+    conversation whose status just changed has no reply in flight (archiving is refused
+    then, an archived one cannot have one), so its view needs no clock."""
+    added = " ".join(m.added).strip()
+    return (
+        m.function == "_change_status"
+        and added == "observed, archive = 1, list[ConversationRecord]()"
+    ) or (m.function == "update" and added.endswith(".to_api(None)"))
+
+
 def _lease_sentinel(m: Mutant) -> bool:
     """_keep_lease returns -1 (lost) or an epoch-ms time: < 0, <= 0 and < 1 agree."""
     return m.function == "_generate" and " ".join(m.removed).strip() == "if lease_until < 0:"
@@ -272,6 +284,11 @@ RULES = (
     Rule(
         "equivalent: a field of a rerun's claim that nothing reads on the rerun path",
         _rerun_claim_fields_nobody_reads,
+    ),
+    Rule(
+        "equivalent: what archiving never reads (the cap's count) or a view without a clock "
+        "of a conversation that cannot have a reply in flight",
+        _status_change_equivalents,
     ),
     Rule(
         "equivalent: the lease is -1 (lost) or an epoch-ms time, so < 0, <= 0 and < 1 agree",

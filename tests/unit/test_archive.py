@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pytest
 from pydantic import ValidationError
 
-from chat_core.errors import ConversationBusy, Forbidden
+from chat_core.errors import ConversationBusy, Forbidden, NotFound
 from chat_core.models import ChatRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
@@ -112,3 +115,87 @@ def test_the_list_and_the_conversation_say_when_it_was_last_active_and_if_it_is_
     started = turn.start("alice", ChatRequest(message="more", conversation_id=ids["when"]))
     opened = reader.get_with_messages("alice", ids["when"], 10)
     assert opened.live_turn is not None and opened.live_turn.turn_id == started.claim.turn_id
+
+
+class BeforeStatusChange:
+    """The repository, with something another writer does just before the next change."""
+
+    def __init__(self, repo: DynamoChatRepository) -> None:
+        self._repo = repo
+        self.meanwhile: Callable[[], Any] | None = None
+
+    def change_status(self, *args: Any) -> None:
+        meanwhile, self.meanwhile = self.meanwhile, None
+        if meanwhile:
+            meanwhile()
+        self._repo.change_status(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+
+def stale_sidebar(
+    sidebar: Sidebar, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> tuple[Sidebar, BeforeStatusChange]:
+    interleaved = BeforeStatusChange(repo)
+    return Sidebar(interleaved, sidebar._cursors, settings, clock=clock), interleaved  # type: ignore[arg-type]
+
+
+def test_a_conversation_whose_dead_turn_left_an_expired_lease_can_be_archived(
+    turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
+) -> None:
+    ids = chats(turn, clock, "crashed")
+    turn.start("alice", ChatRequest(message="worker died", conversation_id=ids["crashed"]))
+    clock.advance(settings.turn_lease_seconds * 1000 + 1)
+    archived = sidebar.update("alice", ids["crashed"], UpdateConversationRequest(status="archived"))
+    assert archived.status == "archived"
+
+
+def test_archiving_during_a_reply_says_when_to_retry_and_changes_no_dates(
+    turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
+) -> None:
+    ids = chats(turn, clock, "dates")
+    before = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items[0]
+    clock.advance(5000)
+    after = sidebar.update("alice", ids["dates"], UpdateConversationRequest(status="archived"))
+    assert (after.updated_at, after.last_message_at) == (before.updated_at, before.last_message_at)
+    sidebar.update("alice", ids["dates"], UpdateConversationRequest(status="active"))
+    turn.start("alice", ChatRequest(message="more", conversation_id=ids["dates"]))
+    with pytest.raises(ConversationBusy) as busy:
+        sidebar.update("alice", ids["dates"], UpdateConversationRequest(status="archived"))
+    assert busy.value.retry_after == settings.busy_retry_after_seconds
+
+
+def test_an_unarchive_racing_a_delete_does_not_bring_the_conversation_back(
+    turn: ChatTurn,
+    sidebar: Sidebar,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    ids = chats(turn, clock, "gone")
+    sidebar.update("alice", ids["gone"], UpdateConversationRequest(status="archived"))
+    stale, interleaved = stale_sidebar(sidebar, repo, settings, clock)
+    interleaved.meanwhile = lambda: sidebar.delete("alice", ids["gone"])
+    with pytest.raises(NotFound):
+        stale.update("alice", ids["gone"], UpdateConversationRequest(status="active"))
+    assert listed(sidebar, "active") == [] and listed(sidebar, "archived") == []
+    stats = read_stats(repo, "alice")
+    assert (stats.conversations.active, stats.conversations.archived) == (0, 0)
+
+
+def test_an_unarchive_racing_a_creation_keeps_the_cap_exact(
+    turn: ChatTurn,
+    sidebar: Sidebar,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    ids = chats(turn, clock, "back", "a")
+    sidebar.update("alice", ids["back"], UpdateConversationRequest(status="archived"))
+    chats(turn, clock, "b")  # 2 active of 3: the unarchive plans to archive nothing
+    stale, interleaved = stale_sidebar(sidebar, repo, settings, clock)
+    interleaved.meanwhile = lambda: chats(turn, clock, "c")  # now 3: the plan is stale
+    stale.update("alice", ids["back"], UpdateConversationRequest(status="active"))
+    assert len(listed(sidebar, "active")) == settings.max_active_conversations
+    assert read_stats(repo, "alice").conversations.active == settings.max_active_conversations
