@@ -61,7 +61,7 @@ def _error_default(m: Mutant) -> bool:
 def _transaction_label(m: Mutant) -> bool:
     if len(m.removed) != 1 or len(m.added) != 1:
         return False
-    before = re.match(r'\s*(?:items\.\w+\()?\(?"(\w+)",', m.removed[0])
+    before = re.match(r'\s*(?:items\.\w+\()?\*?\(*"(\w+)",', m.removed[0])
     if not before or before.group(1) not in TRANSACTION_LABELS:
         return False
     # A refused claim or reply is told apart by these labels; elsewhere any refusal is
