@@ -10,6 +10,7 @@ goes to benchmarks/results/mutation.json and docs/mutation-survivors.md.
 
 from __future__ import annotations
 
+import importlib
 import json
 import re
 import sys
@@ -81,7 +82,9 @@ def main() -> None:
 
 def described(name: str, module: str) -> dict[str, object]:
     """A survivor's change (from mutmut's scratch copy) and why it is not a missing test."""
-    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    # mutmut is installed by `make mutation` only (requirements-mutation.txt), not by
+    # `make test`, whose type check reads this file: import it when the report runs.
+    get_diff_for_mutant = importlib.import_module("mutmut.mutation.diff_apply").get_diff_for_mutant
 
     path = "src/" + module.replace(".", "/") + ".py"
     removed, added = diff_lines(get_diff_for_mutant(name, path=path))
