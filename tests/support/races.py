@@ -94,16 +94,24 @@ def claim_after_archive_by_the_cap(
     assert [m.content for m in contiguous(repo, sub, oldest) if m.role == "user"] == ["the oldest"]
 
 
+def lease_taken_over(
+    repo: DynamoChatRepository, turn: ChatTurn, sub: str, clock: Any, lease_ms: int
+) -> tuple[str, Any, Any]:
+    """A slow turn whose worker went quiet past its lease, and the turn that took over."""
+    conversation_id = started(turn, sub)
+    slow = prepared(turn, sub, conversation_id, "slow one")
+    repo.begin_turn(slow)
+    clock.advance(lease_ms + 1)
+    taker = prepared(turn, sub, conversation_id, "next one")
+    repo.begin_turn(taker)
+    return conversation_id, slow, taker
+
+
 def reply_after_the_lease_was_taken_over(
     repo: DynamoChatRepository, turn: ChatTurn, sub: str, clock: Any, lease_ms: int
 ) -> None:
     """A turn that outlived its lease may not store its reply over the next turn's."""
-    conversation_id = started(turn, sub)
-    slow = prepared(turn, sub, conversation_id, "slow one")
-    repo.begin_turn(slow)
-    clock.advance(lease_ms + 1)  # the slow turn's worker went quiet past its lease
-    taker = prepared(turn, sub, conversation_id, "next one")
-    repo.begin_turn(taker)
+    conversation_id, slow, _taker = lease_taken_over(repo, turn, sub, clock, lease_ms)
     late = MessageRecord(
         id="late-reply",
         conversation_id=conversation_id,
@@ -184,12 +192,7 @@ def failure_after_the_lease_was_taken_over(
     repo: DynamoChatRepository, turn: ChatTurn, sub: str, clock: Any, lease_ms: int
 ) -> None:
     """A dead turn's late failure must not free the conversation under the next turn."""
-    conversation_id = started(turn, sub)
-    slow = prepared(turn, sub, conversation_id, "slow one")
-    repo.begin_turn(slow)
-    clock.advance(lease_ms + 1)
-    taker = prepared(turn, sub, conversation_id, "next one")
-    repo.begin_turn(taker)
+    conversation_id, slow, taker = lease_taken_over(repo, turn, sub, clock, lease_ms)
     with pytest.raises(TurnLost):
         repo.fail_turn(slow)
     conversation = repo.get_conversation(sub, conversation_id)
