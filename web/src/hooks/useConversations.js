@@ -31,7 +31,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
   // Said once when the cap archived a conversation behind the user's back.
   const [notice, setNotice] = useState(null);
   const archivedByUser = useRef(new Set());
-  // Deletes waiting for their Undo window: id -> { timer, conversation }.
+  // Deletes waiting for their Undo window: id -> the timer that sends them.
   const pending = useRef(new Map());
   // Deletes a previous page left pending (it was reloaded inside the Undo window): they
   // are sent on mount, and never shown meanwhile.
@@ -92,13 +92,17 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
     return () => window.removeEventListener("online", refresh);
   }, [refresh]);
 
+  // The same change to both lists' items (a conversation is in one of them).
+  const editItems = (edit) =>
+    setLists((state) => ({
+      active: { ...state.active, items: edit(state.active.items) },
+      archived: { ...state.archived, items: edit(state.archived.items) },
+    }));
+
   const rename = useCallback(
     async (id, title) => {
       const updated = await api.renameConversation(id, title);
-      setLists((state) => ({
-        active: { ...state.active, items: state.active.items.map((c) => (c.id === id ? updated : c)) },
-        archived: { ...state.archived, items: state.archived.items.map((c) => (c.id === id ? updated : c)) },
-      }));
+      editItems((items) => items.map((c) => (c.id === id ? updated : c)));
       return updated;
     },
     [api],
@@ -125,7 +129,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
   }, [storage, sendDelete]);
   useEffect(() => {
     const flush = () => {
-      for (const [id, { timer }] of pending.current) {
+      for (const [id, timer] of pending.current) {
         clearTimeout(timer);
         sendDelete(id, { keepalive: true }).catch(() => {});
       }
@@ -138,10 +142,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
     async (id) => {
       const conversation =
         latest.current.active.items.find((c) => c.id === id) || latest.current.archived.items.find((c) => c.id === id);
-      setLists((state) => ({
-        active: { ...state.active, items: state.active.items.filter((c) => c.id !== id) },
-        archived: { ...state.archived, items: state.archived.items.filter((c) => c.id !== id) },
-      }));
+      editItems((items) => items.filter((c) => c.id !== id));
       const timer = setTimeout(() => {
         sendDelete(id).then(
           () => forget(id),
@@ -152,7 +153,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
           },
         );
       }, UNDO_MS);
-      pending.current.set(id, { timer, conversation });
+      pending.current.set(id, timer);
       savePending(storage, [...pending.current.keys()]);
       setUndoable({ id, title: conversation?.title || "Conversation" });
     },
@@ -161,9 +162,8 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
 
   const undoDelete = useCallback(
     (id) => {
-      const waiting = pending.current.get(id);
-      if (!waiting) return;
-      clearTimeout(waiting.timer);
+      if (!pending.current.has(id)) return;
+      clearTimeout(pending.current.get(id));
       forget(id);
       refresh();
     },

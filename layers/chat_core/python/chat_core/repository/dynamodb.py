@@ -484,16 +484,11 @@ class DynamoChatRepository:
     ) -> None:
         """Conversation + ownership + cap archiving + counters, in one transaction."""
         items = self._creation_items(sub, conv, conv.created_ms)
-        items.extend(("cap", self._archive_update(sub, old, conv.created_ms)) for old in archive)
-        stats = self._stats_update(
-            sub,
-            conv.agent_type,
-            active=1 - len(archive),
-            archived=len(archive),
-            total=1,
-            observed_active=observed_active,
+        items.extend(
+            self._joining_active(
+                sub, conv.agent_type, archive, conv.created_ms, observed_active, created=True
+            )
         )
-        items.append(("cap", stats))
         self._transact(items)
 
     def list_conversations(
@@ -598,16 +593,8 @@ class DynamoChatRepository:
                         },
                     ),
                 ),
-                *(("cap", self._archive_update(sub, old, now)) for old in archive),
-                (
-                    "stats",
-                    self._stats_update(
-                        sub,
-                        conv.agent_type,
-                        active=1 - len(archive),
-                        archived=len(archive) - 1,
-                        observed_active=observed_active,
-                    ),
+                *self._joining_active(
+                    sub, conv.agent_type, archive, now, observed_active, created=False
                 ),
             ]
         self._transact(items)
@@ -872,6 +859,34 @@ class DynamoChatRepository:
             },
             values=values,
         )
+
+    def _joining_active(
+        self,
+        sub: str,
+        agent_type: str,
+        archive: list[ConversationRecord],
+        now: int,
+        observed_active: int,
+        *,
+        created: bool,
+    ) -> list[tuple[str, dict[str, Any]]]:
+        """One more active conversation (a new one, or one coming back from the archive)
+        under the cap: archive what the cap's read chose, and move the counters on the
+        condition that the active count is still what that read saw."""
+        return [
+            *(("cap", self._archive_update(sub, old, now)) for old in archive),
+            (
+                "stats",
+                self._stats_update(
+                    sub,
+                    agent_type,
+                    active=1 - len(archive),
+                    archived=len(archive) - (0 if created else 1),
+                    total=1 if created else 0,
+                    observed_active=observed_active,
+                ),
+            ),
+        ]
 
     def _archive_update(self, sub: str, old: ConversationRecord, now: int) -> dict[str, Any]:
         """Archive by the cap; never a conversation whose reply is being written (its

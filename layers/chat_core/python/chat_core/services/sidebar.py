@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from chat_core.agent.catalogue import resolve_agent
 from chat_core.clock import new_id, now_ms
@@ -91,9 +92,9 @@ class Sidebar:
         self, sub: str, conversation_id: str, request: UpdateConversationRequest
     ) -> Conversation:
         if request.status is not None:
-            self._change_status(sub, conversation_id, request.status)
-        if request.title is None and request.metadata is None:
-            return require_conversation(self._repo, sub, conversation_id).to_api(self._clock())
+            changed = self._change_status(sub, conversation_id, request.status)
+            if request.title is None and request.metadata is None:
+                return changed.to_api(self._clock())
         updated = self._repo.update_conversation(
             sub,
             conversation_id,
@@ -105,13 +106,16 @@ class Sidebar:
             raise_missing(self._repo, sub, conversation_id)
         return updated.to_api()
 
-    def _change_status(self, sub: str, conversation_id: str, status: ConversationStatus) -> None:
-        """Archive or unarchive; unarchiving respects the active cap as creating does."""
+    def _change_status(
+        self, sub: str, conversation_id: str, status: ConversationStatus
+    ) -> ConversationRecord:
+        """Archive or unarchive; unarchiving respects the active cap as creating does.
+        The conversation as it now is (no second read)."""
 
-        def attempt() -> None:
+        def attempt() -> ConversationRecord:
             conversation = require_conversation(self._repo, sub, conversation_id)
             if conversation.status == status:
-                return
+                return conversation
             now = self._clock()
             if conversation.turn_in_flight(now):
                 raise ConversationBusy(
@@ -128,8 +132,9 @@ class Sidebar:
                     now,
                 )
             self._repo.change_status(sub, conversation, status, now, archive, observed)
+            return replace(conversation, status=status)
 
-        retry_lost_races(attempt, self._too_busy)
+        return retry_lost_races(attempt, self._too_busy)
 
     def delete(self, sub: str, conversation_id: str) -> None:
         """Soft delete; re-read and retried when a turn changed the conversation meanwhile."""
