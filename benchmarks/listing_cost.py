@@ -14,10 +14,11 @@ import boto3
 
 from benchmarks.report import print_table, write_json
 from chat_core.clock import now_ms
-from chat_core.repository.cursor import CursorCodec
-from chat_core.repository.dynamodb import DynamoChatRepository, conversation_item
+from chat_core.repository.codec import conversation_item
+from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import ConversationRecord
-from chat_core.services.sidebar import Sidebar
+from chat_core.services.conversations import ConversationService
+from chat_core.services.pagination import CursorCodec
 from chat_core.settings import Settings
 from local.testing import running_stack
 from tests.support.dynamo_meter import DynamoMeter
@@ -31,7 +32,7 @@ def seed(client: object, table: str, sub: str, count: int) -> None:
     for i in range(count):
         record = ConversationRecord(
             id=f"00000000-0000-4000-8000-{i:012d}",
-            owner=sub,
+            sub=sub,
             title=f"Conversation {i}",
             agent_type="general",
             status="active",
@@ -58,7 +59,7 @@ def main() -> None:
         table = stack.table_names["ChatTable"]
         meter = DynamoMeter().attach(client)
         settings = Settings(table_name=table)
-        sidebar = Sidebar(
+        conversations = ConversationService(
             DynamoChatRepository(table, client), CursorCodec(settings.cursor_signing_key), settings
         )
         for size in SIZES:
@@ -66,11 +67,13 @@ def main() -> None:
             seed(client, table, sub, size)
             meter.reset()
             started = time.perf_counter()
-            first = sidebar.list(sub, status="active", agent_type=None, limit=20, cursor=None)
+            first = conversations.list(sub, status="active", agent_type=None, limit=20, cursor=None)
             first_ms = (time.perf_counter() - started) * 1000
             first_cost = (meter.requests, meter.read_units)
             meter.reset()
-            second = sidebar.list(sub, status="active", agent_type="general", limit=20, cursor=None)
+            second = conversations.list(
+                sub, status="active", agent_type="general", limit=20, cursor=None
+            )
             rows.append(
                 {
                     "conversations": size,

@@ -15,7 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
 from chat_core.models import IDEMPOTENCY_KEY_PATTERN, ChatRequest, ChatResponse, TurnAccepted
-from chat_core.wiring import chat_turn, idempotent_chat
+from chat_core.wiring import idempotent_chat
 
 app = create_app()
 
@@ -42,11 +42,9 @@ def post_chat(
         str | None, Header(alias="idempotency-key", pattern=IDEMPOTENCY_KEY_PATTERN)
     ] = None,
 ) -> Response[str]:
-    sub = caller_sub(app)
-    if idempotency_key:
-        reply = idempotent_chat().run(sub, idempotency_key, request, app.lambda_context)
-    else:
-        reply = chat_turn().submit(sub, request)
+    reply = idempotent_chat().submit(
+        caller_sub(app), request, idempotency_key or None, app.lambda_context
+    )
     return json_response(reply.status_code, reply.body)
 
 

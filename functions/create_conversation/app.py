@@ -4,7 +4,7 @@ from aws_lambda_powertools.event_handler import Response
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
 from chat_core.models import Conversation, CreateConversationRequest
-from chat_core.wiring import sidebar
+from chat_core.wiring import conversation_service
 
 app = create_app()
 
@@ -16,7 +16,7 @@ app = create_app()
     },
 )
 def create_conversation(request: CreateConversationRequest) -> Response[str]:
-    return json_response(201, sidebar().create(caller_sub(app), request))
+    return json_response(201, conversation_service().create(caller_sub(app), request))
 
 
 lambda_handler = lambda_handler_for(app)

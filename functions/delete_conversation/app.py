@@ -7,14 +7,14 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN
-from chat_core.wiring import sidebar
+from chat_core.wiring import conversation_service
 
 app = create_app()
 
 
 @app.delete("/v1/conversations/<id>", responses={204: {"description": "Deleted"}})
 def delete_conversation(id: Annotated[str, Path(pattern=UUID_PATTERN)]) -> Response[str]:
-    sidebar().delete(caller_sub(app), id)
+    conversation_service().delete(caller_sub(app), id)
     return Response(status_code=204, body="")
 
 

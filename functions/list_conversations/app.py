@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import AGENT_TYPE_NAMES, ConversationPage, ConversationStatus
-from chat_core.wiring import sidebar
+from chat_core.wiring import conversation_service
 
 app = create_app()
 
@@ -21,7 +21,7 @@ def list_conversations(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> ConversationPage:
-    return sidebar().list(
+    return conversation_service().list(
         caller_sub(app), status=status, agent_type=agent_type, limit=limit, cursor=cursor
     )
 

@@ -10,7 +10,6 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, ev
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chat_core.observability import logger
-from chat_core.repository import keys
 from chat_core.wiring import repository
 
 
@@ -21,9 +20,7 @@ def lambda_handler(event: DynamoDBStreamEvent, context: LambdaContext) -> dict[s
     for record in event.records:
         if record.dynamodb is None or not record.dynamodb.keys:
             continue
-        sub, conversation_id = keys.parse_conversation_key(
-            str(record.dynamodb.keys["PK"]), str(record.dynamodb.keys["SK"])
-        )
+        sub, conversation_id = repository().deleted_conversation_of(dict(record.dynamodb.keys))
         purged += repository().purge_messages(sub, conversation_id)
     logger.info("purged deleted conversations", extra={"messages": purged})
     return {"purged_messages": purged}

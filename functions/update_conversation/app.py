@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN, Conversation, UpdateConversationRequest
-from chat_core.wiring import sidebar
+from chat_core.wiring import conversation_service
 
 app = create_app()
 
@@ -15,7 +15,7 @@ app = create_app()
 def update_conversation(
     id: Annotated[str, Path(pattern=UUID_PATTERN)], request: UpdateConversationRequest
 ) -> Conversation:
-    return sidebar().update(caller_sub(app), id, request)
+    return conversation_service().update(caller_sub(app), id, request)
 
 
 lambda_handler = lambda_handler_for(app)

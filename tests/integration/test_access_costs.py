@@ -7,10 +7,11 @@ from typing import Any
 
 from chat_core.clock import now_ms
 from chat_core.models import CreateConversationRequest
-from chat_core.repository.cursor import CursorCodec
-from chat_core.repository.dynamodb import DynamoChatRepository, conversation_item
+from chat_core.repository.codec import conversation_item
+from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import ConversationRecord
-from chat_core.services.sidebar import Sidebar
+from chat_core.services.conversations import ConversationService
+from chat_core.services.pagination import CursorCodec
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.direct_turn import stack_client
@@ -27,7 +28,7 @@ def seed(client: Any, table: str, sub: str, count: int) -> None:
                     sub,
                     ConversationRecord(
                         id=f"00000000-0000-4000-8000-{i:012d}",
-                        owner=sub,
+                        sub=sub,
                         title=f"c{i}",
                         agent_type="general",
                         status="active",
@@ -50,7 +51,7 @@ def test_list_page_cost_is_the_same_for_10_or_2000_conversations(stack: Any) -> 
     table = stack.table_names["ChatTable"]
     meter = DynamoMeter().attach(client)
     settings = Settings(table_name=table)
-    sidebar = Sidebar(
+    conversations = ConversationService(
         DynamoChatRepository(table, client), CursorCodec(settings.cursor_signing_key), settings
     )
     costs = {}
@@ -59,7 +60,7 @@ def test_list_page_cost_is_the_same_for_10_or_2000_conversations(stack: Any) -> 
         seed(client, table, sub, count)
         for query in ({"agent_type": None}, {"agent_type": "general"}):
             meter.reset()
-            page = sidebar.list(sub, status="active", limit=10, cursor=None, **query)
+            page = conversations.list(sub, status="active", limit=10, cursor=None, **query)
             costs[(count, query["agent_type"])] = (
                 meter.requests,
                 meter.read_units,
@@ -79,7 +80,7 @@ def test_the_cap_costs_at_most_one_extra_query_on_creation(stack: Any) -> None:
     table = stack.table_names["ChatTable"]
     meter = DynamoMeter().attach(client)
     settings = Settings(table_name=table, max_active_conversations=2)
-    sidebar = Sidebar(
+    conversations = ConversationService(
         DynamoChatRepository(table, client), CursorCodec(settings.cursor_signing_key), settings
     )
     repo = DynamoChatRepository(table, client)
@@ -87,7 +88,7 @@ def test_the_cap_costs_at_most_one_extra_query_on_creation(stack: Any) -> None:
     per_creation, created = [], []
     for _ in range(4):  # the 3rd and 4th archive the oldest
         meter.reset()
-        created.append(sidebar.create(user, CreateConversationRequest()).id)
+        created.append(conversations.create(user, CreateConversationRequest()).id)
         per_creation.append(dict(meter.operations))
     assert all(ops == {"Query": 1, "TransactWriteItems": 1} for ops in per_creation), per_creation
     # The same single Query and transaction did archive: the two oldest are archived now.

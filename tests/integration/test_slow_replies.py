@@ -46,13 +46,15 @@ def last_message_when_idle(api: ApiClient, conversation_id: str, timeout: float 
 def test_a_json_client_gets_202_and_the_reply_is_stored_anyway(slow_stack: Any) -> None:
     api = client(slow_stack)
     key = {"Idempotency-Key": f"slow-{uuid.uuid4()}"}
-    body = {"message": "Take your time [stub:delay=3]"}
-    started = time.monotonic()
+    body = {"message": "Take your time [stub:delay=6]"}
     accepted = api.post("/v1/chat", body, headers=key)
     assert accepted.status == 202, accepted.body
-    assert time.monotonic() - started < 3, "answered at the wait, not when the reply was done"
     assert accepted.body["status"] == "generating"
     conversation_id = accepted.body["conversation_id"]
+    # Answered at the wait, not when the reply was done: the reply is still being
+    # written (a behaviour, not a timing: the model takes 6 s, the wait is 1.5 s).
+    live = api.get(f"/v1/conversations/{conversation_id}").body["live_turn"]
+    assert live is not None and live["turn_id"] == accepted.body["turn_id"]
     reply = last_message_when_idle(api, conversation_id)
     assert (reply["role"], reply["status"], reply["seq"]) == ("assistant", "ok", 2)
     # A resend of the same request is the same answer, not a second turn.

@@ -17,7 +17,7 @@ from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import ClaimRejected, TurnLost, TurnResult
 from chat_core.repository.records import ConversationRecord, MessageRecord
-from chat_core.services.cap import plan_cap
+from chat_core.services.active_cap import plan_cap
 from chat_core.services.chat import ChatTurn
 from chat_core.services.stats import read_stats
 
@@ -239,14 +239,11 @@ def rerun_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -
 
 
 def new_conversation(sub: str, title: str, now: int) -> ConversationRecord:
-    return ConversationRecord(
+    return ConversationRecord.new(
         id=f"{title}-{now}-{sub}"[:36],
-        owner=sub,
+        sub=sub,
         title=title,
         agent_type="general",
-        status="active",
-        created_ms=now,
-        updated_ms=now,
-        last_message_ms=None,
-        message_count=0,
+        now=now,
+        first_message=False,
     )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterator
+from functools import cache
+from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from chat_core.repository.cursor import CursorCodec
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
-from chat_core.services.conversations import ConversationReader
-from chat_core.services.sidebar import Sidebar
+from chat_core.services.conversation_reader import ConversationReader
+from chat_core.services.conversations import ConversationService
+from chat_core.services.pagination import CursorCodec
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
 from tests.support.template import create_tables
@@ -30,10 +33,24 @@ def _aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
 
 
+@cache
+def _moto_client() -> tuple[Any, Any]:
+    """One client per process, and its event hooks as they were when it was made.
+
+    Building a boto3 client costs ~0.1 s (its service model), about half of a moto
+    test's run. moto intercepts every client while a mock is active and empties its
+    backends when the mock stops, so each test still starts with no tables; the hooks
+    are reset per test so a meter or fault one test registers never reaches the next.
+    """
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    return client, copy.copy(client.meta.events)
+
+
 @pytest.fixture
 def dynamodb() -> Iterator[object]:
     with mock_aws():
-        client = boto3.client("dynamodb", region_name="us-east-1")
+        client, pristine_events = _moto_client()
+        client.meta.events = copy.copy(pristine_events)
         create_tables(client, {"ChatTable": TABLE, "IdempotencyTable": IDEMPOTENCY_TABLE})
         yield client
 
@@ -73,5 +90,9 @@ def reader(
 
 
 @pytest.fixture
-def sidebar(repo: DynamoChatRepository, settings: Settings, clock: ManualClock) -> Sidebar:
-    return Sidebar(repo, CursorCodec(settings.cursor_signing_key), settings, clock=clock)
+def conversations(
+    repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> ConversationService:
+    return ConversationService(
+        repo, CursorCodec(settings.cursor_signing_key), settings, clock=clock
+    )

@@ -12,15 +12,15 @@ from chat_core.errors import ConversationBusy, Forbidden, NotFound
 from chat_core.models import ChatRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
-from chat_core.services.conversations import ConversationReader
-from chat_core.services.sidebar import Sidebar
+from chat_core.services.conversation_reader import ConversationReader
+from chat_core.services.conversations import ConversationService
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.fakes import ManualClock
 
 
-def listed(sidebar: Sidebar, status: str) -> list[str]:
-    page = sidebar.list("alice", status=status, agent_type=None, limit=50, cursor=None)  # type: ignore[arg-type]
+def listed(conversations: ConversationService, status: str) -> list[str]:
+    page = conversations.list("alice", status=status, agent_type=None, limit=50, cursor=None)  # type: ignore[arg-type]
     return [c.title for c in page.items]
 
 
@@ -33,20 +33,28 @@ def chats(turn: ChatTurn, clock: ManualClock, *titles: str) -> dict[str, str]:
 
 
 def test_archive_and_unarchive_move_the_conversation_and_its_counts(
-    turn: ChatTurn, sidebar: Sidebar, repo: DynamoChatRepository, clock: ManualClock
+    turn: ChatTurn,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    clock: ManualClock,
 ) -> None:
     ids = chats(turn, clock, "trip", "work")
-    archived = sidebar.update("alice", ids["trip"], UpdateConversationRequest(status="archived"))
+    archived = conversations.update(
+        "alice", ids["trip"], UpdateConversationRequest(status="archived")
+    )
     assert archived.status == "archived"
-    assert (listed(sidebar, "active"), listed(sidebar, "archived")) == (["work"], ["trip"])
+    assert (listed(conversations, "active"), listed(conversations, "archived")) == (
+        ["work"],
+        ["trip"],
+    )
     stats = read_stats(repo, "alice")
     assert (stats.conversations.active, stats.conversations.archived) == (1, 1)
-    again = sidebar.update("alice", ids["trip"], UpdateConversationRequest(status="archived"))
+    again = conversations.update("alice", ids["trip"], UpdateConversationRequest(status="archived"))
     assert again.status == "archived"  # already so: nothing moves twice
     assert read_stats(repo, "alice").conversations.archived == 1
-    back = sidebar.update("alice", ids["trip"], UpdateConversationRequest(status="active"))
+    back = conversations.update("alice", ids["trip"], UpdateConversationRequest(status="active"))
     assert back.status == "active"
-    assert listed(sidebar, "active") == ["work", "trip"]  # by its own last activity
+    assert listed(conversations, "active") == ["work", "trip"]  # by its own last activity
     stats = read_stats(repo, "alice")
     assert (stats.conversations.active, stats.conversations.archived) == (2, 0)
     assert stats.conversations.by_agent_type == {"general": 2}
@@ -54,39 +62,39 @@ def test_archive_and_unarchive_move_the_conversation_and_its_counts(
 
 def test_unarchiving_at_the_cap_archives_the_least_recently_active(
     turn: ChatTurn,
-    sidebar: Sidebar,
+    conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
     clock: ManualClock,
 ) -> None:
     ids = chats(turn, clock, "old", "a", "b")
-    sidebar.update("alice", ids["old"], UpdateConversationRequest(status="archived"))
+    conversations.update("alice", ids["old"], UpdateConversationRequest(status="archived"))
     chats(turn, clock, "c")  # back at the cap of 3
-    sidebar.update("alice", ids["old"], UpdateConversationRequest(status="active"))
-    assert sorted(listed(sidebar, "active")) == ["b", "c", "old"]
-    assert listed(sidebar, "archived") == ["a"]
+    conversations.update("alice", ids["old"], UpdateConversationRequest(status="active"))
+    assert sorted(listed(conversations, "active")) == ["b", "c", "old"]
+    assert listed(conversations, "archived") == ["a"]
     stats = read_stats(repo, "alice")
     assert stats.conversations.active == settings.max_active_conversations
     assert stats.conversations.archived == 1
 
 
 def test_a_conversation_cannot_be_archived_while_its_reply_is_written(
-    turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
+    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "busy")
     turn.start("alice", ChatRequest(message="more", conversation_id=ids["busy"]))
     with pytest.raises(ConversationBusy):
-        sidebar.update("alice", ids["busy"], UpdateConversationRequest(status="archived"))
-    assert listed(sidebar, "active") == ["busy"]
+        conversations.update("alice", ids["busy"], UpdateConversationRequest(status="archived"))
+    assert listed(conversations, "active") == ["busy"]
 
 
 def test_only_the_owner_archives_and_status_goes_with_a_rename(
-    turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
+    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "mine")
     with pytest.raises(Forbidden):
-        sidebar.update("bob", ids["mine"], UpdateConversationRequest(status="archived"))
-    both = sidebar.update(
+        conversations.update("bob", ids["mine"], UpdateConversationRequest(status="archived"))
+    both = conversations.update(
         "alice", ids["mine"], UpdateConversationRequest(status="archived", title="Trip plans")
     )
     assert (both.status, both.title) == ("archived", "Trip plans")
@@ -95,22 +103,30 @@ def test_only_the_owner_archives_and_status_goes_with_a_rename(
 
 
 def test_stats_of_a_new_user_are_zero_and_a_deleted_agent_type_is_not_listed(
-    turn: ChatTurn, sidebar: Sidebar, repo: DynamoChatRepository, clock: ManualClock
+    turn: ChatTurn,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    clock: ManualClock,
 ) -> None:
     fresh = read_stats(repo, "nobody-yet")
     assert (fresh.conversations.active, fresh.conversations.archived, fresh.messages) == (0, 0, 0)
     assert (fresh.tokens.prompt, fresh.tokens.completion) == (0, 0)
     assert fresh.conversations.by_agent_type == {}
     ids = chats(turn, clock, "only one")
-    sidebar.delete("alice", ids["only one"])
+    conversations.delete("alice", ids["only one"])
     assert read_stats(repo, "alice").conversations.by_agent_type == {}
 
 
 def test_the_list_and_the_conversation_say_when_it_was_last_active_and_if_it_is_replying(
-    turn: ChatTurn, sidebar: Sidebar, reader: ConversationReader, clock: ManualClock
+    turn: ChatTurn,
+    conversations: ConversationService,
+    reader: ConversationReader,
+    clock: ManualClock,
 ) -> None:
     ids = chats(turn, clock, "when")
-    (listed,) = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items
+    (listed,) = conversations.list(
+        "alice", status="active", agent_type=None, limit=5, cursor=None
+    ).items
     assert listed.last_message_at == listed.updated_at  # the reply, the last activity
     started = turn.start("alice", ChatRequest(message="more", conversation_id=ids["when"]))
     opened = reader.get_with_messages("alice", ids["when"], 10)
@@ -135,67 +151,78 @@ class BeforeStatusChange:
 
 
 def stale_sidebar(
-    sidebar: Sidebar, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
-) -> tuple[Sidebar, BeforeStatusChange]:
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> tuple[ConversationService, BeforeStatusChange]:
     interleaved = BeforeStatusChange(repo)
-    return Sidebar(interleaved, sidebar._cursors, settings, clock=clock), interleaved  # type: ignore[arg-type]
+    return ConversationService(
+        interleaved, conversations._cursors, settings, clock=clock
+    ), interleaved  # type: ignore[arg-type]
 
 
 def test_a_conversation_whose_dead_turn_left_an_expired_lease_can_be_archived(
-    turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
+    turn: ChatTurn, conversations: ConversationService, settings: Settings, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "crashed")
     turn.start("alice", ChatRequest(message="worker died", conversation_id=ids["crashed"]))
     clock.advance(settings.turn_lease_seconds * 1000 + 1)
-    archived = sidebar.update("alice", ids["crashed"], UpdateConversationRequest(status="archived"))
+    archived = conversations.update(
+        "alice", ids["crashed"], UpdateConversationRequest(status="archived")
+    )
     assert archived.status == "archived"
 
 
 def test_archiving_during_a_reply_says_when_to_retry_and_changes_no_dates(
-    turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
+    turn: ChatTurn, conversations: ConversationService, settings: Settings, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "dates")
-    before = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items[0]
+    before = conversations.list(
+        "alice", status="active", agent_type=None, limit=5, cursor=None
+    ).items[0]
     clock.advance(5000)
-    after = sidebar.update("alice", ids["dates"], UpdateConversationRequest(status="archived"))
+    after = conversations.update(
+        "alice", ids["dates"], UpdateConversationRequest(status="archived")
+    )
     assert (after.updated_at, after.last_message_at) == (before.updated_at, before.last_message_at)
-    sidebar.update("alice", ids["dates"], UpdateConversationRequest(status="active"))
+    conversations.update("alice", ids["dates"], UpdateConversationRequest(status="active"))
     turn.start("alice", ChatRequest(message="more", conversation_id=ids["dates"]))
     with pytest.raises(ConversationBusy) as busy:
-        sidebar.update("alice", ids["dates"], UpdateConversationRequest(status="archived"))
+        conversations.update("alice", ids["dates"], UpdateConversationRequest(status="archived"))
     assert busy.value.retry_after == settings.busy_retry_after_seconds
 
 
 def test_an_unarchive_racing_a_delete_does_not_bring_the_conversation_back(
     turn: ChatTurn,
-    sidebar: Sidebar,
+    conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
     clock: ManualClock,
 ) -> None:
     ids = chats(turn, clock, "gone")
-    sidebar.update("alice", ids["gone"], UpdateConversationRequest(status="archived"))
-    stale, interleaved = stale_sidebar(sidebar, repo, settings, clock)
-    interleaved.meanwhile = lambda: sidebar.delete("alice", ids["gone"])
+    conversations.update("alice", ids["gone"], UpdateConversationRequest(status="archived"))
+    stale, interleaved = stale_sidebar(conversations, repo, settings, clock)
+    interleaved.meanwhile = lambda: conversations.delete("alice", ids["gone"])
     with pytest.raises(NotFound):
         stale.update("alice", ids["gone"], UpdateConversationRequest(status="active"))
-    assert listed(sidebar, "active") == [] and listed(sidebar, "archived") == []
+    assert listed(conversations, "active") == [] and listed(conversations, "archived") == []
     stats = read_stats(repo, "alice")
     assert (stats.conversations.active, stats.conversations.archived) == (0, 0)
 
 
 def test_an_unarchive_racing_a_creation_keeps_the_cap_exact(
     turn: ChatTurn,
-    sidebar: Sidebar,
+    conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
     clock: ManualClock,
 ) -> None:
     ids = chats(turn, clock, "back", "a")
-    sidebar.update("alice", ids["back"], UpdateConversationRequest(status="archived"))
+    conversations.update("alice", ids["back"], UpdateConversationRequest(status="archived"))
     chats(turn, clock, "b")  # 2 active of 3: the unarchive plans to archive nothing
-    stale, interleaved = stale_sidebar(sidebar, repo, settings, clock)
+    stale, interleaved = stale_sidebar(conversations, repo, settings, clock)
     interleaved.meanwhile = lambda: chats(turn, clock, "c")  # now 3: the plan is stale
     stale.update("alice", ids["back"], UpdateConversationRequest(status="active"))
-    assert len(listed(sidebar, "active")) == settings.max_active_conversations
+    assert len(listed(conversations, "active")) == settings.max_active_conversations
     assert read_stats(repo, "alice").conversations.active == settings.max_active_conversations

@@ -18,7 +18,7 @@ from chat_core.errors import (
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
-from chat_core.services.conversations import ConversationReader
+from chat_core.services.conversation_reader import ConversationReader
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
 

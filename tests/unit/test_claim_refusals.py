@@ -19,7 +19,7 @@ from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import TurnClaim
 from chat_core.services.chat import ChatTurn
-from chat_core.services.sidebar import Sidebar
+from chat_core.services.conversations import ConversationService
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
 
@@ -53,17 +53,18 @@ def conversation_of(turn: ChatTurn) -> str:
 def test_a_turn_whose_conversation_is_deleted_before_its_claim_is_not_found(
     interleaved: Interleaved,
     turn: ChatTurn,
-    sidebar: Sidebar,
+    conversations: ConversationService,
     settings: Settings,
     clock: ManualClock,
 ) -> None:
     conversation_id = conversation_of(turn)
     stale = ChatTurn(interleaved, FakeModel(), settings, clock=clock)  # type: ignore[arg-type]
-    interleaved.before_next_claim = lambda: sidebar.delete("alice", conversation_id)
+    interleaved.before_next_claim = lambda: conversations.delete("alice", conversation_id)
     with pytest.raises(NotFound):
         stale.start("alice", ChatRequest(message="late", conversation_id=conversation_id))
     assert (
-        sidebar.list("alice", status="active", agent_type=None, limit=10, cursor=None).items == []
+        conversations.list("alice", status="active", agent_type=None, limit=10, cursor=None).items
+        == []
     )
 
 

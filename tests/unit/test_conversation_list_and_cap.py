@@ -17,9 +17,9 @@ from chat_core.models import ChatRequest, CreateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import ConversationRecord
 from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationService
 from chat_core.services.dispatch import DispatchFailed
 from chat_core.services.idempotent_chat import IdempotentChat
-from chat_core.services.sidebar import Sidebar
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome
 from chat_core.settings import Settings
 from tests.support.events import LambdaContext
@@ -50,30 +50,33 @@ def new(title: str) -> CreateConversationRequest:
     return CreateConversationRequest(title=title)
 
 
-def active_titles(sidebar: Sidebar) -> list[str]:
-    page = sidebar.list("alice", status="active", agent_type=None, limit=50, cursor=None)
+def active_titles(conversations: ConversationService) -> list[str]:
+    page = conversations.list("alice", status="active", agent_type=None, limit=50, cursor=None)
     return sorted(c.title for c in page.items)
 
 
 def test_the_cap_holds_when_another_creation_lands_between_the_count_and_the_write(
-    repo: DynamoChatRepository, sidebar: Sidebar, settings: Settings, clock: ManualClock
+    repo: DynamoChatRepository,
+    conversations: ConversationService,
+    settings: Settings,
+    clock: ManualClock,
 ) -> None:
     """Below the cap, nothing is archived, so only the observed count guards the cap."""
     for number in range(settings.max_active_conversations - 1):
         clock.advance(10)
-        sidebar.create("alice", new(f"c{number}"))
+        conversations.create("alice", new(f"c{number}"))
     interleaved = BeforeCreation(repo)
-    stale = Sidebar(interleaved, sidebar._cursors, settings, clock=clock)  # type: ignore[arg-type]
+    stale = ConversationService(interleaved, conversations._cursors, settings, clock=clock)  # type: ignore[arg-type]
     clock.advance(10)
-    interleaved.meanwhile = lambda: sidebar.create("alice", new("other tab"))
+    interleaved.meanwhile = lambda: conversations.create("alice", new("other tab"))
     stale.create("alice", new("this tab"))
-    assert len(active_titles(sidebar)) == settings.max_active_conversations
-    assert "c0" not in active_titles(sidebar)  # the least recently active one went
+    assert len(active_titles(conversations)) == settings.max_active_conversations
+    assert "c0" not in active_titles(conversations)  # the least recently active one went
 
 
 def test_the_cap_never_archives_a_conversation_whose_reply_is_being_written(
     repo: DynamoChatRepository,
-    sidebar: Sidebar,
+    conversations: ConversationService,
     turn: ChatTurn,
     settings: Settings,
     clock: ManualClock,
@@ -84,23 +87,23 @@ def test_the_cap_never_archives_a_conversation_whose_reply_is_being_written(
         ids.append(turn.run("alice", ChatRequest(message=f"c{number}")).response.conversation_id)
     oldest = ids[0]
     interleaved = BeforeCreation(repo)
-    stale = Sidebar(interleaved, sidebar._cursors, settings, clock=clock)  # type: ignore[arg-type]
+    stale = ConversationService(interleaved, conversations._cursors, settings, clock=clock)  # type: ignore[arg-type]
     interleaved.meanwhile = lambda: turn.start(
         "alice", ChatRequest(message="still talking", conversation_id=oldest)
     )
     stale.create("alice", new("newest"))
     replying = repo.get_conversation("alice", oldest)
     assert replying is not None and replying.status == "active" and replying.turn_id
-    assert len(active_titles(sidebar)) == settings.max_active_conversations
+    assert len(active_titles(conversations)) == settings.max_active_conversations
 
 
 def test_a_page_that_holds_the_rest_exactly_has_no_next_cursor(
-    sidebar: Sidebar, settings: Settings, clock: ManualClock
+    conversations: ConversationService, settings: Settings, clock: ManualClock
 ) -> None:
     for number in range(settings.max_active_conversations):
         clock.advance(10)
-        sidebar.create("alice", new(f"c{number}"))
-    page = sidebar.list(
+        conversations.create("alice", new(f"c{number}"))
+    page = conversations.list(
         "alice",
         status="active",
         agent_type=None,
@@ -111,38 +114,46 @@ def test_a_page_that_holds_the_rest_exactly_has_no_next_cursor(
     assert page.next_cursor is None
 
 
-def test_filters_are_checked_and_bind_their_cursors(sidebar: Sidebar, clock: ManualClock) -> None:
+def test_filters_are_checked_and_bind_their_cursors(
+    conversations: ConversationService, clock: ManualClock
+) -> None:
     for number in range(3):
         clock.advance(10)
-        sidebar.create("alice", new(f"c{number}"))
+        conversations.create("alice", new(f"c{number}"))
     with pytest.raises(UnknownAgentType):
-        sidebar.list("alice", status="active", agent_type="nope", limit=2, cursor=None)
-    filtered = sidebar.list("alice", status="active", agent_type="general", limit=2, cursor=None)
+        conversations.list("alice", status="active", agent_type="nope", limit=2, cursor=None)
+    filtered = conversations.list(
+        "alice", status="active", agent_type="general", limit=2, cursor=None
+    )
     assert filtered.next_cursor is not None
     with pytest.raises(InvalidCursor):  # a filtered list's cursor does not page the whole list
-        sidebar.list(
+        conversations.list(
             "alice", status="active", agent_type=None, limit=2, cursor=filtered.next_cursor
         )
-    whole = sidebar.list("alice", status="active", agent_type=None, limit=2, cursor=None)
+    whole = conversations.list("alice", status="active", agent_type=None, limit=2, cursor=None)
     with pytest.raises(InvalidCursor):  # nor the other way round
-        sidebar.list(
+        conversations.list(
             "alice", status="active", agent_type="general", limit=2, cursor=whole.next_cursor
         )
 
 
 def test_the_list_says_which_conversation_is_replying(
-    sidebar: Sidebar, turn: ChatTurn, settings: Settings, clock: ManualClock
+    conversations: ConversationService, turn: ChatTurn, settings: Settings, clock: ManualClock
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="hi")).response.conversation_id
     started = turn.start("alice", ChatRequest(message="more", conversation_id=conversation_id))
-    (listed,) = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items
+    (listed,) = conversations.list(
+        "alice", status="active", agent_type=None, limit=5, cursor=None
+    ).items
     assert listed.live_turn is not None
     assert (listed.live_turn.turn_id, listed.live_turn.user_message_seq) == (
         started.claim.turn_id,
         3,
     )
     clock.advance(settings.turn_lease_seconds * 1000 + 1)  # its worker died: not replying
-    (listed,) = sidebar.list("alice", status="active", agent_type=None, limit=5, cursor=None).items
+    (listed,) = conversations.list(
+        "alice", status="active", agent_type=None, limit=5, cursor=None
+    ).items
     assert listed.live_turn is None
 
 

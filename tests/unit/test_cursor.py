@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from chat_core.errors import InvalidCursor
-from chat_core.repository.cursor import CursorCodec
+from chat_core.services.pagination import CursorCodec
 
 KEY = {"PK": "USER#alice#CONV#c1", "SK": "MSG#0000000020"}
 

@@ -17,6 +17,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from chat_core.errors import AgentUnavailable, ApiError
 from chat_core.models import ChatRequest
+from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn
 from chat_core.services.dispatch import DispatchFailed, LambdaDispatcher, worker_result
 from tests.support.fakes import FakeModel
@@ -67,7 +68,7 @@ def test_a_plain_turn_comes_back_from_the_worker_as_the_same_outcome(
     assert outcome is not None
     assert outcome.response.conversation_id == started.claim.conversation.id
     assert outcome.response.reply.content == "reply to 'Hello there' (history 1)"
-    assert outcome.response.user_message == started.claim.user_message.to_api()
+    assert outcome.response.user_message == message_to_api(started.claim.user_message)
     (call,) = invoke_api.calls
     assert call["FunctionName"] == "chat-turn-worker-dev"
     assert call["InvocationType"] == "RequestResponse"

@@ -7,7 +7,7 @@ import pytest
 from chat_core.errors import Forbidden, InvalidCursor, NotFound
 from chat_core.models import ChatRequest
 from chat_core.services.chat import ChatTurn
-from chat_core.services.conversations import ConversationReader
+from chat_core.services.conversation_reader import ConversationReader
 from tests.support.fakes import ManualClock
 
 

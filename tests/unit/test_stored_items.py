@@ -19,8 +19,8 @@ from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import TurnLost
 from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationService
 from chat_core.services.live_connections import LiveConnections
-from chat_core.services.sidebar import Sidebar
 from chat_core.services.stop_turn import StopTurn
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
@@ -194,7 +194,10 @@ def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_ite
 
 
 def test_a_lease_is_extended_only_by_its_own_turn_and_never_on_a_deleted_conversation(
-    repo: DynamoChatRepository, turn: ChatTurn, sidebar: Sidebar, clock: ManualClock
+    repo: DynamoChatRepository,
+    turn: ChatTurn,
+    conversations: ConversationService,
+    clock: ManualClock,
 ) -> None:
     turn.run("alice", ChatRequest(message="Hello there"))
     started = turn.start("alice", ChatRequest(message="more", conversation_id=C))
@@ -203,7 +206,7 @@ def test_a_lease_is_extended_only_by_its_own_turn_and_never_on_a_deleted_convers
     with pytest.raises(TurnLost) as lost:
         repo.extend_lease(replace(started.claim, turn_id="someone-else"), T + 90_000)
     assert str(lost.value) == "lease"
-    sidebar.delete("alice", C)
+    conversations.delete("alice", C)
     with pytest.raises(TurnLost):
         repo.extend_lease(started.claim, T + 90_000)
 
@@ -258,11 +261,15 @@ def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
 
 
 def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
-    dynamodb: Any, turn: ChatTurn, sidebar: Sidebar, settings: Settings, clock: ManualClock
+    dynamodb: Any,
+    turn: ChatTurn,
+    conversations: ConversationService,
+    settings: Settings,
+    clock: ManualClock,
 ) -> None:
     turn.run("alice", ChatRequest(message="Hello there"))
     clock.advance(2000)
-    sidebar.delete("alice", C)
+    conversations.delete("alice", C)
     expires = SECONDS + 2 + settings.deleted_retention_days * 86_400
     items = stored(dynamodb)
     assert items[("USER#alice", f"CONV#{C}")] == {

@@ -104,12 +104,8 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
     agents: () => request("GET", "/v1/agents"),
     listConversations: ({ status = "active", cursor, limit = 20 } = {}) =>
       request("GET", "/v1/conversations" + query({ status, cursor, limit })),
-    createConversation: ({ title, agentType } = {}) =>
-      request("POST", "/v1/conversations", { body: { ...(title ? { title } : {}), ...(agentType ? { agent_type: agentType } : {}) } }),
     getConversation: (conversationId, messages = 100) =>
       request("GET", `/v1/conversations/${id(conversationId)}` + query({ messages })),
-    listMessages: (conversationId, { cursor, order = "asc", limit = 50 } = {}) =>
-      request("GET", `/v1/conversations/${id(conversationId)}/messages` + query({ cursor, order, limit })),
     renameConversation: (conversationId, title) =>
       request("PATCH", `/v1/conversations/${id(conversationId)}`, { body: { title } }),
     setConversationStatus: (conversationId, status) =>

@@ -1,9 +1,8 @@
-"""Time and id helpers, in one place so every stored timestamp has the contract's format."""
+"""Time, in one place so every stored timestamp has the contract's format."""
 
 from __future__ import annotations
 
 import time
-import uuid
 from datetime import UTC, datetime
 
 MINUTE_MS = 60_000
@@ -19,8 +18,3 @@ def iso_from_ms(ms: int) -> str:
     """RFC 3339 UTC with milliseconds, e.g. 2026-11-22T14:35:26.123Z."""
     dt = datetime.fromtimestamp(ms / 1000, tz=UTC)
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
-
-
-def new_id() -> str:
-    """A lowercase canonical UUID4."""
-    return str(uuid.uuid4())

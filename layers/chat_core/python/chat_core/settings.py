@@ -24,7 +24,6 @@ class Settings(BaseModel):
     table_name: str = "chat-local"
     idempotency_table_name: str = "chat-idempotency-local"
     idempotency_ttl_seconds: int = Field(default=86_400, ge=60)
-    stage: str = "local"
     max_active_conversations: int = Field(default=5, ge=1)
     max_messages_per_conversation: int = Field(default=1000, ge=2)
     max_message_chars: int = Field(default=16000, ge=1)

@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING, Any
 from chat_core.settings import get_settings
 
 if TYPE_CHECKING:
-    from chat_core.repository.cursor import CursorCodec
     from chat_core.repository.dynamodb import DynamoChatRepository
     from chat_core.services.chat import ChatTurn
-    from chat_core.services.conversations import ConversationReader
+    from chat_core.services.conversation_reader import ConversationReader
+    from chat_core.services.conversations import ConversationService
     from chat_core.services.idempotent_chat import IdempotentChat
     from chat_core.services.live_connections import LiveConnections
-    from chat_core.services.sidebar import Sidebar
+    from chat_core.services.pagination import CursorCodec
     from chat_core.services.stop_turn import StopTurn
     from chat_core.services.turn_runner import TurnRunner
 
@@ -33,7 +33,7 @@ def repository() -> DynamoChatRepository:
 
 @lru_cache(maxsize=1)
 def cursor_codec() -> CursorCodec:
-    from chat_core.repository.cursor import CursorCodec
+    from chat_core.services.pagination import CursorCodec
 
     settings = get_settings()
     secret_id = settings.cursor_secret_id
@@ -79,17 +79,17 @@ def chat_turn() -> ChatTurn:
 
 @lru_cache(maxsize=1)
 def conversation_reader() -> ConversationReader:
-    from chat_core.services.conversations import ConversationReader
+    from chat_core.services.conversation_reader import ConversationReader
 
     return ConversationReader(repository(), cursor_codec())
 
 
 @lru_cache(maxsize=1)
-def sidebar() -> Sidebar:
-    from chat_core.services.sidebar import Sidebar
+def conversation_service() -> ConversationService:
+    from chat_core.services.conversations import ConversationService
 
     settings = get_settings()
-    return Sidebar(repository(), cursor_codec(), settings)
+    return ConversationService(repository(), cursor_codec(), settings)
 
 
 @lru_cache(maxsize=1)
@@ -137,7 +137,7 @@ def reset() -> None:
         turn_runner,
         chat_turn,
         conversation_reader,
-        sidebar,
+        conversation_service,
         idempotent_chat,
         live_connections,
         stop_turn,

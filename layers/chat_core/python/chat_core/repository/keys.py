@@ -1,4 +1,4 @@
-"""Key builders of the single table.
+"""Key builders of the single table (docs/design.md "Data").
 
 Every key the API can reach is derived from the caller's ``sub``: a bug in a route
 cannot read another user's items by key, because it never builds their keys.
@@ -6,27 +6,46 @@ cannot read another user's items by key, because it never builds their keys.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 SEQ_DIGITS = 10
 ACTIVITY_DIGITS = 13
 
 
-def user_pk(sub: str) -> str:
-    return f"USER#{sub}"
+def _prefixed(prefix: str) -> Callable[[object], str]:
+    """A key of one kind: its prefix, then the value that tells items of that kind apart."""
+    return lambda value: f"{prefix}{value}"
 
 
-def conversation_sk(conversation_id: str) -> str:
-    return f"CONV#{conversation_id}"
-
-
-def ownership_pk(conversation_id: str) -> str:
-    return f"CONV#{conversation_id}"
-
+# Live items of a user: open WebSocket connections and Stop requests. They share
+# one prefix so a running turn learns both with one Query of the user's partition.
+LIVE_PREFIX = "LIVE#"
+LIVE_CONNECTION_PREFIX = "LIVE#CONN#"
+LIVE_STOP_PREFIX = "LIVE#STOP#"
 
 OWNERSHIP_SK = "OWNER"
 STATS_SK = "STATS"
 
+# The user's partition: PK = user_pk(sub)
+user_pk = _prefixed("USER#")
+conversation_sk = _prefixed("CONV#")  # a conversation, by id
+minute_rate_sk = _prefixed("RATE#M#")  # turns in one minute (epoch minute)
+day_rate_sk = _prefixed("RATE#D#")  # tokens in one day (epoch day)
+live_connection_sk = _prefixed(LIVE_CONNECTION_PREFIX)  # by connection id
+live_stop_sk = _prefixed(LIVE_STOP_PREFIX)  # by turn id
+# A failed turn's Idempotency-Key (hashed): where a retry with that key resumes.
+failed_request_sk = _prefixed("RETRY#")
+
+# Who owns a conversation id (tells 403 from 404): PK = ownership_pk(id), SK = OWNERSHIP_SK
+ownership_pk = _prefixed("CONV#")
+
+# Stats attributes counting one agent type's conversations (flat, so ADD works).
+active_count_attr = _prefixed("active#")
+total_count_attr = _prefixed("total#")
+
 
 def messages_pk(sub: str, conversation_id: str) -> str:
+    """A conversation's messages have a partition of their own, ordered by seq."""
     return f"USER#{sub}#CONV#{conversation_id}"
 
 
@@ -46,45 +65,8 @@ def agent_status_activity_key(
     return f"{agent_type}#{status}#{activity_ms:0{ACTIVITY_DIGITS}d}#{conversation_id}"
 
 
-def minute_rate_sk(minute_epoch: int) -> str:
-    return f"RATE#M#{minute_epoch}"
-
-
-def day_rate_sk(day_epoch: int) -> str:
-    return f"RATE#D#{day_epoch}"
-
-
-def active_count_attr(agent_type: str) -> str:
-    """Stats attribute counting active conversations of one agent type (flat, so ADD works)."""
-    return f"active#{agent_type}"
-
-
-def total_count_attr(agent_type: str) -> str:
-    return f"total#{agent_type}"
-
-
 def parse_conversation_key(pk: str, sk: str) -> tuple[str, str]:
     """(sub, conversation id) of a conversation item's key."""
     if not pk.startswith("USER#") or not sk.startswith("CONV#"):
         raise ValueError(f"not a conversation key: {pk} {sk}")
     return pk.removeprefix("USER#"), sk.removeprefix("CONV#")
-
-
-# Live items of a user: open WebSocket connections and Stop requests. They share
-# one prefix so a running turn learns both with one Query of the user's partition.
-LIVE_PREFIX = "LIVE#"
-LIVE_CONNECTION_PREFIX = "LIVE#CONN#"
-LIVE_STOP_PREFIX = "LIVE#STOP#"
-
-
-def live_connection_sk(connection_id: str) -> str:
-    return f"{LIVE_CONNECTION_PREFIX}{connection_id}"
-
-
-def live_stop_sk(turn_id: str) -> str:
-    return f"{LIVE_STOP_PREFIX}{turn_id}"
-
-
-def failed_request_sk(request_key: str) -> str:
-    """A failed turn's Idempotency-Key (hashed): where a retry with that key resumes."""
-    return f"RETRY#{request_key}"

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chat_core.repository.faults import StorageFault
-from chat_core.repository.records import ConversationRecord, MessageRecord, Page
+from chat_core.repository.records import ConversationRecord, MessageRecord, Page, StatsRecord
 
 __all__ = ["StorageFault"]
 
@@ -21,6 +21,14 @@ class ClaimRejected(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class WriteConflict(ClaimRejected):
+    """Another transaction touched one of the items at the same moment: nothing was
+    written, and the same writes may succeed when tried again (the RetryPolicy's call)."""
+
+    def __init__(self) -> None:
+        super().__init__("conflict")
 
 
 class TurnLost(Exception):
@@ -98,7 +106,7 @@ class ChatRepository(Protocol):
 
     def begin_turn(self, claim: TurnClaim) -> None: ...
 
-    def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> ConversationRecord: ...
+    def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> None: ...
 
     def fail_turn(self, claim: TurnClaim) -> None: ...
 
@@ -158,4 +166,8 @@ class ChatRepository(Protocol):
         self, sub: str, conv: ConversationRecord, now: int, ttl: int
     ) -> None: ...
 
-    def get_stats(self, sub: str) -> dict[str, int]: ...
+    def get_stats(self, sub: str) -> StatsRecord: ...
+
+    def purge_messages(self, sub: str, conversation_id: str) -> int: ...
+
+    def deleted_conversation_of(self, stream_keys: dict[str, object]) -> tuple[str, str]: ...

@@ -1,18 +1,16 @@
-"""Stored records as the services see them (plain dataclasses, no DynamoDB types)."""
+"""Stored records as the services see them: plain dataclasses, no DynamoDB types and
+nothing of the API (services/api_shapes.py maps them to the contract's shapes)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from chat_core.clock import iso_from_ms
-from chat_core.models import Conversation, LiveTurn, Message, MessageStatus, Role
-
 
 @dataclass(frozen=True)
 class ConversationRecord:
     id: str
-    owner: str
+    sub: str  # the owner's identity (the JWT's sub); stored as the attribute "owner"
     title: str
     agent_type: str
     status: str
@@ -25,6 +23,32 @@ class ConversationRecord:
     turn_lease_until: int | None = None
     turn_seq: int | None = None  # the user message of the turn holding (or that held) the lease
 
+    @classmethod
+    def new(
+        cls,
+        *,
+        id: str,
+        sub: str,
+        title: str,
+        agent_type: str,
+        now: int,
+        first_message: bool,
+        metadata: dict[str, str] | None = None,
+    ) -> ConversationRecord:
+        """A conversation as it is created: empty, or holding the first user message."""
+        return cls(
+            id=id,
+            sub=sub,
+            title=title,
+            agent_type=agent_type,
+            status="active",
+            created_ms=now,
+            updated_ms=now,
+            last_message_ms=now if first_message else None,
+            message_count=1 if first_message else 0,
+            metadata=dict(metadata or {}),
+        )
+
     @property
     def activity_ms(self) -> int:
         """What "most recent activity" orders by: the last message, else creation."""
@@ -32,32 +56,6 @@ class ConversationRecord:
 
     def turn_in_flight(self, now_ms: int) -> bool:
         return self.turn_id is not None and (self.turn_lease_until or 0) >= now_ms
-
-    def to_api(self, now_ms: int | None = None) -> Conversation:
-        live = None
-        if now_ms is not None and self.turn_in_flight(now_ms) and self.turn_id and self.turn_seq:
-            live = LiveTurn(turn_id=self.turn_id, user_message_seq=self.turn_seq)
-        return Conversation(
-            live_turn=live,
-            id=self.id,
-            title=self.title,
-            agent_type=self.agent_type,
-            status="archived" if self.status == "archived" else "active",
-            created_at=iso_from_ms(self.created_ms),
-            updated_at=iso_from_ms(self.updated_ms),
-            last_message_at=iso_from_ms(self.last_message_ms) if self.last_message_ms else None,
-            message_count=self.message_count,
-            metadata=dict(self.metadata),
-        )
-
-
-_ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant", "system": "system"}
-_STATUSES: dict[str, MessageStatus] = {
-    "ok": "ok",
-    "failed": "failed",
-    "stopped": "stopped",
-    "incomplete": "incomplete",
-}
 
 
 @dataclass(frozen=True)
@@ -71,16 +69,17 @@ class MessageRecord:
     status: str = "ok"
     tokens: int = 0
 
-    def to_api(self) -> Message:
-        return Message(
-            id=self.id,
-            conversation_id=self.conversation_id,
-            seq=self.seq,
-            role=_ROLES.get(self.role, "user"),
-            content=self.content,
-            created_at=iso_from_ms(self.created_ms),
-            status=_STATUSES.get(self.status, "ok"),
-        )
+
+@dataclass(frozen=True)
+class StatsRecord:
+    """The user's counters, kept exact by the transactions that change what they count."""
+
+    active: int = 0
+    archived: int = 0
+    messages: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    conversations_by_agent_type: dict[str, int] = field(default_factory=dict)
 
 
 T = TypeVar("T")

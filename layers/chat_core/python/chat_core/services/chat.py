@@ -9,7 +9,6 @@ A new conversation swaps the GetItem for the cap Query.
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Callable
 from dataclasses import replace
@@ -18,7 +17,7 @@ from typing import TypeVar
 from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.model import ChatModel
 from chat_core.agent.tokens import estimate_tokens
-from chat_core.clock import DAY_MS, MINUTE_MS, new_id, now_ms
+from chat_core.clock import DAY_MS, MINUTE_MS, now_ms
 from chat_core.errors import (
     AgentUnavailable,
     ConversationBusy,
@@ -27,20 +26,20 @@ from chat_core.errors import (
     MessageTooLong,
     RateLimited,
 )
+from chat_core.ids import new_id
 from chat_core.live.connections import ConnectionPoster
 from chat_core.models import ChatRequest, TurnAccepted, TurnReply
 from chat_core.repository.port import (
     ChatRepository,
     ClaimRejected,
-    StorageFault,
     TurnClaim,
-    TurnLost,
 )
 from chat_core.repository.records import ConversationRecord, MessageRecord
-from chat_core.services.access import raise_missing, require_conversation
-from chat_core.services.cap import plan_cap
-from chat_core.services.contention import retry_lost_races
+from chat_core.services.active_cap import plan_cap
+from chat_core.services.api_shapes import message_to_api
 from chat_core.services.dispatch import DispatchFailed, InProcessDispatcher, TurnDispatcher
+from chat_core.services.ownership import raise_missing, require_conversation
+from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
 from chat_core.services.titles import title_from_message
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 from chat_core.settings import Settings
@@ -62,13 +61,15 @@ class ChatTurn:
         poster: ConnectionPoster | None = None,
         clock: Callable[[], int] = now_ms,
         ids: Callable[[], str] = new_id,
+        retry: RetryPolicy = LOST_RACES,
     ) -> None:
         self._repo = repo
         self._settings = settings
-        self.runner = TurnRunner(repo, model, settings, poster, clock, ids)
+        self.runner = TurnRunner(repo, model, settings, poster, clock, ids, retry=retry)
         self._dispatcher = dispatcher or InProcessDispatcher(self.runner)
         self._clock = clock
         self._ids = ids
+        self._retry = retry
 
     def run(self, sub: str, request: ChatRequest) -> TurnOutcome:
         """A whole turn in this process (tests, benchmarks): claim, then generate."""
@@ -103,7 +104,7 @@ class ChatTurn:
             title=claim.conversation.title,
             agent_type=claim.conversation.agent_type,
             turn_id=claim.turn_id,
-            user_message=claim.user_message.to_api(),
+            user_message=message_to_api(claim.user_message),
         )
         try:
             if request.stream:
@@ -156,7 +157,7 @@ class ChatTurn:
                 raise
             return prepared
 
-        return retry_lost_races(
+        return self._retry.run(
             attempt, lambda: ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
         )
 
@@ -207,16 +208,13 @@ class ChatTurn:
         now = self._clock()
         if request.conversation_id is None:
             agent = resolve_agent(request.agent_type)
-            conversation = ConversationRecord(
+            conversation = ConversationRecord.new(
                 id=self._ids(),
-                owner=sub,
+                sub=sub,
                 title=title_from_message(request.message),
                 agent_type=agent.name,
-                status="active",
-                created_ms=now,
-                updated_ms=now,
-                last_message_ms=now,
-                message_count=1,
+                now=now,
+                first_message=True,
             )
             is_new, reactivate = True, False
         else:
@@ -312,8 +310,7 @@ class ChatTurn:
 
     def _release(self, claim: TurnClaim) -> None:
         """Best effort: mark the user message failed and free the conversation."""
-        with contextlib.suppress(TurnLost, StorageFault):
-            self._repo.fail_turn(claim)
+        self.runner.release(claim)
 
 
 def _with_turn(

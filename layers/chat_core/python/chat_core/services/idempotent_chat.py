@@ -17,27 +17,16 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Callable
+from functools import cached_property
 from typing import Any
 
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
-from aws_lambda_powertools.utilities.idempotency.exceptions import (
-    IdempotencyAlreadyInProgressError,
-    IdempotencyValidationError,
-)
-from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
-    PydanticSerializer,
-)
 from pydantic import BaseModel
 
 from chat_core.errors import IdempotencyInProgress, IdempotencyKeyReused
 from chat_core.models import ChatRequest, TurnAccepted, TurnReply
 from chat_core.repository.port import ChatRepository
-from chat_core.services.access import raise_missing
 from chat_core.services.chat import ChatTurn
+from chat_core.services.ownership import raise_missing
 from chat_core.settings import Settings
 
 
@@ -56,6 +45,8 @@ def request_key_of(sub: str, key: str) -> str:
 
 
 class IdempotentChat:
+    """POST /v1/chat's one entry: a turn, or with an Idempotency-Key at most one per key."""
+
     def __init__(
         self,
         turn: ChatTurn,
@@ -63,16 +54,39 @@ class IdempotentChat:
         settings: Settings,
         persistence: Any | None = None,
     ) -> None:
-        self.config = IdempotencyConfig(
+        self._ttl_seconds = settings.idempotency_ttl_seconds
+        self._turn = turn
+        self._repo = repo
+        self._persistence = persistence
+        self._table = settings.idempotency_table_name
+        self._fresh = threading.local()
+        self._retry_after = settings.busy_retry_after_seconds
+
+    @cached_property
+    def config(self) -> Any:
+        from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig
+
+        return IdempotencyConfig(
             event_key_jmespath="[sub, key]",
             payload_validation_jmespath="body",
             raise_on_no_idempotency_key=True,
-            expires_after_seconds=settings.idempotency_ttl_seconds,
+            expires_after_seconds=self._ttl_seconds,
         )
-        store = persistence or DynamoDBPersistenceLayer(table_name=settings.idempotency_table_name)
-        self._turn = turn
-        self._repo = repo
-        self._fresh = threading.local()
+
+    @cached_property
+    def _run(self) -> IdempotentRunner:
+        """Built on the first request with a key: a request without one never imports
+        Powertools' idempotency utility nor pays for the idempotency table's client."""
+        from aws_lambda_powertools.utilities.idempotency import (
+            DynamoDBPersistenceLayer,
+            idempotent_function,
+        )
+        from aws_lambda_powertools.utilities.idempotency.serialization.pydantic import (
+            PydanticSerializer,
+        )
+
+        store = self._persistence or DynamoDBPersistenceLayer(table_name=self._table)
+        turn = self._turn
 
         @idempotent_function(
             data_keyword_argument="turn_input",
@@ -87,10 +101,20 @@ class IdempotentChat:
                 turn_input.sub, request, request_key_of(turn_input.sub, turn_input.key)
             )
 
-        self._run: IdempotentRunner = run
-        self._retry_after = settings.busy_retry_after_seconds
+        runner: IdempotentRunner = run
+        return runner
+
+    def submit(self, sub: str, request: ChatRequest, key: str | None, context: Any) -> TurnReply:
+        if key is None:
+            return self._turn.submit(sub, request)
+        return self.run(sub, key, request, context)
 
     def run(self, sub: str, key: str, request: ChatRequest, context: Any) -> TurnReply:
+        from aws_lambda_powertools.utilities.idempotency.exceptions import (
+            IdempotencyAlreadyInProgressError,
+            IdempotencyValidationError,
+        )
+
         self.config.register_lambda_context(context)
         turn_input = IdempotentTurnInput(
             sub=sub, key=key, body=request.model_dump(mode="json", exclude_none=True)

@@ -14,7 +14,7 @@ from chat_core.clock import now_ms
 from chat_core.errors import NoTurnInProgress
 from chat_core.models import StopAccepted
 from chat_core.repository.port import ChatRepository
-from chat_core.services.access import require_conversation
+from chat_core.services.ownership import require_conversation
 
 STOP_TTL_SECONDS = 3600
 

@@ -20,8 +20,9 @@ from chat_core.agent.history import PromptMessage, build_prompt
 from chat_core.agent.model import ChatModel, ModelUnavailable, ModelUsage
 from chat_core.agent.pump import Piece, StreamEnded, StreamPump
 from chat_core.agent.tokens import estimate_tokens
-from chat_core.clock import new_id, now_ms
+from chat_core.clock import now_ms
 from chat_core.errors import AgentUnavailable, ApiError, NotFound, StorageUnavailable
+from chat_core.ids import new_id
 from chat_core.live.connections import ConnectionPoster, NoConnections
 from chat_core.live.events import TurnCompleted, TurnFailed, TurnStarted
 from chat_core.live.relay import LiveRelay
@@ -33,8 +34,11 @@ from chat_core.repository.port import (
     TurnClaim,
     TurnLost,
     TurnResult,
+    WriteConflict,
 )
 from chat_core.repository.records import MessageRecord
+from chat_core.services.api_shapes import message_to_api
+from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
 from chat_core.settings import Settings
 
 
@@ -73,6 +77,8 @@ class TurnRunner:
         clock: Callable[[], int] = now_ms,
         ids: Callable[[], str] = new_id,
         monotonic: Callable[[], float] = time.monotonic,
+        *,
+        retry: RetryPolicy = LOST_RACES,
     ) -> None:
         self._repo = repo
         self._model = model
@@ -81,6 +87,7 @@ class TurnRunner:
         self._clock = clock
         self._ids = ids
         self._monotonic = monotonic
+        self._retry = retry
 
     def run(self, started: StartedTurn) -> TurnOutcome:
         try:
@@ -218,9 +225,12 @@ class TurnRunner:
             status=generation.status,
             tokens=usage.completion_tokens,
         )
+        result = TurnResult(reply, usage.prompt_tokens, usage.completion_tokens)
         try:
-            self._repo.finish_turn(
-                claim, TurnResult(reply, usage.prompt_tokens, usage.completion_tokens), now
+            self._retry.run(
+                lambda: self._repo.finish_turn(claim, result, now),
+                _still_contended,
+                retry_on=(WriteConflict,),
             )
         except TurnLost as exc:
             raise self._fail(claim, relay, NotFound(_DELETED), release=False) from exc
@@ -231,7 +241,7 @@ class TurnRunner:
             completion_tokens=usage.completion_tokens,
             total_tokens=usage.prompt_tokens + usage.completion_tokens,
         )
-        error, stored = generation.error, reply.to_api()
+        error, stored = generation.error, message_to_api(reply)
         relay.send(
             TurnCompleted(
                 conversation_id=claim.conversation.id,
@@ -266,11 +276,18 @@ class TurnRunner:
             conversation_id=claim.conversation.id,
             title=claim.conversation.title,
             agent_type=claim.conversation.agent_type,
-            user_message=claim.user_message.to_api(),
+            user_message=message_to_api(claim.user_message),
             reply=stored,
             usage=api_usage,
         )
         return TurnOutcome(claim.is_new, response)
+
+    def release(self, claim: TurnClaim) -> None:
+        """Best effort: mark the user message failed and free the conversation."""
+        with contextlib.suppress(TurnLost, StorageFault):
+            self._retry.run(
+                lambda: self._repo.fail_turn(claim), _still_contended, retry_on=(WriteConflict,)
+            )
 
     def _model_error(self, claim: TurnClaim, exc: ModelUnavailable) -> AgentUnavailable:
         return AgentUnavailable(
@@ -283,8 +300,7 @@ class TurnRunner:
     ) -> ApiError:
         """No reply: keep the user's message (failed), free the conversation, tell the clients."""
         if release:
-            with contextlib.suppress(TurnLost, StorageFault):
-                self._repo.fail_turn(claim)
+            self.release(claim)
         error.extra.setdefault("conversation_id", claim.conversation.id)
         relay.send(
             TurnFailed(
@@ -295,6 +311,11 @@ class TurnRunner:
             )
         )
         return error
+
+
+def _still_contended() -> StorageFault:
+    """Every attempt collided with another write: still ours, but not writable now."""
+    return StorageFault("TransactionConflict", transient=True)
 
 
 _DELETED = "The conversation was deleted while the reply was being written."

@@ -9,21 +9,25 @@ from chat_core.errors import Forbidden, InvalidCursor, NotFound, UnknownAgentTyp
 from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
-from chat_core.services.conversations import ConversationReader
-from chat_core.services.sidebar import Sidebar
+from chat_core.services.conversation_reader import ConversationReader
+from chat_core.services.conversations import ConversationService
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.fakes import ManualClock
 
 
-def create(sidebar: Sidebar, clock: ManualClock, sub: str = "alice", **fields: object) -> str:
+def create(
+    conversations: ConversationService, clock: ManualClock, sub: str = "alice", **fields: object
+) -> str:
     clock.advance(1000)
-    return sidebar.create(sub, CreateConversationRequest.model_validate(fields)).id
+    return conversations.create(sub, CreateConversationRequest.model_validate(fields)).id
 
 
-def test_create_defaults_and_metadata(sidebar: Sidebar, clock: ManualClock) -> None:
+def test_create_defaults_and_metadata(
+    conversations: ConversationService, clock: ManualClock
+) -> None:
     clock.advance(1)
-    created = sidebar.create("alice", CreateConversationRequest(metadata={"project": "x"}))
+    created = conversations.create("alice", CreateConversationRequest(metadata={"project": "x"}))
     assert (created.title, created.agent_type, created.status, created.message_count) == (
         "New conversation",
         "general",
@@ -32,7 +36,7 @@ def test_create_defaults_and_metadata(sidebar: Sidebar, clock: ManualClock) -> N
     )
     assert created.last_message_at is None and created.metadata == {"project": "x"}
     with pytest.raises(UnknownAgentType):
-        sidebar.create("alice", CreateConversationRequest(agent_type="pirate"))
+        conversations.create("alice", CreateConversationRequest(agent_type="pirate"))
 
 
 @pytest.mark.parametrize(
@@ -59,11 +63,11 @@ def test_update_needs_something_to_change() -> None:
 
 
 def test_list_pages_most_recent_first_without_gaps_or_repeats(
-    sidebar: Sidebar, clock: ManualClock, settings: Settings
+    conversations: ConversationService, clock: ManualClock, settings: Settings
 ) -> None:
-    relaxed = Sidebar(
-        sidebar._repo,
-        sidebar._cursors,
+    relaxed = ConversationService(
+        conversations._repo,
+        conversations._cursors,
         Settings(table_name="chat-unit", max_active_conversations=100),
         clock=clock,
     )
@@ -105,37 +109,43 @@ def test_list_pages_most_recent_first_without_gaps_or_repeats(
 
 
 def test_cap_archives_the_least_recently_active_and_it_stays_listed(
-    sidebar: Sidebar, clock: ManualClock, settings: Settings
+    conversations: ConversationService, clock: ManualClock, settings: Settings
 ) -> None:
-    ids = [create(sidebar, clock) for _ in range(settings.max_active_conversations + 2)]
-    active = sidebar.list("alice", status="active", agent_type=None, limit=50, cursor=None)
-    archived = sidebar.list("alice", status="archived", agent_type=None, limit=50, cursor=None)
+    ids = [create(conversations, clock) for _ in range(settings.max_active_conversations + 2)]
+    active = conversations.list("alice", status="active", agent_type=None, limit=50, cursor=None)
+    archived = conversations.list(
+        "alice", status="archived", agent_type=None, limit=50, cursor=None
+    )
     assert [c.id for c in active.items] == list(reversed(ids[2:]))
     assert [c.id for c in archived.items] == [ids[1], ids[0]]
     assert all(c.status == "archived" for c in archived.items)
-    coder = create(sidebar, clock, agent_type="coder")
-    by_agent = sidebar.list("alice", status="active", agent_type="coder", limit=50, cursor=None)
+    coder = create(conversations, clock, agent_type="coder")
+    by_agent = conversations.list(
+        "alice", status="active", agent_type="coder", limit=50, cursor=None
+    )
     assert [c.id for c in by_agent.items] == [coder]
 
 
-def test_rename_and_metadata(sidebar: Sidebar, clock: ManualClock) -> None:
-    conversation_id = create(sidebar, clock)
-    renamed = sidebar.update(
+def test_rename_and_metadata(conversations: ConversationService, clock: ManualClock) -> None:
+    conversation_id = create(conversations, clock)
+    renamed = conversations.update(
         "alice",
         conversation_id,
         UpdateConversationRequest(title="Trip to Rome", metadata={"tag": "travel"}),
     )
     assert (renamed.title, renamed.metadata) == ("Trip to Rome", {"tag": "travel"})
     with pytest.raises(Forbidden):
-        sidebar.update("mallory", conversation_id, UpdateConversationRequest(title="mine now"))
+        conversations.update(
+            "mallory", conversation_id, UpdateConversationRequest(title="mine now")
+        )
     with pytest.raises(NotFound):
-        sidebar.update(
+        conversations.update(
             "alice", "00000000-0000-4000-8000-000000000000", UpdateConversationRequest(title="x")
         )
 
 
 def test_delete_hides_the_conversation_and_its_messages_at_once(
-    sidebar: Sidebar,
+    conversations: ConversationService,
     turn: ChatTurn,
     reader: ConversationReader,
     clock: ManualClock,
@@ -143,13 +153,15 @@ def test_delete_hides_the_conversation_and_its_messages_at_once(
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="hello")).response.conversation_id
     with pytest.raises(Forbidden):
-        sidebar.delete("mallory", conversation_id)
-    sidebar.delete("alice", conversation_id)
+        conversations.delete("mallory", conversation_id)
+    conversations.delete("alice", conversation_id)
     for attempt in (
         lambda: reader.get_with_messages("alice", conversation_id, 10),
         lambda: reader.page_messages("alice", conversation_id, limit=10, order="asc", cursor=None),
-        lambda: sidebar.update("alice", conversation_id, UpdateConversationRequest(title="x")),
-        lambda: sidebar.delete("alice", conversation_id),
+        lambda: conversations.update(
+            "alice", conversation_id, UpdateConversationRequest(title="x")
+        ),
+        lambda: conversations.delete("alice", conversation_id),
         lambda: turn.run(
             "alice", ChatRequest(message="still there?", conversation_id=conversation_id)
         ),
@@ -157,13 +169,14 @@ def test_delete_hides_the_conversation_and_its_messages_at_once(
         with pytest.raises(NotFound):
             attempt()
     assert (
-        sidebar.list("alice", status="active", agent_type=None, limit=10, cursor=None).items == []
+        conversations.list("alice", status="active", agent_type=None, limit=10, cursor=None).items
+        == []
     )
     assert repo.purge_messages("alice", conversation_id) == 2
 
 
 def test_stats_follow_turns_archives_and_deletes(
-    sidebar: Sidebar,
+    conversations: ConversationService,
     turn: ChatTurn,
     repo: DynamoChatRepository,
     clock: ManualClock,
@@ -173,8 +186,8 @@ def test_stats_follow_turns_archives_and_deletes(
     clock.advance(10)
     turn.run("alice", ChatRequest(message="again", conversation_id=first.conversation_id))
     for _ in range(settings.max_active_conversations):
-        create(sidebar, clock)
-    create(sidebar, clock, agent_type="coder")
+        create(conversations, clock)
+    create(conversations, clock, agent_type="coder")
     stats = read_stats(repo, "alice")
     assert stats.conversations.active == settings.max_active_conversations + 1
     assert stats.conversations.archived == 1
@@ -184,7 +197,7 @@ def test_stats_follow_turns_archives_and_deletes(
     }
     assert stats.messages == 4
     assert stats.tokens.prompt > 0 and stats.tokens.completion == 14
-    sidebar.delete("alice", first.conversation_id)
+    conversations.delete("alice", first.conversation_id)
     after = read_stats(repo, "alice")
     assert (after.conversations.archived, after.messages) == (0, 0)
     assert after.conversations.by_agent_type == {

@@ -1,0 +1,141 @@
+"""DynamoDB's attribute values and the records' items, both ways.
+
+Kept apart from the access patterns so the item layout (docs/design.md "Data") can be
+read in one place: what a conversation, a message and the stats item store.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from chat_core.repository import keys
+from chat_core.repository.records import ConversationRecord, MessageRecord, StatsRecord
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+def to_item(values: dict[str, Any]) -> dict[str, Any]:
+    """Typed attribute values; ``None`` means the attribute is not written."""
+    return {k: _serializer.serialize(v) for k, v in values.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    return {k: _plain(_deserializer.deserialize(v)) for k, v in item.items()}
+
+
+def expression_values(**values: Any) -> dict[str, Any]:
+    """``ExpressionAttributeValues`` from keyword arguments (``now=1`` is ``:now``)."""
+    return {f":{k}": _serializer.serialize(v) for k, v in values.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _fields(values: dict[str, Any], required: tuple[str, ...], **defaults: Any) -> dict[str, Any]:
+    """The record's fields from an item: required attributes, then the others or defaults."""
+    return {name: values[name] for name in required} | {
+        name: values.get(name, default) for name, default in defaults.items()
+    }
+
+
+def conversation_from(values: dict[str, Any]) -> ConversationRecord:
+    return ConversationRecord(
+        sub=values["owner"],
+        **_fields(
+            values,
+            ("id", "title", "agent_type", "status", "created_ms", "updated_ms"),
+            last_message_ms=None,
+            message_count=0,
+            metadata={},
+            turn_id=None,
+            turn_lease_until=None,
+            turn_seq=None,
+        ),
+    )
+
+
+def message_from(values: dict[str, Any]) -> MessageRecord:
+    return MessageRecord(
+        **_fields(
+            values,
+            ("id", "conversation_id", "seq", "role", "content", "created_ms"),
+            status="ok",
+            tokens=0,
+        )
+    )
+
+
+def stats_from(values: dict[str, Any]) -> StatsRecord:
+    """Missing counters read as zero; per agent type, only those with conversations."""
+    counters = {k: int(v) for k, v in values.items() if isinstance(v, int)}
+    total_prefix = keys.total_count_attr("")
+    return StatsRecord(
+        active=counters.get("conv_active", 0),
+        archived=counters.get("conv_archived", 0),
+        messages=counters.get("messages", 0),
+        prompt_tokens=counters.get("prompt_tokens", 0),
+        completion_tokens=counters.get("completion_tokens", 0),
+        conversations_by_agent_type={
+            name.removeprefix(total_prefix): count
+            for name, count in counters.items()
+            if name.startswith(total_prefix) and count > 0
+        },
+    )
+
+
+def conversation_item(sub: str, conv: ConversationRecord) -> dict[str, Any]:
+    return to_item(
+        {
+            "PK": keys.user_pk(sub),
+            "SK": keys.conversation_sk(conv.id),
+            "type": "conversation",
+            "id": conv.id,
+            "owner": sub,
+            "title": conv.title,
+            "agent_type": conv.agent_type,
+            "status": conv.status,
+            "created_ms": conv.created_ms,
+            "updated_ms": conv.updated_ms,
+            "last_message_ms": conv.last_message_ms,
+            "message_count": conv.message_count,
+            "metadata": conv.metadata,
+            "turn_id": conv.turn_id,
+            "turn_lease_until": conv.turn_lease_until,
+            "turn_seq": conv.message_count if conv.turn_id else None,
+            "prompt_tokens": 0,
+            "completion_tokens": 0,
+            "LSI1SK": keys.status_activity_key(conv.status, conv.activity_ms, conv.id),
+            "LSI2SK": keys.agent_status_activity_key(
+                conv.agent_type, conv.status, conv.activity_ms, conv.id
+            ),
+        }
+    )
+
+
+def message_item(sub: str, msg: MessageRecord) -> dict[str, Any]:
+    return to_item(
+        {
+            "PK": keys.messages_pk(sub, msg.conversation_id),
+            "SK": keys.message_sk(msg.seq),
+            "type": "message",
+            "id": msg.id,
+            "conversation_id": msg.conversation_id,
+            "seq": msg.seq,
+            "role": msg.role,
+            "content": msg.content,
+            "created_ms": msg.created_ms,
+            "status": msg.status,
+            "tokens": msg.tokens,
+        }
+    )

@@ -1,0 +1,314 @@
+"""Each write the API makes to one item, with the condition that guards it, by item kind.
+
+The access patterns (repository/dynamodb.py) put these together into transactions;
+here is what each one writes and checks, so a condition is read next to its item:
+the conversation (claim, reply, release, archive, delete), a message, the ownership
+record, the stats item, the rate items and a failed request's retry item.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chat_core.clock import DAY_MS, MINUTE_MS
+from chat_core.repository import keys
+from chat_core.repository.codec import conversation_item, message_item, to_item
+from chat_core.repository.records import ConversationRecord, MessageRecord
+from chat_core.repository.transactions import Writes
+
+RATE_TTL_SECONDS = 2 * 86400
+RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by default)
+
+# A turn may take the conversation only when no other turn holds a live lease.
+_LEASE_FREE = "(attribute_not_exists(turn_id) OR turn_lease_until < :now)"
+_LIVE = "attribute_exists(PK) AND attribute_not_exists(deleted_ms)"
+
+
+def activity_keys(conv: ConversationRecord, status: str, activity_ms: int) -> dict[str, str]:
+    """Expression values of both listing index keys (``:lsi1``, ``:lsi2``)."""
+    return {
+        "lsi1": keys.status_activity_key(status, activity_ms, conv.id),
+        "lsi2": keys.agent_status_activity_key(conv.agent_type, status, activity_ms, conv.id),
+    }
+
+
+class ItemWrites(Writes):
+    def _conversation(self, sub: str, conversation_id: str) -> dict[str, str]:
+        return {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conversation_id)}
+
+    # ------------------------------------------------------------------ conversation
+    def new_conversation(self, sub: str, conv: ConversationRecord) -> dict[str, Any]:
+        return self.put_new(conversation_item(sub, conv))
+
+    def claim_conversation(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        seq: int,
+        turn_id: str,
+        lease: int,
+        now: int,
+        *,
+        reactivate: bool,
+    ) -> dict[str, Any]:
+        """The turn's lease and the user message's seq, on the condition that nothing
+        changed since the read: not deleted, the same message count and status, and no
+        live lease. This condition keeps ``seq`` contiguous and a deleted conversation
+        deleted."""
+        reactivating = ", #status = :active" if reactivate else ""
+        return self.update(
+            self._conversation(sub, conv.id),
+            "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
+            "turn_seq = :count, last_message_ms = :now, updated_ms = :now, "
+            f"LSI1SK = :lsi1, LSI2SK = :lsi2{reactivating}",
+            condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}",
+            names={"#status": "status"},
+            values={
+                "prev": conv.message_count,
+                "was": conv.status,
+                "now": now,
+                "count": seq,
+                "tid": turn_id,
+                "lease": lease,
+                **activity_keys(conv, "active", now),
+                **({"active": "active"} if reactivate else {}),
+            },
+        )
+
+    def reclaim_conversation(
+        self, sub: str, conv: ConversationRecord, seq: int, turn_id: str, lease: int, now: int
+    ) -> dict[str, Any]:
+        """A rerun's lease: the failed message must still be the conversation's last."""
+        return self.update(
+            self._conversation(sub, conv.id),
+            "SET turn_id = :tid, turn_lease_until = :lease, turn_seq = :count, updated_ms = :now",
+            condition=f"{_LIVE} AND message_count = :count AND {_LEASE_FREE}",
+            values={"tid": turn_id, "lease": lease, "count": seq, "now": now},
+        )
+
+    def conversation_replied(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        turn_id: str,
+        seq: int,
+        now: int,
+        tokens: dict[str, int],
+    ) -> dict[str, Any]:
+        """The reply's count, activity and tokens; the lease released. Only while the turn
+        still holds the lease and the conversation was not deleted meanwhile."""
+        return self.update(
+            self._conversation(sub, conv.id),
+            "SET message_count = :count, last_message_ms = :now, updated_ms = :now, "
+            "LSI1SK = :lsi1, LSI2SK = :lsi2 ADD prompt_tokens :pt, completion_tokens :ct "
+            "REMOVE turn_id, turn_lease_until, turn_seq",
+            condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
+            values={
+                "tid": turn_id,
+                "count": seq,
+                "now": now,
+                **activity_keys(conv, "active", now),
+                **tokens,
+            },
+        )
+
+    def release_conversation(self, sub: str, conversation_id: str, turn_id: str) -> dict[str, Any]:
+        return self.update(
+            self._conversation(sub, conversation_id),
+            "REMOVE turn_id, turn_lease_until, turn_seq",
+            condition="turn_id = :tid",
+            values={"tid": turn_id},
+        )
+
+    def extend_lease(
+        self, sub: str, conversation_id: str, turn_id: str, lease: int
+    ) -> dict[str, Any]:
+        return self.update(
+            self._conversation(sub, conversation_id),
+            "SET turn_lease_until = :lease",
+            condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
+            values={"tid": turn_id, "lease": lease},
+        )
+
+    def archive(self, sub: str, old: ConversationRecord, now: int) -> dict[str, Any]:
+        """Archived (by the cap or the user); never a conversation whose reply is being
+        written (its turn would store the reply as active behind the archive's back)."""
+        return self.update(
+            self._conversation(sub, old.id),
+            "SET #status = :archived, LSI1SK = :lsi1, LSI2SK = :lsi2",
+            condition=f"#status = :active AND attribute_not_exists(deleted_ms) AND {_LEASE_FREE}",
+            names={"#status": "status"},
+            values={
+                "active": "active",
+                "archived": "archived",
+                "now": now,
+                **activity_keys(old, "archived", old.activity_ms),
+            },
+        )
+
+    def unarchive(self, sub: str, conv: ConversationRecord) -> dict[str, Any]:
+        return self.update(
+            self._conversation(sub, conv.id),
+            "SET #status = :active, LSI1SK = :lsi1, LSI2SK = :lsi2",
+            condition="#status = :archived AND attribute_not_exists(deleted_ms)",
+            names={"#status": "status"},
+            values={
+                "active": "active",
+                "archived": "archived",
+                **activity_keys(conv, "active", conv.activity_ms),
+            },
+        )
+
+    def rename(
+        self, sub: str, conversation_id: str, now: int, changes: dict[str, Any]
+    ) -> dict[str, Any]:
+        """``changes``: the new title and/or metadata (what the caller sent)."""
+        sets = ["updated_ms = :now", *(f"{name} = :{name}" for name in changes)]
+        return self.update(
+            self._conversation(sub, conversation_id),
+            "SET " + ", ".join(sets),
+            condition=_LIVE,
+            values={"now": now, **changes},
+        )
+
+    def soft_delete(self, sub: str, conv: ConversationRecord, now: int, ttl: int) -> dict[str, Any]:
+        """Out of every list at once (index keys removed); TTL purges it later.
+        Conditioned on the message count read, so the stats' message total stays exact."""
+        return self.update(
+            self._conversation(sub, conv.id),
+            "SET deleted_ms = :now, #ttl = :ttl REMOVE LSI1SK, LSI2SK",
+            condition="attribute_not_exists(deleted_ms) AND message_count = :count "
+            "AND #status = :status",
+            names={"#ttl": "ttl", "#status": "status"},
+            values={"now": now, "ttl": ttl, "count": conv.message_count, "status": conv.status},
+        )
+
+    # ------------------------------------------------------------------ messages
+    def new_message(self, sub: str, msg: MessageRecord) -> dict[str, Any]:
+        return self.put_new(message_item(sub, msg))
+
+    def message_status(
+        self, sub: str, conversation_id: str, seq: int, status: str, *, was: str | None = None
+    ) -> dict[str, Any]:
+        """A stored message's status (``failed``, or ``ok`` again for a rerun of ``was``)."""
+        values = {"status": status, **({"was": was} if was else {})}
+        return self.update(
+            {"PK": keys.messages_pk(sub, conversation_id), "SK": keys.message_sk(seq)},
+            "SET #status = :status",
+            condition="#status = :was" if was else "attribute_exists(PK)",
+            names={"#status": "status"},
+            values=values,
+        )
+
+    # ------------------------------------------------------------------ ownership
+    def new_ownership(self, sub: str, conversation_id: str, now: int) -> dict[str, Any]:
+        """Who owns a conversation id: tells 403 (someone else's) from 404."""
+        return self.put_new(
+            to_item(
+                {
+                    "PK": keys.ownership_pk(conversation_id),
+                    "SK": keys.OWNERSHIP_SK,
+                    "type": "ownership",
+                    "owner": sub,
+                    "created_ms": now,
+                }
+            )
+        )
+
+    def expire_ownership(self, conversation_id: str, ttl: int) -> dict[str, Any]:
+        return self.update(
+            {"PK": keys.ownership_pk(conversation_id), "SK": keys.OWNERSHIP_SK},
+            "SET #ttl = :ttl",
+            names={"#ttl": "ttl"},
+            values={"ttl": ttl},
+        )
+
+    # ------------------------------------------------------------------ stats
+    def stats(
+        self,
+        sub: str,
+        agent_type: str,
+        *,
+        active: int = 0,
+        archived: int = 0,
+        total: int = 0,
+        messages: int = 0,
+        observed_active: int | None = None,
+    ) -> dict[str, Any]:
+        """The user's counters, moved in the same transaction as what they count.
+
+        With ``observed_active`` the update also guards the active-conversation cap:
+        the count the cap query saw must still hold when the transaction commits
+        (else it is refused and the caller re-reads), so the cap is exact under
+        concurrent creations.
+        """
+        values: dict[str, Any] = {"msgs": messages, "da": active, "dr": archived, "dt": total}
+        condition = None
+        if observed_active is not None:
+            values["seen"] = observed_active
+            condition = "#act = :seen"
+            if not observed_active:
+                condition = "(attribute_not_exists(#act) OR #act = :seen)"
+        return self.update(
+            {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
+            "ADD messages :msgs, conv_active :da, conv_archived :dr, #act :da, #tot :dt",
+            condition=condition,
+            names={
+                "#act": keys.active_count_attr(agent_type),
+                "#tot": keys.total_count_attr(agent_type),
+            },
+            values=values,
+        )
+
+    def reply_stats(self, sub: str, tokens: dict[str, int]) -> dict[str, Any]:
+        """A reply counts one message and its tokens (no conversation count moves)."""
+        return self.update(
+            {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
+            "ADD messages :one, prompt_tokens :pt, completion_tokens :ct",
+            values={"one": 1, **tokens},
+        )
+
+    # ------------------------------------------------------------------ rate budgets
+    def spend_minute_turn(self, sub: str, now: int, limit: int) -> dict[str, Any]:
+        return self.update(
+            {"PK": keys.user_pk(sub), "SK": keys.minute_rate_sk(now // MINUTE_MS)},
+            "ADD turns :one SET #ttl = :ttl",
+            condition="attribute_not_exists(turns) OR turns < :limit",
+            names={"#ttl": "ttl"},
+            values={"limit": limit, "one": 1, "ttl": now // 1000 + RATE_TTL_SECONDS},
+        )
+
+    def day_budget_left(self, sub: str, now: int, budget: int) -> dict[str, Any]:
+        return self.check(
+            {"PK": keys.user_pk(sub), "SK": keys.day_rate_sk(now // DAY_MS)},
+            "attribute_not_exists(tokens) OR tokens < :budget",
+            values={"budget": budget},
+        )
+
+    def spend_day_tokens(self, sub: str, now: int, tokens: int) -> dict[str, Any]:
+        return self.update(
+            {"PK": keys.user_pk(sub), "SK": keys.day_rate_sk(now // DAY_MS)},
+            "ADD tokens :t SET #ttl = :ttl",
+            names={"#ttl": "ttl"},
+            values={"t": tokens, "ttl": now // 1000 + RATE_TTL_SECONDS},
+        )
+
+    # ------------------------------------------------------------------ failed requests
+    def remember_failed_request(
+        self, sub: str, request_key: str, conversation_id: str, seq: int, now: int
+    ) -> dict[str, Any]:
+        return self.put(
+            {
+                "PK": keys.user_pk(sub),
+                "SK": keys.failed_request_sk(request_key),
+                "type": "failed_request",
+                "conversation_id": conversation_id,
+                "seq": seq,
+                "ttl": now // 1000 + RETRY_TTL_SECONDS,
+            }
+        )
+
+    def consume_failed_request(self, sub: str, request_key: str) -> dict[str, Any]:
+        return self.delete_existing(
+            {"PK": keys.user_pk(sub), "SK": keys.failed_request_sk(request_key)}
+        )

@@ -1,0 +1,217 @@
+"""The table's reads: every one a GetItem or one bounded Query on a key.
+
+Half of the access patterns (docs/design.md "Data"); the writes, which compose the
+item writes of item_writes.py into transactions, are in dynamodb.py.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from chat_core.repository import keys
+from chat_core.repository.codec import (
+    conversation_from,
+    expression_values,
+    from_item,
+    message_from,
+    stats_from,
+    to_item,
+)
+from chat_core.repository.item_writes import ItemWrites
+from chat_core.repository.port import FailedRequest, LiveState
+from chat_core.repository.records import ConversationRecord, MessageRecord, Page, StatsRecord
+from chat_core.repository.transactions import FaultTranslatingClient, make_client
+
+BY_STATUS_ACTIVITY = "ByStatusActivity"
+BY_AGENT_STATUS_ACTIVITY = "ByAgentStatusActivity"
+
+R = TypeVar("R")
+
+
+class TableReads:
+    """Reads of the chat table; the repository (dynamodb.py) adds the writes."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        self.table = table_name
+        self.client = FaultTranslatingClient(client or make_client())
+        self.writes = ItemWrites(table_name)
+
+    def _get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
+        """One GetItem by key: the item's plain values, or None."""
+        response = self.client.get_item(
+            TableName=self.table, Key=to_item({"PK": pk, "SK": sk}), ConsistentRead=consistent
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def _query(
+        self,
+        pk: str,
+        sort_key: tuple[str, str],
+        *,
+        limit: int | None,
+        ascending: bool = True,
+        index: str | None = None,
+        start_key: dict[str, object] | None = None,
+        **extra: Any,
+    ) -> list[dict[str, Any]]:
+        """One Query of a partition by sort-key prefix (``sort_key`` = attribute, prefix)."""
+        attribute, prefix = sort_key
+        params: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": f"PK = :pk AND begins_with({attribute}, :prefix)",
+            "ExpressionAttributeValues": expression_values(pk=pk, prefix=prefix),
+            "ScanIndexForward": ascending,
+            **extra,
+        }
+        if limit is not None:
+            params["Limit"] = limit
+        if index:
+            params["IndexName"] = index
+        if start_key:
+            params["ExclusiveStartKey"] = to_item(dict(start_key))
+        return [from_item(i) for i in self.client.query(**params).get("Items", [])]
+
+    def _page(
+        self,
+        read: Callable[[int], list[dict[str, Any]]],
+        limit: int,
+        key_names: tuple[str, ...],
+        record: Callable[[dict[str, Any]], R],
+    ) -> Page[R]:
+        """One item more than asked tells whether another page exists, so the last page
+        never hands out a cursor to an empty page."""
+        rows = read(limit + 1)
+        last_key = None
+        if len(rows) > limit:
+            last_key = {name: rows[limit - 1][name] for name in key_names}
+        return Page(items=[record(r) for r in rows[:limit]], last_key=last_key)
+
+    def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None:
+        """One strongly consistent GetItem; a soft-deleted conversation reads as absent."""
+        values = self._get(keys.user_pk(sub), keys.conversation_sk(conversation_id))
+        if values is None or "deleted_ms" in values:
+            return None
+        return conversation_from(values)
+
+    def owner_of(self, conversation_id: str) -> str | None:
+        """Only asked on the error path, to tell 403 (someone else's) from 404."""
+        values = self._get(keys.ownership_pk(conversation_id), keys.OWNERSHIP_SK, consistent=False)
+        return str(values["owner"]) if values else None
+
+    def active_conversations(
+        self, sub: str, agent_type: str, limit: int
+    ) -> list[ConversationRecord]:
+        """Active conversations of one agent type, least recently active first (the cap)."""
+        rows = self._query(
+            keys.user_pk(sub),
+            ("LSI2SK", f"{agent_type}#active#"),
+            index=BY_AGENT_STATUS_ACTIVITY,
+            limit=limit,
+            ConsistentRead=True,
+        )
+        return [conversation_from(r) for r in rows]
+
+    def _messages(
+        self,
+        sub: str,
+        conversation_id: str,
+        limit: int,
+        ascending: bool,
+        start_key: dict[str, object] | None = None,
+    ) -> list[dict[str, Any]]:
+        return self._query(
+            keys.messages_pk(sub, conversation_id),
+            ("SK", "MSG#"),
+            limit=limit,
+            ascending=ascending,
+            start_key=start_key,
+            ConsistentRead=True,
+        )
+
+    def latest_messages(self, sub: str, conversation_id: str, limit: int) -> list[MessageRecord]:
+        """The newest ``limit`` messages, newest first: the history window's one Query."""
+        return [message_from(r) for r in self._messages(sub, conversation_id, limit, False)]
+
+    def page_messages(
+        self,
+        sub: str,
+        conversation_id: str,
+        *,
+        limit: int,
+        ascending: bool,
+        start_key: dict[str, object] | None,
+    ) -> Page[MessageRecord]:
+        return self._page(
+            lambda n: self._messages(sub, conversation_id, n, ascending, start_key),
+            limit,
+            ("PK", "SK"),
+            message_from,
+        )
+
+    def list_conversations(
+        self,
+        sub: str,
+        *,
+        status: str,
+        agent_type: str | None,
+        limit: int,
+        start_key: dict[str, object] | None,
+    ) -> Page[ConversationRecord]:
+        """Most recent activity first: one Query on a local index, whatever the total."""
+        index, attribute, prefix = (
+            (BY_AGENT_STATUS_ACTIVITY, "LSI2SK", f"{agent_type}#{status}#")
+            if agent_type
+            else (BY_STATUS_ACTIVITY, "LSI1SK", f"{status}#")
+        )
+        return self._page(
+            lambda n: self._query(
+                keys.user_pk(sub),
+                (attribute, prefix),
+                index=index,
+                limit=n,
+                ascending=False,
+                start_key=start_key,
+                ConsistentRead=True,
+            ),
+            limit,
+            ("PK", "SK", attribute),
+            conversation_from,
+        )
+
+    def failed_request(self, sub: str, request_key: str) -> FailedRequest | None:
+        """The failed turn a retry with this Idempotency-Key answers (one GetItem)."""
+        values = self._get(keys.user_pk(sub), keys.failed_request_sk(request_key))
+        if values is None:
+            return None
+        return FailedRequest(str(values["conversation_id"]), int(values["seq"]))
+
+    def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None:
+        values = self._get(keys.messages_pk(sub, conversation_id), keys.message_sk(seq))
+        return message_from(values) if values else None
+
+    def get_stats(self, sub: str) -> StatsRecord:
+        """The user's counters: one GetItem (missing counters read as zero)."""
+        return stats_from(self._get(keys.user_pk(sub), keys.STATS_SK) or {})
+
+    # ------------------------------------------------------------------ live items
+    def live_state(self, sub: str) -> LiveState:
+        """The user's open connections and Stop requests: one eventually consistent Query.
+
+        A running turn asks this every LIVE_POLL_SECONDS; the items are tiny, so each
+        poll is 0.5 read units. Eventual consistency only delays a rejoin or a Stop by
+        a poll or so.
+        """
+        rows = self._query(
+            keys.user_pk(sub), ("SK", keys.LIVE_PREFIX), limit=None, ProjectionExpression="SK"
+        )
+        sort_keys = [str(r["SK"]) for r in rows]
+
+        def ids(prefix: str) -> frozenset[str]:
+            return frozenset(k.removeprefix(prefix) for k in sort_keys if k.startswith(prefix))
+
+        return LiveState(
+            connections=ids(keys.LIVE_CONNECTION_PREFIX),
+            stop_requested=ids(keys.LIVE_STOP_PREFIX),
+        )

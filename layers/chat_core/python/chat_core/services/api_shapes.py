@@ -1,0 +1,46 @@
+"""Stored records in the contract's shapes (docs/api.md): the one place storage meets the API."""
+
+from __future__ import annotations
+
+from chat_core.clock import iso_from_ms
+from chat_core.models import Conversation, LiveTurn, Message, MessageStatus, Role
+from chat_core.repository.records import ConversationRecord, MessageRecord
+
+_ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant", "system": "system"}
+_STATUSES: dict[str, MessageStatus] = {
+    "ok": "ok",
+    "failed": "failed",
+    "stopped": "stopped",
+    "incomplete": "incomplete",
+}
+
+
+def conversation_to_api(record: ConversationRecord, now_ms: int | None = None) -> Conversation:
+    """With ``now_ms``, a reply being written shows as ``live_turn`` (a question of time)."""
+    live = None
+    if now_ms is not None and record.turn_in_flight(now_ms) and record.turn_id and record.turn_seq:
+        live = LiveTurn(turn_id=record.turn_id, user_message_seq=record.turn_seq)
+    return Conversation(
+        live_turn=live,
+        id=record.id,
+        title=record.title,
+        agent_type=record.agent_type,
+        status="archived" if record.status == "archived" else "active",
+        created_at=iso_from_ms(record.created_ms),
+        updated_at=iso_from_ms(record.updated_ms),
+        last_message_at=iso_from_ms(record.last_message_ms) if record.last_message_ms else None,
+        message_count=record.message_count,
+        metadata=dict(record.metadata),
+    )
+
+
+def message_to_api(record: MessageRecord) -> Message:
+    return Message(
+        id=record.id,
+        conversation_id=record.conversation_id,
+        seq=record.seq,
+        role=_ROLES.get(record.role, "user"),
+        content=record.content,
+        created_at=iso_from_ms(record.created_ms),
+        status=_STATUSES.get(record.status, "ok"),
+    )
