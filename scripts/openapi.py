@@ -1,14 +1,14 @@
 """Generates the API's OpenAPI 3.1 document from the handlers' own routes and models.
 
-Each Lambda function has its own Powertools resolver; this merges their generated
-schemas into one document and replaces Powertools' default 422 validation response
-with the contract's error responses (docs/api.md), so the document says what the API
-really answers. `make openapi` writes openapi.json; a test fails when it drifts.
+Each Lambda function has its own Powertools resolver; Powertools' OpenAPIMerge joins
+their generated schemas into one document, and this replaces Powertools' default 422
+validation response with the contract's error responses (docs/api.md), so the
+document says what the API really answers. `make openapi` writes openapi.json; a test
+fails when it drifts.
 """
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from pathlib import Path
@@ -50,12 +50,9 @@ _GATEWAY_401 = {
 
 def _load_app(folder: Path) -> Any | None:
     """The function's HTTP resolver, or None for a function that serves no route."""
-    spec = importlib.util.spec_from_file_location(f"openapi_{folder.name}", folder / "app.py")
-    if spec is None or spec.loader is None:
-        raise RuntimeError(f"cannot load {folder}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return getattr(module, "app", None)
+    from local.lambda_runtime import load_module
+
+    return getattr(load_module(folder / "app.py", f"openapi_{folder.name}"), "app", None)
 
 
 _GATEWAY_431 = {
@@ -133,19 +130,22 @@ def _truthful(path: str, method: str, operation: dict[str, Any]) -> None:
 def build_document(functions_dir: Path = ROOT / "functions") -> dict[str, Any]:
     """The merged document of every functions/<name>/app.py resolver."""
     sys.path[:0] = [str(ROOT / "layers" / "chat_core" / "python")]
+    from aws_lambda_powertools.event_handler.openapi.merge import OpenAPIMerge
+
     from chat_core.models import ErrorBody
 
-    paths: dict[str, Any] = {}
-    schemas: dict[str, Any] = {}
+    # Powertools' own merge: each function's resolver (`app`), loaded from its app.py.
+    merge = OpenAPIMerge(title=TITLE, version=VERSION, on_conflict="error")
+    # Each function's app.py is loaded here under a module name of its own: Powertools'
+    # file discovery loads every file as "app", so same-named handlers replace each other
+    # and routes sharing a path (GET and POST /v1/conversations) would be lost.
     for folder in sorted(p for p in functions_dir.iterdir() if (p / "app.py").exists()):
         app = _load_app(folder)
-        if app is None:
-            continue
-        schema = app.get_openapi_schema(title=TITLE, version=VERSION)
-        part = json.loads(schema.model_dump_json(by_alias=True, exclude_none=True))
-        for path, operations in part.get("paths", {}).items():
-            paths.setdefault(path, {}).update(operations)
-        schemas.update(part.get("components", {}).get("schemas", {}))
+        if app is not None:
+            merge.add_schema(app.get_openapi_schema(title=TITLE, version=VERSION))
+    merged = json.loads(merge.get_openapi_json_schema())
+    paths: dict[str, Any] = merged.get("paths", {})
+    schemas: dict[str, Any] = merged.get("components", {}).get("schemas", {})
     for path, operations in paths.items():
         for method, operation in operations.items():
             _contract_responses(path, method, operation)

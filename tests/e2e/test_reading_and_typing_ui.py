@@ -48,7 +48,7 @@ def signed_in_with_api(new_page: Callable[..., Page], stack: Any) -> tuple[Page,
 
 
 def page_scrolls(page: Page) -> dict[str, int]:
-    return page.evaluate(
+    scrolls: dict[str, int] = page.evaluate(
         """() => ({
           pageHeight: document.scrollingElement.scrollHeight,
           viewport: window.innerHeight,
@@ -56,6 +56,7 @@ def page_scrolls(page: Page) -> dict[str, int]:
                                   return l.scrollWidth - l.clientWidth; })(),
         })"""
     )
+    return scrolls
 
 
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])

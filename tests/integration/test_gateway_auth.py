@@ -35,16 +35,16 @@ def call(stack: Any, authorization: str | None) -> Any:
 
 
 def test_a_valid_token_reaches_the_function_with_or_without_bearer(
-    stack: Any, genuine: tuple[str, dict, dict]
-) -> None:  # type: ignore[type-arg]
+    stack: Any, genuine: tuple[str, dict[str, Any], dict[str, Any]]
+) -> None:
     token = genuine[0]
     assert call(stack, f"Bearer {token}").status == 200
     assert call(stack, token).status == 200
 
 
 def test_the_attack_set_is_refused_by_the_gateway(
-    stack: Any, genuine: tuple[str, dict, dict], attacker_key: rsa.RSAPrivateKey
-) -> None:  # type: ignore[type-arg]
+    stack: Any, genuine: tuple[str, dict[str, Any], dict[str, Any]], attacker_key: rsa.RSAPrivateKey
+) -> None:
     expired = stack.token("auth-tester", expires_in=-5)
     for name, token in attack_tokens(genuine[0], expired, attacker_key).items():
         response = call(stack, None if token is None else f"Bearer {token}")

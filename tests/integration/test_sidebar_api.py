@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from tests.support.api_client import ApiClient
 
@@ -55,8 +56,8 @@ def test_create_read_rename_with_metadata(alice: ApiClient) -> None:
 
 
 def test_paging_23_conversations_by_5_has_no_gaps_or_repeats_even_with_a_rename(
-    client_for, unique_user: str
-) -> None:  # type: ignore[no-untyped-def]
+    client_for: Any, unique_user: str
+) -> None:
     client = client_for(unique_user)
     agents = [a["name"] for a in client.get("/v1/agents").body["items"]]
     created = [

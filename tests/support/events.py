@@ -1,39 +1,27 @@
-"""Payload-format-2.0 events and a Lambda context, for calling handlers directly."""
+"""Payload-format-2.0 events and a Lambda context, for calling handlers directly.
+
+The local gateway's own loader and event builder (local/lambda_runtime.py): a test's
+event is the event the local stack would give the function for the same request.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 from urllib.parse import urlencode
 
+from local.lambda_runtime import HttpRequest, LambdaContext, build_event, load_module
+
+__all__ = ["ROOT", "LambdaContext", "http_event", "load_handler"]
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def load_handler(function: str) -> ModuleType:
     """functions/<function>/app.py under a unique module name (every handler is app.py)."""
-    spec = importlib.util.spec_from_file_location(
-        f"handler_{function}", ROOT / "functions" / function / "app.py"
-    )
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-class LambdaContext:
-    function_name = "test"
-    function_version = "$LATEST"
-    memory_limit_in_mb = 512
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:test"
-    aws_request_id = "test-request"
-    log_group_name = "/aws/lambda/test"
-    log_stream_name = "test"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 29_000
+    return load_module(ROOT / "functions" / function / "app.py", f"handler_{function}")
 
 
 def http_event(
@@ -47,32 +35,16 @@ def http_event(
     path_parameters: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
 ) -> dict[str, Any]:
-    raw_path = path or route
-    event: dict[str, Any] = {
-        "version": "2.0",
-        "routeKey": f"{method} {route}",
-        "rawPath": raw_path,
-        "rawQueryString": urlencode(query or {}),
-        "headers": {"content-type": "application/json", **(headers or {})},
-        "requestContext": {
-            "requestId": "req-123",
-            "routeKey": f"{method} {route}",
-            "stage": "$default",
-            "http": {
-                "method": method,
-                "path": raw_path,
-                "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
-                "userAgent": "pytest",
-            },
-            "authorizer": {"jwt": {"claims": {"sub": sub} if sub else {}, "scopes": None}},
-        },
-        "isBase64Encoded": False,
-    }
-    if body is not None:
-        event["body"] = body if isinstance(body, str) else json.dumps(body)
-    if query:
-        event["queryStringParameters"] = query
-    if path_parameters:
-        event["pathParameters"] = path_parameters
-    return event
+    """The event of one request; ``sub=None`` is a request the authorizer let through
+    without claims (a handler must still refuse it)."""
+    raw_body = body if isinstance(body, str) or body is None else json.dumps(body)
+    request = HttpRequest(
+        method,
+        path or route,
+        urlencode(query or {}),
+        list({"content-type": "application/json", **(headers or {})}.items()),
+        (raw_body or "").encode(),
+        "127.0.0.1",
+    )
+    claims = {"sub": sub} if sub else {}
+    return build_event(request, f"{method} {route}", path_parameters or {}, claims, None, "req-123")

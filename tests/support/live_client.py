@@ -22,9 +22,9 @@ def websocket_url(base_url: str) -> str:
 
 class LiveClient:
     def __init__(self, base_url: str, token: str) -> None:
-        self.connection: ClientConnection = connect(
+        self.connection: ClientConnection = connect(  # type: ignore[call-overload]
             websocket_url(base_url),
-            subprotocols=["chat.v1", f"bearer.{token}"],  # type: ignore[list-item]
+            subprotocols=["chat.v1", f"bearer.{token}"],
             open_timeout=10,
             legacy=True,  # a long-lived client, closed by close() rather than a with-block
         )

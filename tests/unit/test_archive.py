@@ -159,7 +159,7 @@ def stale_sidebar(
     interleaved = BeforeStatusChange(repo)
     return ConversationService(
         interleaved, conversations._cursors, settings, clock=clock
-    ), interleaved  # type: ignore[arg-type]
+    ), interleaved
 
 
 def test_a_conversation_whose_dead_turn_left_an_expired_lease_can_be_archived(

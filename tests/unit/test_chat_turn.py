@@ -19,13 +19,16 @@ from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
+from chat_core.services.turn_runner import TurnOutcome
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
 
 
-def send(turn: ChatTurn, sub: str, message: str, conversation_id: str | None = None, **kw: str):  # type: ignore[no-untyped-def]
-    fields = {"conversation_id": conversation_id, **kw}
-    request = ChatRequest(message=message, **{k: v for k, v in fields.items() if v is not None})
+def send(
+    turn: ChatTurn, sub: str, message: str, conversation_id: str | None = None, **kw: str
+) -> TurnOutcome:
+    fields = {"message": message, "conversation_id": conversation_id, **kw}
+    request = ChatRequest.model_validate({k: v for k, v in fields.items() if v is not None})
     return turn.run(sub, request)
 
 

@@ -58,7 +58,7 @@ def test_a_turn_whose_conversation_is_deleted_before_its_claim_is_not_found(
     clock: ManualClock,
 ) -> None:
     conversation_id = conversation_of(turn)
-    stale = ChatTurn(interleaved, FakeModel(), settings, clock=clock)  # type: ignore[arg-type]
+    stale = ChatTurn(interleaved, FakeModel(), settings, clock=clock)
     interleaved.before_next_claim = lambda: conversations.delete("alice", conversation_id)
     with pytest.raises(NotFound):
         stale.start("alice", ChatRequest(message="late", conversation_id=conversation_id))
@@ -86,7 +86,7 @@ def test_a_turn_that_loses_the_lease_to_another_is_busy_until_that_lease_ends(
 ) -> None:
     first = ChatTurn(repo, FakeModel(), settings, clock=clock)
     conversation_id = conversation_of(first)
-    stale = ChatTurn(interleaved, FakeModel(), settings, clock=clock)  # type: ignore[arg-type]
+    stale = ChatTurn(interleaved, FakeModel(), settings, clock=clock)
 
     def other_tab_starts_a_turn() -> None:
         first.start("alice", ChatRequest(message="other tab", conversation_id=conversation_id))
@@ -110,7 +110,7 @@ def test_a_retry_that_another_retry_of_the_same_request_overtook_is_busy(
     with pytest.raises(AgentUnavailable):
         failing.submit("alice", ChatRequest(message="hello"), request_key="k")
     ahead = ManualClock(clock.now + 2 * settings.turn_lease_seconds * 1000)
-    overtaken = ChatTurn(interleaved, FakeModel(), settings, clock=ahead)  # type: ignore[arg-type]
+    overtaken = ChatTurn(interleaved, FakeModel(), settings, clock=ahead)
     winner = ChatTurn(repo, FakeModel(), settings, clock=clock)
     winners: list[str] = []
     interleaved.before_next_claim = lambda: winners.append(

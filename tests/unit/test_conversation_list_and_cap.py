@@ -66,7 +66,7 @@ def test_the_cap_holds_when_another_creation_lands_between_the_count_and_the_wri
         clock.advance(10)
         conversations.create("alice", new(f"c{number}"))
     interleaved = BeforeCreation(repo)
-    stale = ConversationService(interleaved, conversations._cursors, settings, clock=clock)  # type: ignore[arg-type]
+    stale = ConversationService(interleaved, conversations._cursors, settings, clock=clock)
     clock.advance(10)
     interleaved.meanwhile = lambda: conversations.create("alice", new("other tab"))
     stale.create("alice", new("this tab"))
@@ -87,7 +87,7 @@ def test_the_cap_never_archives_a_conversation_whose_reply_is_being_written(
         ids.append(turn.run("alice", ChatRequest(message=f"c{number}")).response.conversation_id)
     oldest = ids[0]
     interleaved = BeforeCreation(repo)
-    stale = ConversationService(interleaved, conversations._cursors, settings, clock=clock)  # type: ignore[arg-type]
+    stale = ConversationService(interleaved, conversations._cursors, settings, clock=clock)
     interleaved.meanwhile = lambda: turn.start(
         "alice", ChatRequest(message="still talking", conversation_id=oldest)
     )
@@ -200,7 +200,7 @@ def test_a_worker_that_cannot_be_started_keeps_the_message_and_frees_the_convers
         with pytest.raises(AgentUnavailable) as unavailable:
             down.submit("alice", ChatRequest(message="hello", stream=stream))
         assert unavailable.value.retry_after == settings.model_retry_after_seconds
-        conversation_id = unavailable.value.extra["conversation_id"]
+        conversation_id = str(unavailable.value.extra["conversation_id"])
         assert unavailable.value.extra["reason"] == "ClientError"
         conversation = repo.get_conversation("alice", conversation_id)
         assert conversation is not None and conversation.turn_id is None  # not busy
@@ -216,7 +216,7 @@ def test_a_plain_reply_slower_than_the_wait_answers_202_with_the_stored_message(
         "alice", ChatRequest(message="hello")
     )
     assert reply.status_code == 202
-    assert reply.body.user_message.content == "hello"  # type: ignore[union-attr]
+    assert reply.body.user_message.content == "hello"
     assert slow.waited == [settings.json_reply_wait_seconds]
 
 

@@ -190,7 +190,7 @@ def test_a_replayed_202_whose_turn_failed_runs_again_on_the_stored_message(
     rerun = idempotent.run("alice", "k-2", streamed, LambdaContext())
     assert rerun.status_code == 202
     assert rerun.body.turn_id != accepted.body.turn_id  # type: ignore[union-attr]
-    assert rerun.body.user_message == accepted.body.user_message  # type: ignore[union-attr]
+    assert rerun.body.user_message == accepted.body.user_message
     for _ in range(100):  # the rerun answers on its worker thread
         messages = reader.get_with_messages("alice", conversation_id, 10).messages
         if len(messages) == 4:

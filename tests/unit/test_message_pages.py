@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pytest
 
 from chat_core.errors import Forbidden, InvalidCursor, NotFound
@@ -22,7 +24,7 @@ def conversation_of_ten_messages(turn: ChatTurn, clock: ManualClock) -> str:
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_pages_hold_every_message_once_in_order(
-    turn: ChatTurn, reader: ConversationReader, clock: ManualClock, order: str
+    turn: ChatTurn, reader: ConversationReader, clock: ManualClock, order: Literal["asc", "desc"]
 ) -> None:
     conversation_id = conversation_of_ten_messages(turn, clock)
     seen: list[int] = []
@@ -34,7 +36,7 @@ def test_pages_hold_every_message_once_in_order(
             conversation_id,
             limit=4,
             order=order,
-            cursor=cursor,  # type: ignore[arg-type]
+            cursor=cursor,
         )
         pages += 1
         seen.extend(m.seq for m in page.items)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from scripts import api_limits
 from scripts.openapi import OUTPUT, build_document, render
 from tests.support.template import http_routes
 
@@ -25,6 +26,14 @@ CONTRACT_ROUTES = {
 
 def test_committed_document_is_current() -> None:
     assert Path(OUTPUT).read_text() == render(build_document()), "run `make openapi`"
+
+
+def test_the_ui_takes_its_limits_from_the_document() -> None:
+    document = json.loads(Path(OUTPUT).read_text())
+    assert api_limits.OUTPUT.read_text() == api_limits.render(api_limits.limits(document)), (
+        "run `make openapi`"
+    )
+    assert api_limits.limits(document) == {"messageChars": 16000, "titleChars": 200}
 
 
 def test_document_routes_are_the_template_routes_and_the_contract() -> None:

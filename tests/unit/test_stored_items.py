@@ -184,7 +184,7 @@ def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_ite
         "ttl": SECONDS + 1 + 3600,
     }
     live = repo.live_state("alice")
-    assert (live.connections, live.stop_requested) == ({"conn-1"}, {ID(5)})
+    assert (live.connections, live.stop_requested) == (frozenset({"conn-1"}), frozenset({ID(5)}))
 
     repo.extend_lease(started.claim, T + 90_000)
     assert stored(dynamodb)[("USER#alice", f"CONV#{C}")]["turn_lease_until"] == T + 90_000

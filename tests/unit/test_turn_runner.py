@@ -240,7 +240,7 @@ def test_a_long_reply_extends_its_lease_once_half_of_it_is_used(
 
     settings = fast_settings(turn_lease_seconds=10)
     model = FakeModel(pause_seconds=0.02, pieces_per_reply=10)
-    turn = ChatTurn(Recording(), model, settings, clock=clock)  # type: ignore[arg-type]
+    turn = ChatTurn(Recording(), model, settings, clock=clock)
     started = turn.start("alice", ChatRequest(message="hi"))
     clock.advance(4_999)  # not yet half of the 10 s lease: no write
     turn.runner.run(started)

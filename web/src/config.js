@@ -1,3 +1,5 @@
+import apiLimits from "./api_limits.json";
+
 // Build-time configuration (Vite inlines import.meta.env.VITE_*).
 // Without an OIDC authority the app uses the local stack's development sign-in.
 const sameOriginSocket = () =>
@@ -13,8 +15,6 @@ export const config = {
 
 export const isLocalSignIn = () => !config.oidcAuthority;
 
-// The API's limits (docs/api.md): the UI says so before the server has to refuse.
-export const limits = {
-  messageChars: 16000,
-  titleChars: 200,
-};
+// The API's limits, from its own schema (`make openapi` writes api_limits.json from
+// openapi.json): the UI says so before the server has to refuse.
+export const limits = { ...apiLimits };

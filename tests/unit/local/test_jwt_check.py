@@ -18,12 +18,15 @@ OTHER_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
 class StaticKeys(JwksCache):
-    """The issuer's JWKS without HTTP."""
+    """The issuer's JWKS without HTTP: one key, k1."""
 
     def __init__(self) -> None:
         super().__init__(ISSUER)
-        self._keys = {"k1": KEY.public_key()}
-        self._fetched_at = time.monotonic()
+
+    def key(self, kid: str) -> Any:
+        if kid != "k1":
+            raise Unauthorized(f"no key {kid!r}")
+        return KEY.public_key()
 
 
 def token(key: Any = KEY, kid: str = "k1", **changes: Any) -> str:
@@ -62,6 +65,10 @@ def test_a_valid_token_gives_its_claims() -> None:
         ({"aud": None, "client_id": "intruder"}, "no aud, wrong client_id"),
         ({"aud": None}, "no aud and no client_id"),
         ({"exp": None}, "no exp"),
+        ({"iss": None}, "no iss"),
+        ({"exp": ("NOW", 0)}, "expires now"),
+        ({"nbf": ("NOW", 2)}, "valid in 2 s (no leeway, as API Gateway documents)"),
+        ({"iat": "yesterday"}, "iat not a number"),
     ],
 )
 def test_claim_checks_refuse(changes: dict[str, Any], reason: str) -> None:
@@ -104,10 +111,11 @@ def test_signature_and_algorithm_checks_refuse() -> None:
 
 
 def test_unknown_kid_is_refused_without_a_reachable_issuer() -> None:
-    keys = StaticKeys()
-    keys._fetched_at = 0.0  # allow a refresh: the issuer URL does not answer
+    keys = JwksCache(ISSUER)  # its discovery document cannot be fetched: 401, not a 500
     with pytest.raises(Unauthorized):
         verify(f"Bearer {token(kid='k2')}", CONFIG, keys)
+    with pytest.raises(Unauthorized):  # and it is not asked again at once
+        keys.key("k1")
 
 
 def test_route_scopes() -> None:

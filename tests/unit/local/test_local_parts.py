@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+from typing import Any
 
 import jwt
 import pytest
@@ -68,14 +69,19 @@ def test_payload_v2_event_like_api_gateway() -> None:
         b"",
         "127.0.0.1",
     )
-    event = build_event(request, route, {"id": "c1"}, {"sub": "alice"}, None, "rid")
+    event = build_event(request, route.route_key, {"id": "c1"}, {"sub": "alice"}, None, "rid")
     assert event["version"] == "2.0" and event["routeKey"] == "GET /v1/conversations/{id}/messages"
     assert event["queryStringParameters"] == {"limit": "2,3", "order": "desc"}
     assert event["headers"]["x-a"] == "1,2" and event["cookies"] == ["a=1", "b=2"]
     assert event["pathParameters"] == {"id": "c1"}
     assert event["requestContext"]["authorizer"]["jwt"]["claims"] == {"sub": "alice"}
     binary = build_event(
-        HttpRequest("POST", "/x", "", [], b"\xff\xfe", "1.1.1.1"), route, {}, None, None, "r"
+        HttpRequest("POST", "/x", "", [], b"\xff\xfe", "1.1.1.1"),
+        route.route_key,
+        {},
+        None,
+        None,
+        "r",
     )
     assert binary["isBase64Encoded"] and base64.b64decode(binary["body"]) == b"\xff\xfe"
 
@@ -99,6 +105,7 @@ def test_dev_identity_provider_tokens() -> None:
         60,
     )
     assert idp.discovery()["jwks_uri"].endswith("/.well-known/jwks.json")
+    bad: Any
     for bad in (None, [], {}, {"sub": ""}, {"sub": 3}, {"sub": "a", "expires_in": "soon"}):
         with pytest.raises(ValueError):
             parse_token_request(bad)
@@ -106,7 +113,7 @@ def test_dev_identity_provider_tokens() -> None:
 
 
 def test_stub_model_quotes_the_latest_and_previous_user_message() -> None:
-    status, body = stub_model.complete(
+    status, reply = stub_model.complete(
         {
             "model": "m",
             "messages": [
@@ -118,6 +125,8 @@ def test_stub_model_quotes_the_latest_and_previous_user_message() -> None:
         }
     )
     assert status == 200
+    assert isinstance(reply, dict)
+    body: dict[str, Any] = reply
     assert (
         body["choices"][0]["message"]["content"]
         == 'You said: "second". Before that you said: "first".'
@@ -127,6 +136,7 @@ def test_stub_model_quotes_the_latest_and_previous_user_message() -> None:
         == body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"]
     )
     alone = stub_model.complete({"messages": [{"role": "user", "content": "hi"}]})[1]
+    assert isinstance(alone, dict)
     assert "no earlier message" in alone["choices"][0]["message"]["content"]
     assert (
         stub_model.complete({"messages": [{"role": "user", "content": "x [stub:status=503]"}]})[0]

@@ -33,7 +33,8 @@ export const draftKey = (state) => state.conversationId || NEW_DRAFT;
 export const draftOf = (state) => state.drafts[draftKey(state)] || "";
 
 function withDraft(drafts, key, text) {
-  const { [key]: _old, ...others } = drafts;
+  const others = { ...drafts };
+  delete others[key];
   return text ? { ...others, [key]: text } : others;
 }
 
@@ -62,7 +63,8 @@ function onEvent(state, event) {
   if (event.type === "turn.started" || event.type === "turn.delta") {
     return { ...state, turns: { ...state.turns, [turnId]: applyText(known, event) } };
   }
-  const { [turnId]: _ended, ...turns } = state.turns;
+  const turns = { ...state.turns };
+  delete turns[turnId];
   // Every ended turn is remembered: its 202 or a stale load may come after it.
   const ended = Object.fromEntries([...Object.entries(state.ended), [turnId, event]].slice(-20));
   if (!onScreen) return { ...state, turns, ended };

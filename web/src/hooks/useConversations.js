@@ -108,11 +108,14 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
     [api],
   );
 
-  const forget = (id) => {
-    pending.current.delete(id);
-    savePending(storage, [...pending.current.keys()]);
-    setUndoable((shown) => (shown?.id === id ? null : shown));
-  };
+  const forget = useCallback(
+    (id) => {
+      pending.current.delete(id);
+      savePending(storage, [...pending.current.keys()]);
+      setUndoable((shown) => (shown?.id === id ? null : shown));
+    },
+    [storage],
+  );
 
   const sendDelete = useCallback(
     (id, options) =>
@@ -157,7 +160,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
       savePending(storage, [...pending.current.keys()]);
       setUndoable({ id, title: conversation?.title || "Conversation" });
     },
-    [sendDelete, storage, refresh],
+    [sendDelete, storage, refresh, forget],
   );
 
   const undoDelete = useCallback(
@@ -167,7 +170,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
       forget(id);
       refresh();
     },
-    [storage, refresh],
+    [forget, refresh],
   );
 
   const setStatus = useCallback(
