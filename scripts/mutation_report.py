@@ -2,6 +2,7 @@
 
 Usage (scripts/mutation.sh does it, in the scratch copy where mutmut ran):
 python scripts/mutation_report.py results.txt
+python scripts/mutation_report.py --unexplained results.txt   (names to run again)
 Each listed line is ``<module>.<function>__mutmut_<n>: <status>``; the report counts
 statuses per module and lists every surviving mutant with its change and the reason
 it is not a missing test (scripts/mutation_triage.py), or as unexplained. The list
@@ -40,7 +41,19 @@ def parse(text: str) -> list[tuple[str, str, str]]:
     return rows
 
 
+def unexplained_survivors(results: Path) -> list[str]:
+    """The survivors no triage rule explains: run again, a test added since may kill them."""
+    return [
+        name
+        for module, name, status in parse(results.read_text())
+        if status == "survived" and described(name, module)["reason"] is None
+    ]
+
+
 def main() -> None:
+    if sys.argv[1] == "--unexplained":
+        print("\n".join(unexplained_survivors(Path(sys.argv[2]))))
+        return
     rows = parse(Path(sys.argv[1]).read_text())
     per_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)

@@ -37,6 +37,17 @@ class Mutant:
         return "\n".join(self.removed + self.added)
 
 
+def _cap_time_only(m: Mutant) -> bool:
+    removed, added = " ".join(m.removed), " ".join(m.added)
+    if m.function in {"create", "_change_status"} and "now" in removed:
+        return "max_active_conversations" in removed or removed.strip().startswith("now,")
+    if m.function == "change_status":
+        return "observed_active" in removed and "now" not in added.split("archive,")[-1][:5]
+    return m.function == "create_conversation" and (
+        "_creation_items(sub, conv, None)" in added or "archive, None, observed_active" in added
+    )
+
+
 def _only_keyword_case(m: Mutant) -> bool:
     if len(m.removed) != 1 or len(m.added) != 1:
         return False
@@ -303,6 +314,71 @@ RULES = (
         "equivalent: the DynamoDB client's timeouts and retry mode; moto and DynamoDB Local "
         "answer at once, so only a slow or failing AWS endpoint would show them",
         lambda m: m.function == "make_client",
+    ),
+    Rule(
+        "equivalent: the Lambda clients' timeouts and retries (the worker's invocation); "
+        "only a slow or failing AWS endpoint would show them, and the dispatcher's own "
+        "tests drive it without AWS",
+        lambda m: m.function == "__init__" and "LambdaDispatcher" in m.name,
+    ),
+    Rule(
+        "equivalent: the fault raised when every attempt of a reply's write collided; the "
+        "turn answers 503 (and a release suppresses it) whatever its code and flag say",
+        lambda m: m.function == "_still_contended",
+    ),
+    Rule(
+        "equivalent: a None passed where False is (the same branch: `0 if created else 1`, "
+        "`first_message`), or a record field the write does not read (the item's owner is "
+        "the sub the caller passes, not the record's)",
+        lambda m: bool(
+            re.search(r"\b(created|first_message)=None", " ".join(m.added))
+            or (m.function == "create" and " ".join(m.added).strip() == "sub=None,")
+        ),
+    ),
+    Rule(
+        "equivalent: the ownership read after a refusal concerns the caller's own "
+        "conversation (a replay or a claim of theirs), so it can only say 'gone': 404 "
+        "whatever id it is asked about",
+        lambda m: m.function in {"_replay", "_raise_if_final"}
+        and "raise_missing(" in " ".join(m.added)
+        and "None)" in " ".join(m.added),
+    ),
+    Rule(
+        "equivalent outcome, one read later: a claim refused on its conversation is "
+        "retried, and the retry's own read finds the deletion (404) or the other turn "
+        "(409); this shortcut only answers without that read",
+        lambda m: (
+            m.function == "_raise_if_final"
+            and any(
+                "rejected.reason" in line and ("conversation" in line or "CONVERSATION" in line)
+                for line in m.removed
+            )
+        )
+        or (m.function == "_raise_if_final" and "or claim.rerun" in " ".join(m.added)),
+    ),
+    Rule(
+        "equivalent here: the Lambda context only lets Powertools bound an in-progress "
+        "idempotency record by the function's remaining time; without it the record's "
+        "own expiry applies, which no test of one process can tell apart",
+        lambda m: m.function in {"submit", "run"}
+        and " ".join(m.added).strip().endswith(("request, None)", "request, )")),
+    ),
+    Rule(
+        "equivalent: the rerun's message condition (`status = failed`) is backed by the "
+        "retry item's, in the same transaction: a second rerun of the same key is refused "
+        "by the consumed retry item either way",
+        lambda m: m.function == "_rerun_items" and "was=" in " ".join(m.removed),
+    ),
+    Rule(
+        "equivalent: purge order (every message of the conversation is deleted either way)",
+        lambda m: m.function == "purge_messages" and "batch, False)" in " ".join(m.added),
+    ),
+    Rule(
+        "equivalent: the cap's reading time orders conversations with a reply in flight "
+        "last and lets the archive refuse a live lease; with no lease held (a sidebar "
+        "creation, an unarchive) `now` changes nothing, and an ownership record's "
+        "creation time is never read",
+        _cap_time_only,
     ),
     Rule(
         "equivalent: daemon threads of the in-process dispatcher (tests and `make dev`); "

@@ -10,7 +10,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
 from local.template import ROOT
 from local.testing import running_stack
@@ -39,6 +39,11 @@ def stack() -> Iterator[Any]:
         pytest.fail("web/dist is not built: run `make web` (make test-e2e does)")
     with running_stack(env={"RATE_LIMIT_TURNS_PER_MINUTE": "1000"}) as running:
         yield running
+
+
+# A streamed reply of a few hundred words takes seconds on a loaded 2-core machine:
+# assertions wait as long as page actions do (Playwright's own default is 5 s).
+expect.set_options(timeout=15_000)
 
 
 @pytest.fixture(scope="session")

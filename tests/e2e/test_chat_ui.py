@@ -70,6 +70,10 @@ def test_sidebar_rename_delete_and_new_chat_with_an_agent(
     expect(sidebar.locator(".conversation .title").first).to_have_text(
         "Write code"
     )  # most recent first
+    # The user's totals (GET /v1/stats) under the lists, up to date after each turn
+    expect(sidebar.get_by_label("Your totals")).to_have_text(
+        "2 active conversations · 0 archived · 4 messages"
+    )
     screenshot(page, "03-sidebar")
 
     sidebar.get_by_role("button", name="Delete Renamed topic").click()
@@ -113,7 +117,7 @@ def test_expired_token_is_renewed_and_the_message_still_sent(
         " s.token = token; sessionStorage.setItem('chat.session', JSON.stringify(s)); }",
         [expired],
     )
-    page.reload()
+    # Listening before the reload: the app may renew as soon as it starts.
     renewals: list[str] = []
     page.on("request", lambda r: renewals.append(r.url) if r.url.endswith("/local/token") else None)
     sent_with: list[str] = []
@@ -123,6 +127,7 @@ def test_expired_token_is_renewed_and_the_message_still_sent(
         if r.url.endswith("/v1/chat")
         else None,
     )
+    page.reload()
     send(page, "sent with an expired token")
     expect(page.locator(".message.assistant[data-seq]").first).to_contain_text(
         "sent with an expired token"

@@ -158,7 +158,7 @@ def test_the_list_says_which_conversation_is_replying(
 
 
 def test_a_purge_deletes_every_message_in_batches_and_counts_them(
-    repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
+    dynamodb: Any, repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
 ) -> None:
     long = ChatTurn(
         repo,
@@ -170,9 +170,30 @@ def test_a_purge_deletes_every_message_in_batches_and_counts_them(
     for number in range(1, 15):
         clock.advance(10)
         long.run("alice", ChatRequest(message=str(number), conversation_id=conversation_id))
-    assert repo.purge_messages("alice", conversation_id) == 30  # two batches: 25 + 5
+    batches: list[int] = []
+
+    def count(params: Any, model: Any, **_: Any) -> None:
+        if model.name == "BatchWriteItem":
+            batches.append(sum(len(v) for v in params["RequestItems"].values()))
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb", count)
+    assert repo.purge_messages("alice", conversation_id) == 30
+    assert batches == [25, 5]  # BatchWriteItem takes 25 requests at most
     assert repo.latest_messages("alice", conversation_id, 50) == []
     assert repo.get_message("alice", conversation_id, 1) is None
+
+
+def test_the_purge_takes_only_a_conversation_items_keys_from_the_stream(
+    repo: DynamoChatRepository,
+) -> None:
+    assert repo.deleted_conversation_of({"PK": "USER#alice", "SK": "CONV#c-1"}) == ("alice", "c-1")
+    for keys in (
+        {"PK": "USER#alice", "SK": "STATS"},
+        {"PK": "CONV#c-1", "SK": "CONV#c-1"},
+        {"PK": "CONV#c-1", "SK": "OWNER"},
+    ):
+        with pytest.raises(ValueError, match="not a conversation key"):
+            repo.deleted_conversation_of(keys)
 
 
 class Dispatcher:

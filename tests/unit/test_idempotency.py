@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from chat_core.agent.catalogue import resolve_agent
 from chat_core.errors import AgentUnavailable, IdempotencyKeyReused, NotFound
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
@@ -32,6 +33,21 @@ def test_a_retry_returns_the_first_answer_and_stores_nothing(
     assert len(model.prompts) == 1
     stored = reader.get_with_messages("alice", first.body.conversation_id, 10)
     assert stored.message_count == 2
+
+
+def test_the_chat_entry_runs_a_turn_without_a_key_and_at_most_one_per_key(
+    idempotent: IdempotentChat, model: FakeModel
+) -> None:
+    """POST /v1/chat's one entry (the handler has no branch)."""
+    hello = ChatRequest(message="hello")
+    plain = idempotent.submit("alice", hello, None, LambdaContext())
+    again = idempotent.submit("alice", hello, None, LambdaContext())
+    assert plain.body.conversation_id != again.body.conversation_id  # two turns
+    keyed = idempotent.submit("alice", hello, "entry-key", LambdaContext())
+    assert idempotent.submit("alice", hello, "entry-key", LambdaContext()) == keyed
+    bobs = idempotent.submit("bob", hello, "entry-key", LambdaContext())
+    assert bobs.body.conversation_id != keyed.body.conversation_id
+    assert len(model.prompts) == 4
 
 
 def test_the_same_key_with_another_body_is_refused(idempotent: IdempotentChat) -> None:
@@ -172,7 +188,8 @@ def test_a_replayed_202_whose_turn_failed_runs_again_on_the_stored_message(
     again (the user's Retry) answers the stored message, without a second copy of it."""
     import time
 
-    first = idempotent.run("alice", "k-1", ChatRequest(message="one"), LambdaContext())
+    coder = ChatRequest(message="one", agent_type="coder")
+    first = idempotent.run("alice", "k-1", coder, LambdaContext())
     conversation_id = first.body.conversation_id
     model.fail_with = "down"
     streamed = ChatRequest(message="two", conversation_id=conversation_id, stream=True)
@@ -201,3 +218,5 @@ def test_a_replayed_202_whose_turn_failed_runs_again_on_the_stored_message(
         (4, messages[3].content, "ok"),
     ]
     assert messages[3].role == "assistant"
+    # the rerun answered as the conversation's own agent
+    assert model.prompts[-1][0].content == resolve_agent("coder").system_prompt

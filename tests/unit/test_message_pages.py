@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 import pytest
 
@@ -20,6 +20,23 @@ def conversation_of_ten_messages(turn: ChatTurn, clock: ManualClock) -> str:
         clock.advance(10)
         turn.run("alice", ChatRequest(message=f"m{number}", conversation_id=conversation_id))
     return conversation_id
+
+
+def test_a_page_reads_one_item_more_than_it_shows(
+    dynamodb: Any, turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+) -> None:
+    """The extra item says whether a next page exists; the Query never reads more."""
+    conversation_id = conversation_of_ten_messages(turn, clock)
+    limits: list[int] = []
+
+    def record(params: Any, model: Any, **_: Any) -> None:
+        if model.name == "Query":
+            limits.append(params.get("Limit", -1))
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb", record)
+    page = reader.page_messages("alice", conversation_id, limit=4, order="asc", cursor=None)
+    assert [m.seq for m in page.items] == [1, 2, 3, 4] and page.next_cursor
+    assert limits == [5]
 
 
 @pytest.mark.parametrize("order", ["asc", "desc"])

@@ -5,16 +5,18 @@ TransactWriteItems and sleep ~7.5 s inside one 30 s request)."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
 
 from chat_core.errors import ConversationBusy, StorageUnavailable
-from chat_core.models import ChatRequest
+from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import WriteConflict
 from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationService
 from chat_core.services.retry_policy import RetryPolicy
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
@@ -102,6 +104,33 @@ def test_the_time_budget_ends_the_retries_before_the_attempts_run_out(
         turn.run("alice", ChatRequest(message="contended"))
     assert time.now <= 1.0
     assert 2 <= calls["TransactWriteItems"] < 50
+
+
+def test_sidebar_changes_that_keep_colliding_are_409_after_the_policys_attempts(
+    dynamodb: Any,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    conversations: ConversationService,
+) -> None:
+    first = conversations.create("alice", CreateConversationRequest()).id
+    time = SteppingTime()
+    policy = RetryPolicy(attempts=3, budget_seconds=60, sleep=time.sleep, monotonic=time.monotonic)
+    stubborn = ConversationService(
+        repo, conversations._cursors, settings, clock=clock, retry=policy
+    )
+    calls: Counter[str] = Counter()
+    always_conflicting(dynamodb, calls)
+    changes: list[Callable[[], object]] = [
+        lambda: stubborn.create("alice", CreateConversationRequest()),
+        lambda: stubborn.update("alice", first, UpdateConversationRequest(status="archived")),
+        lambda: stubborn.delete("alice", first),
+    ]
+    for change in changes:
+        calls.clear()
+        with pytest.raises(ConversationBusy, match="Too many changes"):
+            change()
+        assert calls["TransactWriteItems"] == 3
 
 
 def test_the_reply_transaction_is_retried_by_the_same_policy_then_a_503(

@@ -15,7 +15,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from chat_core.errors import AgentUnavailable, Forbidden, NoTurnInProgress, RateLimited
-from chat_core.models import ChatRequest
+from chat_core.models import ChatRequest, CreateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import TurnLost
 from chat_core.services.chat import ChatTurn
@@ -287,6 +287,42 @@ def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
         "prompt_tokens": 20,
         "completion_tokens": 7,
     }
+
+
+def test_a_delete_during_a_reply_asks_it_to_stop_and_after_an_expired_lease_asks_nothing(
+    dynamodb: Any,
+    turn: ChatTurn,
+    conversations: ConversationService,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    writing = turn.start("alice", ChatRequest(message="Hello there"))
+    clock.advance(2000)
+    conversations.delete("alice", C)
+    stop = ("USER#alice", f"LIVE#STOP#{writing.claim.turn_id}")
+    assert stored(dynamodb)[stop] == {
+        "type": "stop",
+        "conversation_id": C,
+        "ttl": SECONDS + 2 + 3600,
+    }
+    abandoned = turn.start("alice", ChatRequest(message="Left behind"))
+    clock.advance(settings.turn_lease_seconds * 1000 + 1)  # its worker died: nothing to stop
+    conversations.delete("alice", abandoned.claim.conversation.id)
+    assert [k for k in stored(dynamodb) if k[1].startswith("LIVE#STOP#")] == [stop]
+
+
+def test_a_conversation_created_from_the_sidebar_and_its_ownership(
+    dynamodb: Any, conversations: ConversationService
+) -> None:
+    created = conversations.create("alice", CreateConversationRequest(title="Plans"))
+    items = stored(dynamodb)
+    assert items[(f"CONV#{created.id}", "OWNER")] == {
+        "type": "ownership",
+        "owner": "alice",
+        "created_ms": T,
+    }
+    assert items[("USER#alice", f"CONV#{created.id}")]["owner"] == "alice"
+    assert items[("USER#alice", f"CONV#{created.id}")]["message_count"] == 0
 
 
 def test_a_refused_turn_says_exactly_how_long_to_wait(

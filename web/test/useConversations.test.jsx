@@ -7,6 +7,10 @@ const memoryStorage = () => {
   return { getItem: (k) => items.get(k) ?? null, setItem: (k, v) => items.set(k, v), removeItem: (k) => items.delete(k) };
 };
 
+const STATS = { conversations: { active: 2, archived: 1, by_agent_type: { general: 3 } }, messages: 7, tokens: { prompt: 1, completion: 1 } };
+// Every refresh also reads the user's totals (GET /v1/stats).
+const withStats = (api) => ({ stats: vi.fn(async () => STATS), ...api });
+
 const conversation = (id) => ({ id, title: id, agent_type: "general", status: "active", message_count: 2 });
 
 describe("useConversations", () => {
@@ -16,11 +20,11 @@ describe("useConversations", () => {
       "active:c1": { items: [conversation("a2"), conversation("a3")], next_cursor: null },
       "archived:": { items: [conversation("z1")], next_cursor: null },
     };
-    const api = {
+    const api = withStats({
       listConversations: vi.fn(async ({ status, cursor }) => pages[`${status}:${cursor || ""}`]),
       renameConversation: vi.fn(async (id, title) => ({ ...conversation(id), title })),
       deleteConversation: vi.fn(async () => null),
-    };
+    });
     const { result } = renderHook(() => useConversations(api, memoryStorage()));
     await waitFor(() => expect(result.current.lists.active.items).toHaveLength(2));
     expect(result.current.lists.active.done).toBe(false);
@@ -29,6 +33,7 @@ describe("useConversations", () => {
     expect(result.current.lists.active.done).toBe(true);
     expect(api.listConversations).toHaveBeenCalledWith({ status: "active", cursor: "c1", limit: 20 });
     expect(result.current.lists.archived.items.map((c) => c.id)).toEqual(["z1"]);
+    await waitFor(() => expect(result.current.stats).toEqual(STATS)); // the sidebar's totals
 
     await act(() => result.current.rename("a3", "Renamed"));
     expect(result.current.lists.active.items.find((c) => c.id === "a3").title).toBe("Renamed");
@@ -39,12 +44,12 @@ describe("useConversations", () => {
   it("shows a failed page load as an error and keeps what it had", async () => {
     let online = true;
     const page = { items: [{ id: "c1", title: "Kept" }], next_cursor: "more" };
-    const api = {
+    const api = withStats({
       listConversations: vi.fn(async () => {
         if (online) return page;
         throw new Error("offline");
       }),
-    };
+    });
     const { result } = renderHook(() => useConversations(api, memoryStorage()));
     await waitFor(() => expect(result.current.lists.active.items).toHaveLength(1));
     online = false;
@@ -56,12 +61,12 @@ describe("useConversations", () => {
   it("deletes only after the Undo window, and Undo keeps the conversation", async () => {
     vi.useFakeTimers({ shouldAdvanceTime: true });
     try {
-      const api = {
+      const api = withStats({
         listConversations: vi.fn(async ({ status }) =>
           status === "active" ? { items: [conversation("a1"), conversation("a2")], next_cursor: null } : { items: [], next_cursor: null },
         ),
         deleteConversation: vi.fn(async () => null),
-      };
+      });
       const storage = memoryStorage();
       const { result } = renderHook(() => useConversations(api, storage));
       await waitFor(() => expect(result.current.lists.active.items).toHaveLength(2));

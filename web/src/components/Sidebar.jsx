@@ -147,7 +147,7 @@ function Group({ label, list, status, selectedId, onLoadMore, ...handlers }) {
 }
 
 export function Sidebar({ conversations, selectedId, open, inert, drawerRef, onClose, onOpen, onNew, user, onSignOut }) {
-  const { lists, error, loadMore, rename, remove, setStatus } = conversations;
+  const { lists, stats, error, loadMore, rename, remove, setStatus } = conversations;
   return (
     <nav className={`sidebar${open ? " open" : ""}`} aria-label="Conversations" inert={inert} ref={drawerRef}>
       <div className="sidebar-top">
@@ -167,6 +167,12 @@ export function Sidebar({ conversations, selectedId, open, inert, drawerRef, onC
       )}
       <Group label="Active" list={lists.active} status="active" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
       <Group label="Archived" list={lists.archived} status="archived" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
+      {stats && (
+        <p className="totals" aria-label="Your totals">
+          {plural(stats.conversations.active, "active conversation")} · {stats.conversations.archived} archived ·{" "}
+          {plural(stats.messages, "message")}
+        </p>
+      )}
       <div className="who">
         Signed in as <b>{user.sub}</b>{" "}
         <button type="button" onClick={onSignOut}>

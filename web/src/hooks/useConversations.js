@@ -38,6 +38,8 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
   const leftover = useRef(null);
   if (leftover.current === null) leftover.current = new Set(pendingIds(storage));
   const [undoable, setUndoable] = useState(null);
+  // The user's totals (GET /v1/stats), shown under the lists; a failed read keeps the last.
+  const [stats, setStats] = useState(null);
   const latest = useRef(lists);
   latest.current = lists;
 
@@ -72,6 +74,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
   );
 
   const refresh = useCallback(async () => {
+    api.stats().then(setStats, () => {});
     const wasActive = new Set(latest.current.active.items.map((c) => c.id));
     const [, archived] = await Promise.all([load("active", { reset: true }), load("archived", { reset: true })]);
     const moved = (archived || []).filter((c) => wasActive.has(c.id) && !archivedByUser.current.has(c.id));
@@ -82,7 +85,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
           "Find it under Archived; Unarchive brings it back.",
       );
     }
-  }, [load]);
+  }, [api, load]);
 
   useEffect(() => {
     refresh();
@@ -185,6 +188,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
 
   return {
     lists,
+    stats,
     error,
     loadMore: load,
     refresh,

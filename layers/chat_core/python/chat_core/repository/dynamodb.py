@@ -8,6 +8,8 @@ each item write checks is in item_writes.py; which writes go together is here.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from chat_core.repository import keys
 from chat_core.repository.codec import conversation_from, from_item, to_item
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
@@ -271,7 +273,7 @@ class DynamoChatRepository(TableReads):
             ],
         )
 
-    def deleted_conversation_of(self, stream_keys: dict[str, object]) -> tuple[str, str]:
+    def deleted_conversation_of(self, stream_keys: Mapping[str, object]) -> tuple[str, str]:
         """(sub, conversation id) of a conversation item's keys, as its TTL deletion
         reaches the purge function through the table's stream."""
         return keys.parse_conversation_key(str(stream_keys["PK"]), str(stream_keys["SK"]))

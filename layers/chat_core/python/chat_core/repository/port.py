@@ -6,6 +6,7 @@ so the access patterns (and their costs) are listed in one place.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -170,4 +171,4 @@ class ChatRepository(Protocol):
 
     def purge_messages(self, sub: str, conversation_id: str) -> int: ...
 
-    def deleted_conversation_of(self, stream_keys: dict[str, object]) -> tuple[str, str]: ...
+    def deleted_conversation_of(self, stream_keys: Mapping[str, object]) -> tuple[str, str]: ...
