@@ -1,7 +1,10 @@
 """This project's chat turn vs LangChain's DynamoDBChatMessageHistory, same DynamoDB Local.
 
 Per turn, at 10, 100, 500 and 1,000 messages of history: DynamoDB requests, read and
-write capacity units (ReturnConsumedCapacity) and latency. The peer is used the way
+write capacity units and latency. Units are billed by DynamoDB's per-item rules
+(tests/support/billing.py), with DynamoDB Local's ReturnConsumedCapacity beside them
+(it does not bill each item of a transaction, so it flatters this project, whose turn
+is two transactions; the peer writes without transactions). The peer is used the way
 its documentation shows: add the user message, add the reply, read the history. Both
 sides use an in-process model, so only storage is compared. Then 8 concurrent writers
 to one conversation, and the messages that survive.
@@ -25,6 +28,7 @@ from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from local.testing import running_stack
+from tests.support.billing import BillingMeter, TableShape, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel
 
@@ -41,34 +45,48 @@ def dynamodb(endpoint: str, kind: str = "client") -> Any:
     return session.client("dynamodb", endpoint_url=endpoint) if kind == "client" else session
 
 
-def measure(meter: DynamoMeter, action: Callable[[], object]) -> tuple[int, float, float, float]:
+Sample = tuple[int, float, float, float, float, float]
+
+
+def measure(meter: DynamoMeter, action: Callable[[], object]) -> Sample:
     meter.reset()
     started = time.perf_counter()
     action()
+    elapsed = (time.perf_counter() - started) * 1000
     return (
         meter.requests,
+        meter.billed.read_units,
+        meter.billed.write_units,
+        elapsed,
         meter.read_units,
         meter.write_units,
-        (time.perf_counter() - started) * 1000,
     )
 
 
-def summarize(
-    system: str, length: int, samples: list[tuple[int, float, float, float]]
-) -> dict[str, Any]:
+def metered(client: Any, shapes: dict[str, TableShape], endpoint: str) -> DynamoMeter:
+    """Local's figures, and the same requests billed by DynamoDB's rules."""
+    meter = DynamoMeter().attach(client)
+    meter.billed = BillingMeter(shapes, dynamodb(endpoint)).attach(client)
+    return meter
+
+
+def summarize(system: str, length: int, samples: list[Sample]) -> dict[str, Any]:
     return {
         "system": system,
         "history": length,
         "requests": max(s[0] for s in samples),
         "read_units": round(statistics.mean(s[1] for s in samples), 1),
         "write_units": round(statistics.mean(s[2] for s in samples), 1),
+        "units": round(statistics.mean(s[1] + s[2] for s in samples), 1),
         "latency_ms": round(statistics.median(s[3] for s in samples), 1),
+        "read_units_local": round(statistics.mean(s[4] for s in samples), 1),
+        "write_units_local": round(statistics.mean(s[5] for s in samples), 1),
     }
 
 
 def ours(endpoint: str, table: str) -> tuple[list[dict[str, Any]], ChatTurn]:
     client = dynamodb(endpoint)
-    meter = DynamoMeter().attach(client)
+    meter = metered(client, shapes_from_template({"ChatTable": table}), endpoint)
     settings = Settings(
         table_name=table,
         rate_limit_turns_per_minute=10**6,
@@ -114,7 +132,9 @@ def peer(endpoint: str) -> list[dict[str, Any]]:
         BillingMode="PAY_PER_REQUEST",
     )
     history = peer_history(endpoint, "bench")
-    meter = DynamoMeter().attach(history.table.meta.client)
+    meter = metered(
+        history.table.meta.client, {"SessionTable": TableShape(("SessionId",))}, endpoint
+    )
 
     def one_turn() -> None:
         history.add_user_message(TEXT)
@@ -208,14 +228,28 @@ def main() -> None:
                 "write_units_1000_vs_10": round(
                     last["write_units"] / max(first["write_units"], 0.01), 2
                 ),
+                "units_1000_vs_10": round(last["units"] / max(first["units"], 0.01), 2),
                 "latency_1000_vs_10": round(last["latency_ms"] / max(first["latency_ms"], 0.01), 2),
             }
         )
     print_table("Growth from 10 to 1,000 messages", ratios)
+    versus = [
+        {
+            "history": o["history"],
+            "this_project_units": o["units"],
+            "peer_units": p["units"],
+            "peer_over_this_project": round(p["units"] / max(o["units"], 0.01), 2),
+        }
+        for o, p in zip(our_rows, peer_rows, strict=True)
+    ]
+    print_table("Billed units per turn (read + write): the peer over this project", versus)
     print_table(
         f"{WRITERS} concurrent writers x {TURNS_PER_WRITER} turns on one conversation", race
     )
-    write_json("peer_comparison", {"per_turn": rows, "growth": ratios, "concurrent_writers": race})
+    write_json(
+        "peer_comparison",
+        {"per_turn": rows, "growth": ratios, "versus": versus, "concurrent_writers": race},
+    )
 
 
 if __name__ == "__main__":

@@ -1,7 +1,12 @@
-"""DynamoDB requests, capacity units and latency of one chat turn as a conversation grows.
+"""DynamoDB requests and capacity units of one chat turn as a conversation grows.
 
 Runs the real ChatTurn against DynamoDB Local (started by the local stack) with the
-stub model over HTTP, and meters every DynamoDB call with ReturnConsumedCapacity.
+stub model over HTTP. Units are given twice: **billed**, computed from DynamoDB's
+published per-item rules (tests/support/billing.py: item sizes, transactional writes
+twice, each local index write), which is what AWS charges; and **Local**, DynamoDB
+Local's own ReturnConsumedCapacity, which does not bill each item of a transaction.
+Rows: a new conversation's first turn, turns at the given messages, and a turn with an
+Idempotency-Key (Powertools' record in the idempotency table).
 Usage: python -m benchmarks.turn_cost [--at 3 101 201]
 """
 
@@ -10,47 +15,97 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from benchmarks.report import print_table, write_json
 from chat_core.models import ChatRequest
+from chat_core.services.idempotent_chat import IdempotentChat
+from chat_core.settings import Settings
 from local.testing import running_stack
-from tests.support.direct_turn import metered_turn
+from tests.support.direct_turn import metered_turn, stack_client
+from tests.support.dynamo_meter import DynamoMeter
+from tests.support.events import LambdaContext
+
+TEXT = "a typical user message, asking the assistant something ordinary and specific " * 3
+
+
+def row(label: str, meter: DynamoMeter, samples: list[tuple[float, ...]]) -> dict[str, object]:
+    reqs, wcu, rcu, local_wcu, local_rcu, ms = zip(*samples, strict=True)
+    return {
+        "turn": label,
+        "requests": max(reqs),
+        "write_units_billed": round(statistics.mean(wcu), 1),
+        "read_units_billed": round(statistics.mean(rcu), 1),
+        "write_units_local": round(statistics.mean(local_wcu), 1),
+        "read_units_local": round(statistics.mean(local_rcu), 1),
+        "latency_ms_median": round(statistics.median(ms), 1),
+    }
+
+
+def sample(meter: DynamoMeter, action: Callable[[], Any]) -> tuple[float, ...]:
+    meter.reset()
+    started = time.perf_counter()
+    action()
+    elapsed = (time.perf_counter() - started) * 1000
+    billed = meter.billed
+    return (
+        meter.requests,
+        billed.write_units,
+        billed.read_units,
+        meter.write_units,
+        meter.read_units,
+        elapsed,
+    )
 
 
 def measure(checkpoints: list[int], samples: int = 3) -> list[dict[str, object]]:
     rows: list[dict[str, object]] = []
     with running_stack(env={"RATE_LIMIT_TURNS_PER_MINUTE": "100000"}) as stack:
         turn, meter = metered_turn(
-            stack, max_messages_per_conversation=max(checkpoints) + 2 * samples + 2
+            stack,
+            max_messages_per_conversation=max(checkpoints) + 2 * samples + 8,
+            max_active_conversations=100,
         )
-        text = "a typical user message, asking the assistant something ordinary and specific " * 3
-        conversation_id = turn.run("bench", ChatRequest(message=text)).response.conversation_id
+        firsts = [sample(meter, lambda: turn.run("bench", ChatRequest(message=TEXT)))]
+        rows.append(row("new conversation, first turn", meter, firsts))
+        conversation_id = turn.run("bench", ChatRequest(message=TEXT)).response.conversation_id
+
+        def next_turn() -> int:
+            request = ChatRequest(message=TEXT, conversation_id=conversation_id)
+            return turn.run("bench", request).response.user_message.seq
+
         seq = 1
         for checkpoint in checkpoints:
-            while seq + 2 < checkpoint:  # grow the conversation without metering
-                seq = turn.run(
-                    "bench", ChatRequest(message=text, conversation_id=conversation_id)
-                ).response.user_message.seq
-            latencies, reqs, rcu, wcu = [], [], [], []
-            for _ in range(samples):
-                meter.reset()
-                started = time.perf_counter()
-                seq = turn.run(
-                    "bench", ChatRequest(message=text, conversation_id=conversation_id)
-                ).response.user_message.seq
-                latencies.append((time.perf_counter() - started) * 1000)
-                reqs.append(meter.requests)
-                rcu.append(meter.read_units)
-                wcu.append(meter.write_units)
-            rows.append(
-                {
-                    "message": checkpoint,
-                    "requests": max(reqs),
-                    "read_units": round(statistics.mean(rcu), 2),
-                    "write_units": round(statistics.mean(wcu), 2),
-                    "latency_ms_median": round(statistics.median(latencies), 1),
-                }
-            )
+            meter.billed.active = False  # growing the conversation: not metered
+            while seq + 2 < checkpoint:
+                seq = next_turn()
+            meter.billed.active = True
+            samples_at = [sample(meter, next_turn) for _ in range(samples)]
+            seq += 2 * samples
+            rows.append(row(f"at message {checkpoint}", meter, samples_at))
+        # Powertools' record goes through a client of its own, metered the same way.
+        records = stack_client(stack)
+        meter.attach(records)
+        meter.billed.attach(records)
+        persistence = DynamoDBPersistenceLayer(
+            table_name=stack.table_names["IdempotencyTable"], boto3_client=records
+        )
+        settings = Settings(
+            table_name=stack.table_names["ChatTable"],
+            idempotency_table_name=stack.table_names["IdempotencyTable"],
+        )
+        idempotent = IdempotentChat(turn, turn.runner._repo, settings, persistence)
+
+        def keyed_turn() -> object:
+            request = ChatRequest(message=TEXT, conversation_id=conversation_id)
+            key = f"bench-key-{time.time_ns()}"
+            return idempotent.submit("bench", request, key, LambdaContext())
+
+        keyed = [sample(meter, keyed_turn) for _ in range(samples)]
+        rows.append(row("with an Idempotency-Key", meter, keyed))
     return rows
 
 
@@ -59,7 +114,11 @@ def main() -> None:
     parser.add_argument("--at", type=int, nargs="+", default=[3, 101, 201])
     args = parser.parse_args()
     rows = measure(sorted(args.at))
-    print_table("One chat turn on DynamoDB Local (stub model)", rows)
+    print_table(
+        "One chat turn on DynamoDB Local (stub model); billed = DynamoDB's per-item rules, "
+        "local = Local's ReturnConsumedCapacity",
+        rows,
+    )
     write_json("turn_cost", {"rows": rows})
 
 

@@ -14,6 +14,7 @@ from chat_core.live.connections import ConnectionPoster
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
+from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
 
 
@@ -27,12 +28,22 @@ def stack_client(stack: Any) -> Any:
     )
 
 
+def billing_meter(stack: Any, client: Any) -> BillingMeter:
+    """Bills ``client``'s requests to the stack's tables by DynamoDB's rules."""
+    shapes = shapes_from_template(
+        {logical: stack.table_names[logical] for logical in ("ChatTable", "IdempotencyTable")}
+    )
+    return BillingMeter(shapes, stack_client(stack)).attach(client)
+
+
 def metered_turn(
     stack: Any, poster: ConnectionPoster | None = None, **settings: Any
 ) -> tuple[ChatTurn, DynamoMeter]:
-    """A turn service on the stack's table and stub model, with every DynamoDB call metered."""
+    """A turn service on the stack's table and stub model, with every DynamoDB call metered
+    (``meter.billed``: the same calls billed by DynamoDB's rules)."""
     client = stack_client(stack)
     meter = DynamoMeter().attach(client)
+    meter.billed = billing_meter(stack, client)
     config = Settings(
         **{
             "table_name": stack.table_names["ChatTable"],
