@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import boto3
 
 from chat_core.models import ChatRequest
+from chat_core.repository.codec import message_item
 from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.records import MessageRecord
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
@@ -19,8 +23,39 @@ TURN_WRITE_UNITS = 34
 FIRST_TURN_WRITE_UNITS = 32
 
 
+def seed_history(dynamodb: Any, conversation_id: str, after: int, up_to: int, now: int) -> None:
+    """Messages after..up_to stored as turns store them, and the conversation's count moved
+    to match: a long conversation without running every turn (200 turns take ~20 s)."""
+    items = [
+        {
+            "PutRequest": {
+                "Item": message_item(
+                    "alice",
+                    MessageRecord(
+                        id=f"seeded-{seq}",
+                        conversation_id=conversation_id,
+                        seq=seq,
+                        role="user" if seq % 2 else "assistant",
+                        content=f"message {seq} of a long conversation",
+                        created_ms=now,
+                    ),
+                )
+            }
+        }
+        for seq in range(after + 1, up_to + 1)
+    ]
+    for start in range(0, len(items), 25):
+        dynamodb.batch_write_item(RequestItems={"chat-unit": items[start : start + 25]})
+    dynamodb.update_item(
+        TableName="chat-unit",
+        Key={"PK": {"S": "USER#alice"}, "SK": {"S": f"CONV#{conversation_id}"}},
+        UpdateExpression="SET message_count = :count",
+        ExpressionAttributeValues={":count": {"N": str(up_to)}},
+    )
+
+
 def test_requests_per_turn_do_not_grow_with_history(
-    dynamodb: object, model: FakeModel, clock: ManualClock
+    dynamodb: Any, model: FakeModel, clock: ManualClock
 ) -> None:
     repo = DynamoChatRepository("chat-unit", client=dynamodb)
     turn = ChatTurn(
@@ -35,17 +70,17 @@ def test_requests_per_turn_do_not_grow_with_history(
     first_turn_units = bill.write_units
     per_turn: dict[int, tuple[int, dict[str, int]]] = {}
     billed: dict[int, float] = {}
-    while True:
+    for _ in range(2):
         clock.advance(10)
         meter.reset()
         bill.reset()
         reply = turn.run("alice", ChatRequest(message=text, conversation_id=conversation_id))
         seq = reply.response.user_message.seq
-        bill.active = seq + 2 in (3, 201)  # billing reads every item: only where asserted
         per_turn[seq] = (meter.requests, dict(meter.operations))
         billed[seq] = bill.write_units
-        if seq >= 201:
-            break
+        if seq == 3:
+            seed_history(dynamodb, conversation_id, after=4, up_to=200, now=clock())
+    assert sorted(per_turn) == [3, 201]
     assert first_turn_units == FIRST_TURN_WRITE_UNITS
     assert billed[3] == billed[201] == TURN_WRITE_UNITS
     assert new_conversation_requests <= 4  # cap Query + live-items Query + two transactions
