@@ -48,6 +48,15 @@ def _cap_time_only(m: Mutant) -> bool:
     )
 
 
+def _unused_expression_value(m: Mutant) -> bool:
+    added = " ".join(m.added)
+    if m.function == "claim_conversation":
+        return "if (reactivate) or True" in added
+    return m.function == "message_status" and (
+        "if (was) or True" in added or "if (was) and False" in added
+    )
+
+
 def _only_keyword_case(m: Mutant) -> bool:
     if len(m.removed) != 1 or len(m.added) != 1:
         return False
@@ -103,6 +112,7 @@ def _exception_text(m: Mutant) -> bool:
 # them), so a reader's default for a missing one is never used; and fields nothing reads.
 _ALWAYS_WRITTEN = ("status", "message_count", "metadata", "last_message_ms")
 _NEVER_READ = ("tokens=", "owner=")
+_READER_DEFAULTS = ('status="ok",',)  # message_from's default: every message has a status
 
 
 def _reader_default_or_unread_field(m: Mutant) -> bool:
@@ -111,6 +121,8 @@ def _reader_default_or_unread_field(m: Mutant) -> bool:
     if m.function not in {"message_from", "conversation_from"}:
         return False
     text = " ".join(m.removed)
+    if text.strip() in _READER_DEFAULTS:
+        return True
     return any(f'"{name}"' in text for name in _ALWAYS_WRITTEN) or any(
         text.strip().startswith(field) for field in _NEVER_READ
     )
@@ -162,25 +174,33 @@ def _cursor_spelling(m: Mutant) -> bool:
 def _cost_or_emulator_only(m: Mutant) -> bool:
     """Read options whose only effect is what a read costs, or that both emulators ignore."""
     added = " ".join(m.added)
-    if m.function == "list_conversations":
-        return (
-            '"ConsistentRead": False' in added
-            or '"Limit": limit + 2' in added
-            or '.get("Items", None)' in added
-            or '.get("Items", )' in added
-            or added.strip() == 'last_key = ""'
-        )
+    consistency = "ConsistentRead=False" in added or (
+        "ConsistentRead=True" in " ".join(m.removed) and "ConsistentRead" not in added
+    )
+    if m.function in {"list_conversations", "_messages", "_query"} and consistency:
+        return True
+    if m.function == "_page":
+        # one more item read than needed, or an empty last key that is no cursor either way
+        return "read(limit + 2)" in added or added.strip() == 'last_key = ""'
     if m.function == "purge_messages":
-        return "batch, False, None" in added
-    if m.function == "_query_messages":
-        return (
-            '"ConsistentRead": False' in added
-            or '.get("Items", None)' in added
-            or ('.get("Items", )' in added)
-        )
+        return "batch, False" in added
     if m.function in {"_get", "owner_of"}:
         return "consistent" in " ".join(m.removed)
     return False
+
+
+def _unbounded_read(m: Mutant) -> bool:
+    """A Query without its Limit reads more than it shows: the page, the history window and
+    the lists are cut to their limit afterwards (the answer is the same; the cost is
+    pinned by tests/unit/test_message_pages.py's Limit check and the benchmarks)."""
+    added = " ".join(m.added)
+    return (
+        (m.function == "_page" and "read(None)" in added)
+        or (m.function == "_messages" and added.strip() == "limit=None,")
+        or (m.function == "latest_messages" and "conversation_id, None, False" in added)
+        or (m.function == "list_conversations" and added.strip() == "limit=None,")
+        or (m.function == "get_with_messages" and "conversation_id, None)" in added)
+    )
 
 
 def _sentence_wording(m: Mutant) -> bool:
@@ -226,7 +246,11 @@ def _status_change_equivalents(m: Mutant) -> bool:
     return (
         m.function == "_change_status"
         and added == "observed, archive = 1, list[ConversationRecord]()"
-    ) or (m.function == "update" and added.endswith(".to_api(None)"))
+    ) or (
+        m.function == "update"
+        and added
+        in {"return conversation_to_api(changed, None)", "return conversation_to_api(changed, )"}
+    )
 
 
 def _lease_sentinel(m: Mutant) -> bool:
@@ -362,6 +386,58 @@ RULES = (
         "own expiry applies, which no test of one process can tell apart",
         lambda m: m.function in {"submit", "run"}
         and " ".join(m.added).strip().endswith(("request, None)", "request, )")),
+    ),
+    Rule(
+        "equivalent outcome: a Query without its Limit reads more than it shows; the page, "
+        "the history window and the lists are cut to their limit afterwards (the Limit of a "
+        "page's Query is pinned by a test; the cost by the benchmarks)",
+        _unbounded_read,
+    ),
+    Rule(
+        "emulator only: an expression value the update does not use (`:active` without "
+        "the reactivation's SET, `:was` without its condition) is accepted by moto but "
+        "refused by DynamoDB and DynamoDB Local, where the integration tests run every "
+        "such turn (checked: the reactivation mutant fails tests/integration/test_chat_flow.py)",
+        _unused_expression_value,
+    ),
+    Rule(
+        "equivalent: a missing lease reads as 0 or 1 ms after the epoch; either is long past, "
+        "and a turn id never stands without its lease",
+        lambda m: m.function == "turn_in_flight" and "turn_lease_until or 1" in " ".join(m.added),
+    ),
+    Rule(
+        "emulator only: a Query with Limit 0 is answered empty by moto but refused by "
+        "DynamoDB and DynamoDB Local; tests/integration/test_chat_flow.py reads a "
+        "conversation with ?messages=0 on Local (checked: this mutant fails it)",
+        lambda m: m.function == "get_with_messages"
+        and "if (message_limit) or True" in " ".join(m.added),
+    ),
+    Rule(
+        "equivalent: a persistence layer passed in (the benchmarks meter its client) or the "
+        "default one on the same idempotency table: the same records",
+        lambda m: m.function == "__init__"
+        and "IdempotentChat" in m.name
+        and " ".join(m.added).strip() == "self._persistence = None",
+    ),
+    Rule(
+        "unreachable: a failed request's message is failed and exists while its retry "
+        "item does (the rerun that sets it ok consumes the item in the same transaction; "
+        "a delete hides the conversation first), and no live lease can hold a "
+        "conversation whose last message is still that failed one (a rerun sets it ok "
+        "as it takes the lease, a new turn moves the count)",
+        lambda m: m.function == "_prepare_rerun"
+        and (
+            "message.content != request.message" in " ".join(m.removed)
+            or "turn_in_flight(now)" in " ".join(m.removed)
+            or "self._busy(conversation, now)" in " ".join(m.removed)
+        ),
+    ),
+    Rule(
+        "equivalent: WriteConflict is the only ClaimRejected fail_turn lets out (its other "
+        "refusals become TurnLost), so retrying on ClaimRejected retries the same",
+        lambda m: m.function == "release"
+        and "retry_on=" not in " ".join(m.added)
+        and "retry_on=(WriteConflict,)" in " ".join(m.removed),
     ),
     Rule(
         "equivalent: the rerun's message condition (`status = failed`) is backed by the "

@@ -26,6 +26,15 @@ def test_a_new_chat_then_resuming_it_with_history(alice: ApiClient) -> None:
     assert "My favourite colour is teal." in second.body["reply"]["content"]
 
 
+def test_a_conversation_can_be_read_without_its_messages(alice: ApiClient) -> None:
+    """?messages=0 reads the conversation alone (DynamoDB refuses a Query with Limit 0,
+    so no Query is made; moto would accept one, hence this runs on DynamoDB Local)."""
+    conversation_id = alice.chat("hello").body["conversation_id"]
+    alone = alice.get(f"/v1/conversations/{conversation_id}?messages=0")
+    assert alone.status == 200, alone.body
+    assert alone.body["messages"] == [] and alone.body["message_count"] == 2
+
+
 def test_every_message_is_stored_with_contiguous_seq_and_read_back(alice: ApiClient) -> None:
     conversation_id = alice.chat("message 1").body["conversation_id"]
     for i in range(2, 6):

@@ -135,6 +135,29 @@ def test_filters_are_checked_and_bind_their_cursors(
         conversations.list(
             "alice", status="active", agent_type="general", limit=2, cursor=whole.next_cursor
         )
+    with pytest.raises(InvalidCursor):  # nor one agent type's list another's
+        conversations.list(
+            "alice", status="active", agent_type="coder", limit=2, cursor=filtered.next_cursor
+        )
+
+
+def test_the_cap_archives_a_conversation_whose_turn_died_with_its_lease(
+    repo: DynamoChatRepository,
+    conversations: ConversationService,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    """A lease that expired (its worker died) does not protect the conversation."""
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    abandoned = turn.start("alice", ChatRequest(message="left behind"))
+    for number in range(settings.max_active_conversations - 1):
+        clock.advance(10)
+        conversations.create("alice", new(f"c{number}"))
+    clock.advance(settings.turn_lease_seconds * 1000 + 1)
+    conversations.create("alice", new("one too many"))
+    archived = repo.get_conversation("alice", abandoned.claim.conversation.id)
+    assert archived is not None and archived.status == "archived"
+    assert len(active_titles(conversations)) == settings.max_active_conversations
 
 
 def test_the_list_says_which_conversation_is_replying(

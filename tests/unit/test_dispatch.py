@@ -17,10 +17,17 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 
 from chat_core.errors import AgentUnavailable, ApiError
 from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn
-from chat_core.services.dispatch import DispatchFailed, LambdaDispatcher, worker_result
-from tests.support.fakes import FakeModel
+from chat_core.services.dispatch import (
+    DispatchFailed,
+    InProcessDispatcher,
+    LambdaDispatcher,
+    worker_result,
+)
+from chat_core.settings import Settings
+from tests.support.fakes import FakeModel, ManualClock
 
 
 class InvokeApi:
@@ -122,3 +129,24 @@ def test_a_reply_slower_than_the_wait_is_none_and_left_running(
     started = turn.start("alice", ChatRequest(message="Hello there"))
     invoke_api.raise_error = ReadTimeoutError(endpoint_url="http://lambda")
     assert dispatcher.wait(started, 25) is None
+
+
+def test_in_process_a_reply_slower_than_the_wait_is_none_and_finishes_after(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    """The local stack's dispatcher keeps the same promise as Lambda's: the caller waits
+    at most the wait, and the reply is stored anyway."""
+    import time
+
+    model = FakeModel(pause_seconds=0.3, pieces_per_reply=3)
+    turn = ChatTurn(repo, model, Settings(table_name="chat-unit"), clock=clock)
+    started = turn.start("alice", ChatRequest(message="slow"))
+    dispatcher = InProcessDispatcher(turn.runner)
+    assert dispatcher.wait(started, 0.05) is None
+    conversation_id = started.claim.conversation.id
+    for _ in range(100):
+        stored = repo.latest_messages("alice", conversation_id, 5)
+        if len(stored) == 2:
+            break
+        time.sleep(0.05)
+    assert [m.role for m in reversed(stored)] == ["user", "assistant"]

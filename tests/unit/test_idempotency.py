@@ -95,7 +95,8 @@ def test_a_retry_after_a_model_failure_answers_the_stored_message_without_a_copy
 def test_a_retry_of_a_failed_turn_in_an_existing_conversation_reuses_its_message(
     idempotent: IdempotentChat, reader: ConversationReader, model: FakeModel
 ) -> None:
-    first = idempotent.run("alice", "k-a", ChatRequest(message="one"), LambdaContext())
+    coder = ChatRequest(message="one", agent_type="coder")
+    first = idempotent.run("alice", "k-a", coder, LambdaContext())
     conversation_id = first.body.conversation_id
     model.fail_with = "down"
     body = ChatRequest(message="two", conversation_id=conversation_id)
@@ -113,6 +114,8 @@ def test_a_retry_of_a_failed_turn_in_an_existing_conversation_reuses_its_message
         (4, stored.messages[3].content, "ok"),
     ]
     assert stored.message_count == 4
+    # the rerun answered as the conversation's own agent
+    assert model.prompts[-1][0].content == resolve_agent("coder").system_prompt
 
 
 def test_a_replay_after_the_conversation_was_deleted_is_not_found(

@@ -7,8 +7,9 @@ import threading
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
-from chat_core.errors import NotFound
+from chat_core.errors import AgentUnavailable, NotFound
 from chat_core.live.connections import Delivery
 from chat_core.live.relay import MAX_PIECE_CHARS
 from chat_core.models import ChatRequest
@@ -249,3 +250,66 @@ def test_a_long_reply_extends_its_lease_once_half_of_it_is_used(
     clock.advance(5_000)  # half of it used: one extension, to a whole lease from now
     turn.runner.run(started)
     assert extended == [clock.now + 10_000]
+
+
+def test_a_failed_turn_tells_the_tabs_which_conversation_and_frees_it(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    poster = RecordingPoster()
+    model = FakeModel()
+    turn = ChatTurn(repo, model, fast_settings(), poster=poster, clock=clock)
+    repo.add_connection("alice", "tab-1", 0, 2**31)
+    model.fail_with = "down"
+    with pytest.raises(AgentUnavailable) as failed:
+        turn.run("alice", ChatRequest(message="hello"))
+    conversation_id = failed.value.extra["conversation_id"]
+    (event,) = [e for e in poster.received["tab-1"] if e["type"] == "turn.failed"]
+    assert event["conversation_id"] == conversation_id
+    assert event["error"]["conversation_id"] == conversation_id  # the error says where
+    conversation = repo.get_conversation("alice", str(conversation_id))
+    assert conversation is not None and conversation.turn_id is None
+
+
+def test_a_turn_whose_lease_was_taken_over_fails_with_its_own_error_not_a_lost_lease(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    """The release is refused (another turn holds the conversation): that refusal is not
+    the caller's answer; the model's failure is."""
+    model = FakeModel()
+    settings = fast_settings(turn_lease_seconds=5)
+    turn = ChatTurn(repo, model, settings, clock=clock)
+    conversation_id = turn.run("alice", ChatRequest(message="one")).response.conversation_id
+    follow_up = ChatRequest(message="two", conversation_id=conversation_id)
+    stale = turn.start("alice", follow_up)
+    # Seen from another instance 6 s later the lease has expired, and its turn takes over;
+    # the stale worker's own clock has not moved, so it goes on to the model.
+    later = ChatTurn(repo, model, settings, clock=ManualClock(clock.now + 6000))
+    later.start("alice", ChatRequest(message="three", conversation_id=conversation_id))
+    model.fail_with = "down"
+    with pytest.raises(AgentUnavailable):
+        turn.runner.run(stale)
+
+
+def test_a_release_whose_writes_keep_colliding_still_answers_the_turns_error(
+    dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    model = FakeModel()
+    turn = ChatTurn(repo, model, fast_settings(), clock=clock)
+    started = turn.start("alice", ChatRequest(message="hello"))
+
+    def every_transaction_collides(model: Any, params: Any, **_: Any) -> None:
+        if model.name == "TransactWriteItems":
+            raise ClientError(
+                {
+                    "Error": {"Code": "TransactionCanceledException", "Message": "conflict"},
+                    "CancellationReasons": [
+                        {"Code": "TransactionConflict"} for _ in params["TransactItems"]
+                    ],
+                },
+                "TransactWriteItems",
+            )
+
+    dynamodb.meta.events.register("before-parameter-build.dynamodb", every_transaction_collides)
+    model.fail_with = "down"
+    with pytest.raises(AgentUnavailable):  # not a TypeError from an exhausted release
+        turn.runner.run(started)
