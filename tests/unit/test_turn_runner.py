@@ -313,3 +313,46 @@ def test_a_release_whose_writes_keep_colliding_still_answers_the_turns_error(
     model.fail_with = "down"
     with pytest.raises(AgentUnavailable):  # not a TypeError from an exhausted release
         turn.runner.run(started)
+
+
+def test_a_conversation_deleted_while_its_reply_was_written_stores_no_reply(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    """Deleted before the reply's transaction, with the lease still young: the reply is
+    refused there (not at a lease extension), the caller hears 404 and the tabs are told."""
+    poster = RecordingPoster()
+    model = FakeModel(pause_seconds=0.01, pieces_per_reply=3)
+    turn = ChatTurn(repo, model, fast_settings(), poster=poster, clock=clock)
+    repo.add_connection("alice", "tab", 0, 2**31)
+    conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
+    deleted = threading.Event()
+
+    def delete_at_the_first_text(connection_id: str, event: dict[str, Any]) -> None:
+        if event["type"] == "turn.delta" and not deleted.is_set():
+            deleted.set()
+            conversation = repo.get_conversation("alice", conversation_id)
+            assert conversation is not None
+            repo.delete_conversation("alice", conversation, clock.now, 2**31)
+
+    poster.on_post = delete_at_the_first_text
+    with pytest.raises(NotFound, match="deleted while the reply was being written"):
+        turn.run("alice", ChatRequest(message="go on", conversation_id=conversation_id))
+    failed = poster.received["tab"][-1]
+    assert failed["type"] == "turn.failed" and failed["error"]["code"] == "not_found"
+    stored = repo.latest_messages("alice", conversation_id, 10)
+    assert [m.role for m in stored] == ["user", "assistant", "user"]  # no reply stored
+
+
+def test_coalesced_text_reaches_the_tabs_whole_and_never_as_an_empty_delta(
+    repo: DynamoChatRepository,
+) -> None:
+    """With deltas coalesced (a flush interval longer than the reply), the last text is
+    sent when the model is done; no delta is ever empty."""
+    poster = RecordingPoster()
+    model = FakeModel(pause_seconds=0.01, pieces_per_reply=8)
+    turn = ChatTurn(repo, model, fast_settings(stream_flush_ms=2000), poster=poster)
+    repo.add_connection("alice", "tab", 0, 2**31)
+    reply = turn.run("alice", ChatRequest(message="hello")).response.reply.content
+    assert poster.text("tab") == reply
+    deltas = [e for e in poster.received["tab"] if e["type"] == "turn.delta"]
+    assert deltas and all(e["text"] for e in deltas)
