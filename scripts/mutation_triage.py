@@ -485,6 +485,13 @@ RULES = (
         ),
     ),
     Rule(
+        "equivalent: a logged duration scaled by 1.001 (ms within 0.1 %); the log line's "
+        "fields and their measure are pinned by tests/unit/test_logging.py",
+        lambda m: m.function == "_store"
+        and "* 1001)" in " ".join(m.added)
+        and "_ms" in " ".join(m.added),
+    ),
+    Rule(
         "equivalent: the rerun's message condition (`status = failed`) is backed by the "
         "retry item's, in the same transaction: a second rerun of the same key is refused "
         "by the consumed retry item either way",
