@@ -492,6 +492,27 @@ RULES = (
         and "_ms" in " ".join(m.added),
     ),
     Rule(
+        "equivalent: a reader's default for an attribute every stored item carries "
+        "(message_count, metadata, status, tokens: pinned by tests/unit/test_stored_items.py) "
+        "or for one that is absent exactly when the default is None (the turn's lease); and "
+        "the record's sub, which the repository's callers pass themselves",
+        lambda m: (m.function == "_fields" and "values.get(name, " in " ".join(m.added))
+        or (
+            m.function == "conversation_from"
+            and " ".join(m.removed).strip()
+            in {"message_count=0,", "metadata={},", 'sub=values["owner"],'}
+        ),
+    ),
+    Rule(
+        "equivalent: the API view's fallback for a stored role or status outside the "
+        "contract's set; every stored message has one of them (tests/unit/test_stored_items.py)",
+        lambda m: m.function == "message_to_api"
+        and (
+            "_ROLES.get(record.role" in " ".join(m.removed)
+            or "_STATUSES.get(record.status" in " ".join(m.removed)
+        ),
+    ),
+    Rule(
         "equivalent: the rerun's message condition (`status = failed`) is backed by the "
         "retry item's, in the same transaction: a second rerun of the same key is refused "
         "by the consumed retry item either way",

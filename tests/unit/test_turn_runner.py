@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chat_core.errors import AgentUnavailable, NotFound
+from chat_core.errors import AgentUnavailable, NotFound, StorageUnavailable
 from chat_core.live.connections import Delivery
 from chat_core.live.relay import MAX_PIECE_CHARS
 from chat_core.models import ChatRequest
@@ -356,3 +356,37 @@ def test_coalesced_text_reaches_the_tabs_whole_and_never_as_an_empty_delta(
     assert poster.text("tab") == reply
     deltas = [e for e in poster.received["tab"] if e["type"] == "turn.delta"]
     assert deltas and all(e["text"] for e in deltas)
+
+
+class BrokenHistory(DynamoChatRepository):
+    """A bug where the history is read: not a storage fault, an exception of any kind."""
+
+    def latest_messages(self, sub: str, conversation_id: str, limit: int) -> Any:
+        raise KeyError("a bug in the history read")
+
+
+def test_a_crash_inside_a_turn_fails_it_cleanly_and_tells_the_tabs(
+    dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    """Whatever breaks: the caller hears 503, the tabs hear turn.failed (after the
+    turn.started a new tab is owed), the message is kept as failed, the conversation freed."""
+    conversation_id = (
+        ChatTurn(repo, FakeModel(), fast_settings(), clock=clock)
+        .run("alice", ChatRequest(message="first"))
+        .response.conversation_id
+    )
+    poster = RecordingPoster()
+    broken = BrokenHistory("chat-unit", client=dynamodb)
+    turn = ChatTurn(broken, FakeModel(), fast_settings(), poster=poster, clock=clock)
+    started = turn.start("alice", ChatRequest(message="second", conversation_id=conversation_id))
+    repo.add_connection("alice", "tab", 0, 2**31)
+    with pytest.raises(StorageUnavailable):
+        turn.runner.run(started)
+    *opened, failed = poster.received["tab"]
+    assert opened and all(e["type"] == "turn.started" for e in opened)
+    assert all(e["text"] == "" and e["turn_id"] == started.claim.turn_id for e in opened)
+    assert failed["type"] == "turn.failed" and failed["conversation_id"] == conversation_id
+    (kept, *_) = repo.latest_messages("alice", conversation_id, 5)
+    assert (kept.content, kept.status) == ("second", "failed")
+    conversation = repo.get_conversation("alice", conversation_id)
+    assert conversation is not None and conversation.turn_id is None
