@@ -513,6 +513,11 @@ RULES = (
         ),
     ),
     Rule(
+        "observability only: the ModelLatency metric's value (an EMF line no test reads; "
+        "the same duration is pinned in the 'turn stored' log line by test_logging.py)",
+        lambda m: m.function == "_store" and "model_latency_ms=" in " ".join(m.removed),
+    ),
+    Rule(
         "equivalent: the rerun's message condition (`status = failed`) is backed by the "
         "retry item's, in the same transaction: a second rerun of the same key is refused "
         "by the consumed retry item either way",
