@@ -36,9 +36,17 @@ class Mutant:
     def text(self) -> str:
         return "\n".join(self.removed + self.added)
 
+    @property
+    def removed_text(self) -> str:
+        return " ".join(self.removed)
+
+    @property
+    def added_text(self) -> str:
+        return " ".join(self.added)
+
 
 def _cap_time_only(m: Mutant) -> bool:
-    removed, added = " ".join(m.removed), " ".join(m.added)
+    removed, added = m.removed_text, m.added_text
     if m.function in {"create", "_change_status"} and "now" in removed:
         return "max_active_conversations" in removed or removed.strip().startswith("now,")
     if m.function == "change_status":
@@ -49,7 +57,7 @@ def _cap_time_only(m: Mutant) -> bool:
 
 
 def _unused_expression_value(m: Mutant) -> bool:
-    added = " ".join(m.added)
+    added = m.added_text
     if m.function == "claim_conversation":
         return "if (reactivate) or True" in added
     return m.function == "message_status" and (
@@ -70,7 +78,7 @@ def _only_keyword_case(m: Mutant) -> bool:
 
 
 def _log_text(m: Mutant) -> bool:
-    joined = " ".join(m.removed)
+    joined = m.removed_text
     return "logger." in joined and all("logger." in line for line in m.added if line)
 
 
@@ -97,12 +105,12 @@ def _transaction_label(m: Mutant) -> bool:
 
 
 def _exception_text(m: Mutant) -> bool:
-    joined = " ".join(m.added)
+    joined = m.added_text
     return bool(
         re.search(
             r"(raise ValueError\(|super\(\).__init__\(|raise TurnLost\(exc.reason\)"
             r'|raise StorageFault\("TransactionConflict"|self\.code = code)',
-            " ".join(m.removed),
+            m.removed_text,
         )
         and ("None" in joined or "XX" in joined or joined.strip() == "" or joined != "")
     )
@@ -116,11 +124,11 @@ _READER_DEFAULTS = ('status="ok",',)  # message_from's default: every message ha
 
 
 def _reader_default_or_unread_field(m: Mutant) -> bool:
-    if m.function == "create" and " ".join(m.removed).strip() == "owner=sub,":
+    if m.function == "create" and m.removed_text.strip() == "owner=sub,":
         return True  # ConversationRecord.owner: the item's owner is written from sub
     if m.function not in {"message_from", "conversation_from"}:
         return False
-    text = " ".join(m.removed)
+    text = m.removed_text
     if text.strip() in _READER_DEFAULTS:
         return True
     return any(f'"{name}"' in text for name in _ALWAYS_WRITTEN) or any(
@@ -143,7 +151,7 @@ def _stream_timing(m: Mutant) -> bool:
     And a float reading of a monotonic clock never equals another, so >= and > agree."""
     if m.function != "_generate":
         return False
-    text = " ".join(m.removed)
+    text = m.removed_text
     timing = ("pending = ", "wake = ", "pump.next(", "flush_every = ")
     if any(t in text for t in timing):
         return True
@@ -161,7 +169,7 @@ def _cursor_spelling(m: Mutant) -> bool:
     length class in tests/unit/test_cursor.py): stripping no or other padding, adding
     padding on a length where none is missing, the codec name's case, JSON spacing and
     key order (the sealed JSON is only ever read by json.loads)."""
-    added = " ".join(m.added)
+    added = m.added_text
     if m.function == "_b64":
         return "rstrip(None)" in added or "lstrip(" in added or 'b"XX=XX"' in added
     if m.function == "_unb64":
@@ -173,9 +181,9 @@ def _cursor_spelling(m: Mutant) -> bool:
 
 def _cost_or_emulator_only(m: Mutant) -> bool:
     """Read options whose only effect is what a read costs, or that both emulators ignore."""
-    added = " ".join(m.added)
+    added = m.added_text
     consistency = "ConsistentRead=False" in added or (
-        "ConsistentRead=True" in " ".join(m.removed) and "ConsistentRead" not in added
+        "ConsistentRead=True" in m.removed_text and "ConsistentRead" not in added
     )
     if m.function in {"list_conversations", "_messages", "_query"} and consistency:
         return True
@@ -185,7 +193,7 @@ def _cost_or_emulator_only(m: Mutant) -> bool:
     if m.function == "purge_messages":
         return "batch, False" in added
     if m.function in {"_get", "owner_of"}:
-        return "consistent" in " ".join(m.removed)
+        return "consistent" in m.removed_text
     return False
 
 
@@ -193,7 +201,7 @@ def _unbounded_read(m: Mutant) -> bool:
     """A Query without its Limit reads more than it shows: the page, the history window and
     the lists are cut to their limit afterwards (the answer is the same; the cost is
     pinned by tests/unit/test_message_pages.py's Limit check and the benchmarks)."""
-    added = " ".join(m.added)
+    added = m.added_text
     return (
         (m.function == "_page" and "read(None)" in added)
         or (m.function == "_messages" and added.strip() == "limit=None,")
@@ -207,7 +215,7 @@ def _sentence_wording(m: Mutant) -> bool:
     """A human-readable sentence (a string with spaces, not a key or an expression) is
     XX-wrapped, re-cased or replaced by None: an error's or log's wording. Status, code
     and fields of every error are tested; sentences are read by people."""
-    removed, added = " ".join(m.removed), " ".join(m.added)
+    removed, added = m.removed_text, m.added_text
     sentences = re.findall(r'"([^"]*\s[^"]*)"', removed)
     if not sentences or any(re.search(r":\w|#\w|attribute_", s) for s in sentences):
         return False
@@ -225,7 +233,7 @@ def _rerun_claim_fields_nobody_reads(m: Mutant) -> bool:
     status is set to ok by the write itself (its API view maps any other value to ok)."""
     if m.function != "_prepare_rerun":
         return False
-    added = " ".join(m.added).strip()
+    added = m.added_text.strip()
     return added in {
         "is_new=None,",
         "reactivate=None,",
@@ -242,7 +250,7 @@ def _status_change_equivalents(m: Mutant) -> bool:
     """Archiving reads no observed count (only unarchiving goes through the cap); a
     conversation whose status just changed has no reply in flight (archiving is refused
     then, an archived one cannot have one), so its view needs no clock."""
-    added = " ".join(m.added).strip()
+    added = m.added_text.strip()
     return (
         m.function == "_change_status"
         and added == "observed, archive = 1, list[ConversationRecord]()"
@@ -255,13 +263,13 @@ def _status_change_equivalents(m: Mutant) -> bool:
 
 def _lease_sentinel(m: Mutant) -> bool:
     """_keep_lease returns -1 (lost) or an epoch-ms time: < 0, <= 0 and < 1 agree."""
-    return m.function == "_generate" and " ".join(m.removed).strip() == "if lease_until < 0:"
+    return m.function == "_generate" and m.removed_text.strip() == "if lease_until < 0:"
 
 
 def _lost_or_ok_spelling(m: Mutant) -> bool:
     """A lost turn spelled otherwise reaches the store, which refuses it the same way
     (TurnLost: 404 not_found, nothing stored); closing an already ended stream is a no-op."""
-    removed = " ".join(m.removed)
+    removed = m.removed_text
     return m.function == "_generate" and (
         'generation.status = "lost"' in removed or 'if generation.status != "ok":' in removed
     )
@@ -355,8 +363,8 @@ RULES = (
         "`first_message`), or a record field the write does not read (the item's owner is "
         "the sub the caller passes, not the record's)",
         lambda m: bool(
-            re.search(r"\b(created|first_message)=None", " ".join(m.added))
-            or (m.function == "create" and " ".join(m.added).strip() == "sub=None,")
+            re.search(r"\b(created|first_message)=None", m.added_text)
+            or (m.function == "create" and m.added_text.strip() == "sub=None,")
         ),
     ),
     Rule(
@@ -364,8 +372,8 @@ RULES = (
         "conversation (a replay or a claim of theirs), so it can only say 'gone': 404 "
         "whatever id it is asked about",
         lambda m: m.function in {"_replay", "_raise_if_final"}
-        and "raise_missing(" in " ".join(m.added)
-        and "None)" in " ".join(m.added),
+        and "raise_missing(" in m.added_text
+        and "None)" in m.added_text,
     ),
     Rule(
         "equivalent outcome, one read later: a claim refused on its conversation is "
@@ -378,14 +386,14 @@ RULES = (
                 for line in m.removed
             )
         )
-        or (m.function == "_raise_if_final" and "or claim.rerun" in " ".join(m.added)),
+        or (m.function == "_raise_if_final" and "or claim.rerun" in m.added_text),
     ),
     Rule(
         "equivalent here: the Lambda context only lets Powertools bound an in-progress "
         "idempotency record by the function's remaining time; without it the record's "
         "own expiry applies, which no test of one process can tell apart",
         lambda m: m.function in {"submit", "run"}
-        and " ".join(m.added).strip().endswith(("request, None)", "request, )")),
+        and m.added_text.strip().endswith(("request, None)", "request, )")),
     ),
     Rule(
         "equivalent outcome: a Query without its Limit reads more than it shows; the page, "
@@ -403,21 +411,21 @@ RULES = (
     Rule(
         "equivalent: a missing lease reads as 0 or 1 ms after the epoch; either is long past, "
         "and a turn id never stands without its lease",
-        lambda m: m.function == "turn_in_flight" and "turn_lease_until or 1" in " ".join(m.added),
+        lambda m: m.function == "turn_in_flight" and "turn_lease_until or 1" in m.added_text,
     ),
     Rule(
         "emulator only: a Query with Limit 0 is answered empty by moto but refused by "
         "DynamoDB and DynamoDB Local; tests/integration/test_chat_flow.py reads a "
         "conversation with ?messages=0 on Local (checked: this mutant fails it)",
         lambda m: m.function == "get_with_messages"
-        and "if (message_limit) or True" in " ".join(m.added),
+        and "if (message_limit) or True" in m.added_text,
     ),
     Rule(
         "equivalent: a persistence layer passed in (the benchmarks meter its client) or the "
         "default one on the same idempotency table: the same records",
         lambda m: m.function == "__init__"
         and "IdempotentChat" in m.name
-        and " ".join(m.added).strip() == "self._persistence = None",
+        and m.added_text.strip() == "self._persistence = None",
     ),
     Rule(
         "unreachable: a failed request's message is failed and exists while its retry "
@@ -427,17 +435,17 @@ RULES = (
         "as it takes the lease, a new turn moves the count)",
         lambda m: m.function == "_prepare_rerun"
         and (
-            "message.content != request.message" in " ".join(m.removed)
-            or "turn_in_flight(now)" in " ".join(m.removed)
-            or "self._busy(conversation, now)" in " ".join(m.removed)
+            "message.content != request.message" in m.removed_text
+            or "turn_in_flight(now)" in m.removed_text
+            or "self._busy(conversation, now)" in m.removed_text
         ),
     ),
     Rule(
         "equivalent: WriteConflict is the only ClaimRejected fail_turn lets out (its other "
         "refusals become TurnLost), so retrying on ClaimRejected retries the same",
         lambda m: m.function == "release"
-        and "retry_on=" not in " ".join(m.added)
-        and "retry_on=(WriteConflict,)" in " ".join(m.removed),
+        and "retry_on=" not in m.added_text
+        and "retry_on=(WriteConflict,)" in m.removed_text,
     ),
     Rule(
         "equivalent: text of no characters becomes no delta (the relay splits the text "
@@ -445,8 +453,8 @@ RULES = (
         "flushing when only the timer says so, sends nothing more",
         lambda m: m.function == "_generate"
         and (
-            "if len(generation.text) > sent or" in " ".join(m.added)
-            or "if len(generation.text) >= sent and" in " ".join(m.added)
+            "if len(generation.text) > sent or" in m.added_text
+            or "if len(generation.text) >= sent and" in m.added_text
         ),
     ),
     Rule(
@@ -456,50 +464,45 @@ RULES = (
         "of a deleted conversation is pinned by its own test",
         lambda m: m.function == "_store"
         and (
-            "StorageUnavailable(retry_after=1)) from fault" in " ".join(m.removed)
-            or " ".join(m.added).strip() in {"None,", ")"}
-            or "release=None" in " ".join(m.added)
-            or "NotFound(_DELETED), ) from exc" in " ".join(m.added)
-            or "release=True" in " ".join(m.added)
+            "StorageUnavailable(retry_after=1)) from fault" in m.removed_text
+            or m.added_text.strip() in {"None,", ")"}
+            or "release=None" in m.added_text
+            or "NotFound(_DELETED), ) from exc" in m.added_text
+            or "release=True" in m.added_text
         ),
     ),
     Rule(
         "log only: the time of the first text feeds the 'turn stored' log line and nothing "
         "else (when unset, the reply's end time is logged)",
-        lambda m: m.function == "_generate"
-        and "_absorb(generation, piece, None," in " ".join(m.added),
+        lambda m: m.function == "_generate" and "_absorb(generation, piece, None," in m.added_text,
     ),
     Rule(
         "cost only: polling for rejoins and Stop at every piece instead of every "
         "LIVE_POLL_SECONDS gives the same events for more live-items Queries "
         "(benchmarks/streaming.py counts them)",
         lambda m: m.function == "_generate"
-        and "next_poll = now - settings.live_poll_seconds" in " ".join(m.added),
+        and "next_poll = now - settings.live_poll_seconds" in m.added_text,
     ),
     Rule(
         "harmless: a lost turn's last unsent text, sent or not, is followed by turn.failed "
         "and stored nowhere; with a flush per piece (the tests) none is ever pending",
         lambda m: m.function == "_generate"
-        and (
-            'status != "XXlostXX"' in " ".join(m.added) or 'status != "LOST"' in " ".join(m.added)
-        ),
+        and ('status != "XXlostXX"' in m.added_text or 'status != "LOST"' in m.added_text),
     ),
     Rule(
         "equivalent: a logged duration scaled by 1.001 (ms within 0.1 %); the log line's "
         "fields and their measure are pinned by tests/unit/test_logging.py",
-        lambda m: m.function == "_store"
-        and "* 1001)" in " ".join(m.added)
-        and "_ms" in " ".join(m.added),
+        lambda m: m.function == "_store" and "* 1001)" in m.added_text and "_ms" in m.added_text,
     ),
     Rule(
         "equivalent: a reader's default for an attribute every stored item carries "
         "(message_count, metadata, status, tokens: pinned by tests/unit/test_stored_items.py) "
         "or for one that is absent exactly when the default is None (the turn's lease); and "
         "the record's sub, which the repository's callers pass themselves",
-        lambda m: (m.function == "_fields" and "values.get(name, " in " ".join(m.added))
+        lambda m: (m.function == "_fields" and "values.get(name, " in m.added_text)
         or (
             m.function == "conversation_from"
-            and " ".join(m.removed).strip()
+            and m.removed_text.strip()
             in {"message_count=0,", "metadata={},", 'sub=values["owner"],'}
         ),
     ),
@@ -508,24 +511,24 @@ RULES = (
         "contract's set; every stored message has one of them (tests/unit/test_stored_items.py)",
         lambda m: m.function == "message_to_api"
         and (
-            "_ROLES.get(record.role" in " ".join(m.removed)
-            or "_STATUSES.get(record.status" in " ".join(m.removed)
+            "_ROLES.get(record.role" in m.removed_text
+            or "_STATUSES.get(record.status" in m.removed_text
         ),
     ),
     Rule(
         "observability only: the ModelLatency metric's value (an EMF line no test reads; "
         "the same duration is pinned in the 'turn stored' log line by test_logging.py)",
-        lambda m: m.function == "_store" and "model_latency_ms=" in " ".join(m.removed),
+        lambda m: m.function == "_store" and "model_latency_ms=" in m.removed_text,
     ),
     Rule(
         "equivalent: the rerun's message condition (`status = failed`) is backed by the "
         "retry item's, in the same transaction: a second rerun of the same key is refused "
         "by the consumed retry item either way",
-        lambda m: m.function == "_rerun_items" and "was=" in " ".join(m.removed),
+        lambda m: m.function == "_rerun_items" and "was=" in m.removed_text,
     ),
     Rule(
         "equivalent: purge order (every message of the conversation is deleted either way)",
-        lambda m: m.function == "purge_messages" and "batch, False)" in " ".join(m.added),
+        lambda m: m.function == "purge_messages" and "batch, False)" in m.added_text,
     ),
     Rule(
         "equivalent: the cap's reading time orders conversations with a reply in flight "
@@ -543,7 +546,7 @@ RULES = (
         "equivalent: a strongly consistent read finds the same ownership item (it is "
         "written once, before the conversation is visible); only its cost differs, and the "
         "cost benchmark counts that",
-        lambda m: m.function == "owner_of" and "consistent" in " ".join(m.added),
+        lambda m: m.function == "owner_of" and "consistent" in m.added_text,
     ),
     Rule(
         "equivalent: a cursor spelled differently that the decoder reads back the same "
@@ -561,19 +564,19 @@ RULES = (
         "json dumps are equal; a falsy None reads as False; [sub, key] is never empty, so "
         "a missing-key policy is never consulted",
         lambda m: (m.function == "run" and "model_dump(" in m.text and "mode" in m.text)
-        or (m.function == "worker_result" and "dump_python(outcome" in " ".join(m.added))
-        or (m.function == "run" and " ".join(m.added).strip() == "self._fresh.ran = None")
+        or (m.function == "worker_result" and "dump_python(outcome" in m.added_text)
+        or (m.function == "run" and m.added_text.strip() == "self._fresh.ran = None")
         or (m.function == "__init__" and "raise_on_no_idempotency_key" in m.text),
     ),
     Rule(
         "equivalent: the placeholder for 'no filter' in a cursor's binding; any text no "
         "agent type is named works",
-        lambda m: m.function == "list" and "agent_type or 'XXXX'" in " ".join(m.added),
+        lambda m: m.function == "list" and "agent_type or 'XXXX'" in m.added_text,
     ),
     Rule(
         "equivalent: the stored form of an Idempotency-Key is a hash prefix; one more hex "
         "digit names the same key just as uniquely",
-        lambda m: m.function == "request_key_of" and "[:33]" in " ".join(m.added),
+        lambda m: m.function == "request_key_of" and "[:33]" in m.added_text,
     ),
 )
 

@@ -36,6 +36,16 @@ class SteppingTime:
     def monotonic(self) -> float:
         return self.now
 
+    def policy(self, attempts: int, budget_seconds: float = 60, **rest: float) -> RetryPolicy:
+        """A policy that pauses on this clock."""
+        return RetryPolicy(
+            attempts=attempts,
+            budget_seconds=budget_seconds,
+            sleep=self.sleep,
+            monotonic=self.monotonic,
+            **rest,
+        )
+
 
 def always_conflicting(
     client: Any, calls: Counter[str], only_first_item: str | None = None
@@ -73,7 +83,7 @@ def test_a_claim_that_always_conflicts_makes_exactly_the_policys_attempts_within
     dynamodb: Any, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> None:
     time = SteppingTime()
-    policy = RetryPolicy(attempts=8, budget_seconds=60, sleep=time.sleep, monotonic=time.monotonic)
+    policy = time.policy(attempts=8)
     turn = ChatTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
     calls: Counter[str] = Counter()
     always_conflicting(dynamodb, calls)
@@ -90,13 +100,7 @@ def test_the_time_budget_ends_the_retries_before_the_attempts_run_out(
 ) -> None:
     """A pause that would end past the budget is not taken: the caller hears at once."""
     time = SteppingTime()
-    policy = RetryPolicy(
-        attempts=50,
-        base_delay_seconds=0.2,
-        budget_seconds=1.0,
-        sleep=time.sleep,
-        monotonic=time.monotonic,
-    )
+    policy = time.policy(attempts=50, budget_seconds=1.0, base_delay_seconds=0.2)
     turn = ChatTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
     calls: Counter[str] = Counter()
     always_conflicting(dynamodb, calls)
@@ -115,7 +119,7 @@ def test_sidebar_changes_that_keep_colliding_are_409_after_the_policys_attempts(
 ) -> None:
     first = conversations.create("alice", CreateConversationRequest()).id
     time = SteppingTime()
-    policy = RetryPolicy(attempts=3, budget_seconds=60, sleep=time.sleep, monotonic=time.monotonic)
+    policy = time.policy(attempts=3)
     stubborn = ConversationService(
         repo, conversations._cursors, settings, clock=clock, retry=policy
     )
@@ -137,7 +141,7 @@ def test_the_reply_transaction_is_retried_by_the_same_policy_then_a_503(
     dynamodb: Any, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> None:
     time = SteppingTime()
-    policy = RetryPolicy(attempts=3, budget_seconds=60, sleep=time.sleep, monotonic=time.monotonic)
+    policy = time.policy(attempts=3)
     turn = ChatTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
     started = turn.start("alice", ChatRequest(message="first"))
     calls: Counter[str] = Counter()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -49,6 +50,24 @@ class RecordingPoster:
                 assert event["offset"] == len(text), "deltas arrive in order, without gaps"
                 text += event["text"]
         return text
+
+
+def deleting_at_the_first_text(
+    repo: DynamoChatRepository, conversation_id: str, clock: ManualClock, *, then_ms: int
+) -> Callable[[str, dict[str, Any]], None]:
+    """A tab that deletes the conversation when the reply's first text reaches it, then
+    lets ``then_ms`` pass."""
+    deleted = threading.Event()
+
+    def on_post(connection_id: str, event: dict[str, Any]) -> None:
+        if event["type"] == "turn.delta" and not deleted.is_set():
+            deleted.set()
+            conversation = repo.get_conversation("alice", conversation_id)
+            assert conversation is not None
+            repo.delete_conversation("alice", conversation, clock.now, 2**31)
+            clock.advance(then_ms)
+
+    return on_post
 
 
 def fast_settings(**changes: Any) -> Settings:
@@ -207,17 +226,8 @@ def test_a_turn_that_loses_its_conversation_mid_reply_stores_nothing(
     turn = ChatTurn(repo, model, settings, poster=poster, clock=clock)
     repo.add_connection("alice", "tab", 0, 2**31)
     conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
-    deleted = threading.Event()
-
-    def delete_after_some_text(connection_id: str, event: dict[str, Any]) -> None:
-        if event["type"] == "turn.delta" and not deleted.is_set():
-            deleted.set()
-            conversation = repo.get_conversation("alice", conversation_id)
-            assert conversation is not None
-            repo.delete_conversation("alice", conversation, clock.now, 2**31)
-            clock.advance(6_000)  # past half the lease: the turn extends it, and finds out
-
-    poster.on_post = delete_after_some_text
+    # past half the lease once deleted: the turn extends it, and finds out
+    poster.on_post = deleting_at_the_first_text(repo, conversation_id, clock, then_ms=6_000)
     with pytest.raises(NotFound):
         turn.run("alice", ChatRequest(message="go on", conversation_id=conversation_id))
     assert poster.received["tab"][-1]["type"] == "turn.failed"
@@ -325,16 +335,7 @@ def test_a_conversation_deleted_while_its_reply_was_written_stores_no_reply(
     turn = ChatTurn(repo, model, fast_settings(), poster=poster, clock=clock)
     repo.add_connection("alice", "tab", 0, 2**31)
     conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
-    deleted = threading.Event()
-
-    def delete_at_the_first_text(connection_id: str, event: dict[str, Any]) -> None:
-        if event["type"] == "turn.delta" and not deleted.is_set():
-            deleted.set()
-            conversation = repo.get_conversation("alice", conversation_id)
-            assert conversation is not None
-            repo.delete_conversation("alice", conversation, clock.now, 2**31)
-
-    poster.on_post = delete_at_the_first_text
+    poster.on_post = deleting_at_the_first_text(repo, conversation_id, clock, then_ms=0)
     with pytest.raises(NotFound, match="deleted while the reply was being written"):
         turn.run("alice", ChatRequest(message="go on", conversation_id=conversation_id))
     failed = poster.received["tab"][-1]

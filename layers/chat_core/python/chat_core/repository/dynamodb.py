@@ -9,9 +9,11 @@ each item write checks is in item_writes.py; which writes go together is here.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from chat_core.repository import keys
 from chat_core.repository.codec import conversation_from, from_item, to_item
+from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
 from chat_core.repository.records import ConversationRecord
 from chat_core.repository.table_reads import TableReads
@@ -20,6 +22,10 @@ from chat_core.repository.transactions import NamedItem, transact, update_if
 
 class DynamoChatRepository(TableReads):
     """The table behind the API; safe to share across threads and invocations."""
+
+    def __init__(self, table_name: str, client: Any | None = None) -> None:
+        super().__init__(table_name, client)
+        self.writes = ItemWrites(table_name)
 
     # ------------------------------------------------------------------ turn writes
     def begin_turn(self, claim: TurnClaim) -> None:

@@ -18,7 +18,6 @@ from chat_core.repository.codec import (
     stats_from,
     to_item,
 )
-from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import FailedRequest, LiveState
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page, StatsRecord
 from chat_core.repository.transactions import FaultTranslatingClient, make_client
@@ -35,7 +34,6 @@ class TableReads:
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         self.table = table_name
         self.client = FaultTranslatingClient(client or make_client())
-        self.writes = ItemWrites(table_name)
 
     def _get(self, pk: str, sk: str, *, consistent: bool = True) -> dict[str, Any] | None:
         """One GetItem by key: the item's plain values, or None."""
