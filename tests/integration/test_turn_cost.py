@@ -5,13 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from chat_core.models import ChatRequest
+from tests.support.billing import FIRST_TURN_WRITE_UNITS, TURN_WRITE_UNITS
 from tests.support.direct_turn import metered_turn
 
 
 def test_a_turn_costs_the_same_at_message_3_and_201(stack: Any) -> None:
     turn, meter = metered_turn(stack)
     conversation_id = turn.run("meter-user", ChatRequest(message="1")).response.conversation_id
+    assert meter.billed.write_units == FIRST_TURN_WRITE_UNITS
     costs: dict[int, tuple[int, dict[str, int], float]] = {}
+    billed: dict[int, float] = {}
     seq = 1
     while seq < 201:
         meter.reset()
@@ -19,9 +22,13 @@ def test_a_turn_costs_the_same_at_message_3_and_201(stack: Any) -> None:
             "meter-user", ChatRequest(message="m", conversation_id=conversation_id)
         ).response.user_message.seq
         costs[seq] = (meter.requests, dict(meter.operations), meter.read_units)
+        billed[seq] = meter.billed.write_units
     assert costs[3][:2] == costs[201][:2]
-    assert costs[3][0] <= 5
-    # Query: the live items (connections, Stop) at the start, and the history window
-    assert costs[201][1] == {"GetItem": 1, "TransactWriteItems": 2, "Query": 2}
+    assert costs[3][0] <= 6
+    # GetItem: the conversation and the stats item's rate budgets; Query: the live items
+    # (connections, Stop) at the start, and the history window
+    assert costs[201][1] == {"GetItem": 2, "TransactWriteItems": 2, "Query": 2}
+    # by DynamoDB's billing rules, on every turn (Local's own figure is lower)
+    assert set(billed.values()) == {TURN_WRITE_UNITS}
     # The history window is bounded, so read units stop growing once it is full.
     assert costs[201][2] == costs[151][2]

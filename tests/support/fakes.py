@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
-from chat_core.agent.model import ModelUnavailable, ModelUsage
+from chat_core.agent.model_port import ModelUnavailable, ModelUsage
 
 
 class FakeReplyStream:

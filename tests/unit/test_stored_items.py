@@ -101,8 +101,8 @@ def conversation(**changes: Any) -> dict[str, Any]:
         "metadata": {},
         "prompt_tokens": 20,
         "completion_tokens": 7,
-        "LSI1SK": f"active#{T + 1}#{C}",
-        "LSI2SK": f"general#active#{T + 1}#{C}",
+        # the listing key: set by the claim (the first message, at T), not by the reply
+        "ActivitySK": f"active#{T}#{C}",
     }
     return {k: v for k, v in {**item, **changes}.items() if v is not None}
 
@@ -143,9 +143,12 @@ def test_a_first_turn_writes_these_items_and_nothing_else(dynamodb: Any, turn: C
             "messages": 2,
             "prompt_tokens": 20,
             "completion_tokens": 7,
+            # the rate budgets: turns this minute, tokens this day
+            "rate_minute": MINUTE,
+            "minute_turns": 1,
+            "rate_day": DAY,
+            "day_tokens": 20 + 7,
         },
-        ("USER#alice", f"RATE#M#{MINUTE}"): {"turns": 1, "ttl": SECONDS + 2 * 86_400},
-        ("USER#alice", f"RATE#D#{DAY}"): {"tokens": 20 + 7, "ttl": SECONDS + 2 * 86_400},
     }
 
 
@@ -164,8 +167,7 @@ def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_ite
         message_count=3,
         updated_ms=T + 1000,
         last_message_ms=T + 1000,
-        LSI1SK=f"active#{T + 1000}#{C}",
-        LSI2SK=f"general#active#{T + 1000}#{C}",
+        ActivitySK=f"active#{T + 1000}#{C}",
         turn_id=ID(5),
         turn_lease_until=T + 1000 + 60_000,
         turn_seq=3,
@@ -257,7 +259,7 @@ def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
     assert items[("USER#alice", f"CONV#{C}")]["turn_lease_until"] == T + 5000 + 60_000
     assert items[("USER#alice", f"CONV#{C}")]["turn_seq"] == 1
     assert items[("USER#alice", f"CONV#{C}")]["message_count"] == 1
-    assert items[("USER#alice", f"RATE#M#{MINUTE}")]["turns"] == 2  # a rerun is a turn
+    assert items[("USER#alice", "STATS")]["minute_turns"] == 2  # a rerun is a turn
 
 
 def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
@@ -273,7 +275,7 @@ def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
     expires = SECONDS + 2 + settings.deleted_retention_days * 86_400
     items = stored(dynamodb)
     assert items[("USER#alice", f"CONV#{C}")] == {
-        **{k: v for k, v in conversation().items() if not k.startswith("LSI")},
+        **{k: v for k, v in conversation().items() if k != "ActivitySK"},  # out of the list
         "deleted_ms": T + 2000,
         "ttl": expires,
     }
@@ -286,6 +288,10 @@ def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
         "messages": 0,
         "prompt_tokens": 20,
         "completion_tokens": 7,
+        "rate_minute": MINUTE,
+        "minute_turns": 1,
+        "rate_day": DAY,
+        "day_tokens": 20 + 7,
     }
 
 

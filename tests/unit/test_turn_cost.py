@@ -12,15 +12,14 @@ from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import MessageRecord
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
-from tests.support.billing import BillingMeter, shapes_from_template
+from tests.support.billing import (
+    FIRST_TURN_WRITE_UNITS,
+    TURN_WRITE_UNITS,
+    BillingMeter,
+    shapes_from_template,
+)
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, ManualClock
-
-# Write units of one turn by DynamoDB's billing rules (tests/support/billing.py; DynamoDB
-# Local's own figure is lower: it does not bill each item of a transaction). A turn on an
-# existing conversation, and a new conversation's first turn. Issue 14 brings these down.
-TURN_WRITE_UNITS = 34
-FIRST_TURN_WRITE_UNITS = 32
 
 
 def seed_history(dynamodb: Any, conversation_id: str, after: int, up_to: int, now: int) -> None:
@@ -83,9 +82,11 @@ def test_requests_per_turn_do_not_grow_with_history(
     assert sorted(per_turn) == [3, 201]
     assert first_turn_units == FIRST_TURN_WRITE_UNITS
     assert billed[3] == billed[201] == TURN_WRITE_UNITS
-    assert new_conversation_requests <= 4  # cap Query + live-items Query + two transactions
+    # cap Query + rate budgets' GetItem + live-items Query + two transactions
+    assert new_conversation_requests <= 5
     assert per_turn[3] == per_turn[201]
-    assert per_turn[3][0] <= 5
+    assert per_turn[3][0] <= 6
+    # GetItem: the conversation, and the stats item's rate budgets before the claim;
     # Query: the live items (connections, Stop) once at the start, and the history window
-    assert per_turn[3][1] == {"GetItem": 1, "TransactWriteItems": 2, "Query": 2}
+    assert per_turn[3][1] == {"GetItem": 2, "TransactWriteItems": 2, "Query": 2}
     assert "Scan" not in per_turn[201][1]

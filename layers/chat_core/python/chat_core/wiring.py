@@ -10,9 +10,10 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chat_core.settings import get_settings
+from chat_core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
+    from chat_core.agent.model_port import ChatModel
     from chat_core.repository.dynamodb import DynamoChatRepository
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversation_reader import ConversationReader
@@ -63,18 +64,30 @@ def turn_runner() -> TurnRunner:
 
 @lru_cache(maxsize=1)
 def chat_turn() -> ChatTurn:
-    """The chat function's half: validate, claim, hand the turn to the worker."""
-    from chat_core.agent.model import OpenAIChatModel
+    """The chat function's half: validate, claim, hand the turn to the worker.
+
+    With a worker (AWS) the model is never called here, so it is never even imported
+    (agent/model_port.py's DeferredModel)."""
+    from chat_core.agent.model_port import DeferredModel
     from chat_core.services.chat import ChatTurn
     from chat_core.services.dispatch import InProcessDispatcher, LambdaDispatcher, TurnDispatcher
 
     settings = get_settings()
-    dispatcher: TurnDispatcher = (
-        LambdaDispatcher(settings.turn_worker_function, settings.json_reply_wait_seconds)
-        if settings.turn_worker_function
-        else InProcessDispatcher(turn_runner())
+    if settings.turn_worker_function:
+        dispatcher: TurnDispatcher = LambdaDispatcher(
+            settings.turn_worker_function, settings.json_reply_wait_seconds
+        )
+    else:
+        dispatcher = InProcessDispatcher(turn_runner())
+    return ChatTurn(
+        repository(), DeferredModel(lambda: _model(settings)), settings, dispatcher=dispatcher
     )
-    return ChatTurn(repository(), OpenAIChatModel(settings), settings, dispatcher=dispatcher)
+
+
+def _model(settings: Settings) -> ChatModel:
+    from chat_core.agent.model import OpenAIChatModel
+
+    return OpenAIChatModel(settings)
 
 
 @lru_cache(maxsize=1)

@@ -12,47 +12,14 @@ unless it fails before its first chunk.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 import openai
 
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
+from chat_core.agent.model_port import ModelUnavailable, ModelUsage, ReplyStream
 from chat_core.settings import Settings
-
-
-class ModelUnavailable(Exception):
-    """The model failed, timed out or refused; the turn keeps the user's message."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-@dataclass(frozen=True)
-class ModelUsage:
-    """Token counts as the model reported them (sent in the stream's last chunk)."""
-
-    prompt_tokens: int
-    completion_tokens: int
-
-
-class ReplyStream(Protocol):
-    """An open reply: iterate for text pieces (``str``) and, last, ``ModelUsage``.
-
-    Iteration raises ModelUnavailable when the stream breaks. ``close()`` may be
-    called from another thread and ends the HTTP response at once, so a stopped
-    turn pays for no further tokens.
-    """
-
-    def __iter__(self) -> Iterator[str | ModelUsage]: ...
-
-    def close(self) -> None: ...
-
-
-class ChatModel(Protocol):
-    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream: ...
 
 
 def resolve_api_key(settings: Settings) -> str:

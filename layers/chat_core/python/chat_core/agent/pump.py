@@ -11,7 +11,7 @@ import queue
 import threading
 from dataclasses import dataclass
 
-from chat_core.agent.model import ModelUnavailable, ModelUsage, ReplyStream
+from chat_core.agent.model_port import ModelUnavailable, ModelUsage, ReplyStream
 
 
 @dataclass(frozen=True)

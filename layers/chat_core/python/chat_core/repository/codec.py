@@ -12,7 +12,7 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chat_core.repository import keys
-from chat_core.repository.records import ConversationRecord, MessageRecord, StatsRecord
+from chat_core.repository.records import ConversationRecord, MessageRecord, Quota, StatsRecord
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -94,6 +94,20 @@ def stats_from(values: dict[str, Any]) -> StatsRecord:
     )
 
 
+def quota_from(values: dict[str, Any]) -> Quota:
+    """The rate attributes of the stats item (absent before the user's first turn)."""
+
+    def number(name: str) -> int | None:
+        return int(values[name]) if name in values else None
+
+    return Quota(
+        minute=number("rate_minute"),
+        minute_turns=number("minute_turns") or 0,
+        day=number("rate_day"),
+        day_tokens=number("day_tokens") or 0,
+    )
+
+
 def conversation_item(sub: str, conv: ConversationRecord) -> dict[str, Any]:
     return to_item(
         {
@@ -115,10 +129,7 @@ def conversation_item(sub: str, conv: ConversationRecord) -> dict[str, Any]:
             "turn_seq": conv.message_count if conv.turn_id else None,
             "prompt_tokens": 0,
             "completion_tokens": 0,
-            "LSI1SK": keys.status_activity_key(conv.status, conv.activity_ms, conv.id),
-            "LSI2SK": keys.agent_status_activity_key(
-                conv.agent_type, conv.status, conv.activity_ms, conv.id
-            ),
+            "ActivitySK": keys.activity_key(conv.status, conv.activity_ms, conv.id),
         }
     )
 

@@ -12,10 +12,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from chat_core.repository import keys
-from chat_core.repository.codec import conversation_from, from_item, to_item
-from chat_core.repository.item_writes import ItemWrites
+from chat_core.repository.codec import conversation_from, from_item, quota_from, to_item
+from chat_core.repository.item_writes import ItemWrites, RateSpend
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
-from chat_core.repository.records import ConversationRecord
+from chat_core.repository.records import ConversationRecord, Quota
 from chat_core.repository.table_reads import TableReads
 from chat_core.repository.transactions import NamedItem, transact, update_if
 
@@ -32,9 +32,28 @@ class DynamoChatRepository(TableReads):
         """Transaction 1: claim the turn, store the user message, spend the rate budget.
 
         Raises ClaimRejected naming the first failed condition, so the service can
-        answer 409/429/404 or retry without another read.
+        answer 409/429/404 or retry: "rate_minute" or "rate_day" for a spent budget,
+        "stats" when the counters moved since they were read (read again and retry).
+        The rate budgets live on the stats item; one eventually consistent GetItem of
+        it (half a read unit) chooses the update that spends them (RateSpend).
         """
-        transact(self.client, self._rerun_items(claim) if claim.rerun else self._claim_items(claim))
+        seen = self._quota(claim.sub, consistent=False)
+        spend = RateSpend(seen, claim.now, claim.rate_limit_per_minute, claim.daily_token_budget)
+        spent = seen.exhausted(spend.minute, spend.day, spend.turns_limit, spend.token_budget)
+        if spent:
+            raise ClaimRejected(spent)  # no write can succeed: spare the transaction
+        items = self._rerun_items(claim, spend) if claim.rerun else self._claim_items(claim, spend)
+        try:
+            transact(self.client, items)
+        except ClaimRejected as refused:
+            if refused.reason != "stats":
+                raise
+            now = self._quota(claim.sub, consistent=True)
+            spent = now.exhausted(spend.minute, spend.day, spend.turns_limit, spend.token_budget)
+            raise ClaimRejected(spent or "stats") from refused
+
+    def _quota(self, sub: str, *, consistent: bool) -> Quota:
+        return quota_from(self._get(keys.user_pk(sub), keys.STATS_SK, consistent=consistent) or {})
 
     def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> None:
         """Transaction 2: store the reply, release the lease, bump every counter.
@@ -52,7 +71,6 @@ class DynamoChatRepository(TableReads):
                     w.conversation_replied(sub, conv, claim.turn_id, reply.seq, now, tokens),
                 ),
                 ("stats", w.reply_stats(sub, tokens)),
-                ("rate_day", w.spend_day_tokens(sub, now, sum(tokens.values()))),
             ]
         )
 
@@ -89,7 +107,7 @@ class DynamoChatRepository(TableReads):
         if update_if(self.client, update) is None:
             raise TurnLost("lease")
 
-    def _claim_items(self, claim: TurnClaim) -> list[NamedItem]:
+    def _claim_items(self, claim: TurnClaim, spend: RateSpend) -> list[NamedItem]:
         sub, conv, now, w = claim.sub, claim.conversation, claim.now, self.writes
         seq = claim.user_message.seq
         items: list[NamedItem]
@@ -123,16 +141,16 @@ class DynamoChatRepository(TableReads):
             total=1 if claim.is_new else 0,
             messages=1,
             observed_active=claim.observed_active if gained else None,
+            spend=spend,
         )
         return [
             *items,
             ("message", w.new_message(sub, claim.user_message)),
-            *self._rate_items(claim),
             *(("cap", w.archive(sub, old, now)) for old in claim.archive),
             ("stats", stats),
         ]
 
-    def _rerun_items(self, claim: TurnClaim) -> list[NamedItem]:
+    def _rerun_items(self, claim: TurnClaim, spend: RateSpend) -> list[NamedItem]:
         """A retry of a failed turn: claim the conversation for the stored message again.
 
         The message stays where it is (same seq) and goes back to ``ok``; it must still
@@ -147,19 +165,7 @@ class DynamoChatRepository(TableReads):
             ),
             ("message", w.message_status(sub, conv.id, seq, "ok", was="failed")),
             ("retry", w.consume_failed_request(sub, claim.request_key or "")),
-            *self._rate_items(claim),
-        ]
-
-    def _rate_items(self, claim: TurnClaim) -> list[NamedItem]:
-        return [
-            (
-                "rate_minute",
-                self.writes.spend_minute_turn(claim.sub, claim.now, claim.rate_limit_per_minute),
-            ),
-            (
-                "rate_day",
-                self.writes.day_budget_left(claim.sub, claim.now, claim.daily_token_budget),
-            ),
+            ("stats", w.stats(sub, conv.agent_type, spend=spend)),
         ]
 
     def add_connection(self, sub: str, connection_id: str, now: int, ttl: int) -> None:

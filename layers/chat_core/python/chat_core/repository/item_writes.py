@@ -3,20 +3,20 @@
 The access patterns (repository/dynamodb.py) put these together into transactions;
 here is what each one writes and checks, so a condition is read next to its item:
 the conversation (claim, reply, release, archive, delete), a message, the ownership
-record, the stats item, the rate items and a failed request's retry item.
+record, the stats item (counters and rate budgets) and a failed request's retry item.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository import keys
 from chat_core.repository.codec import conversation_item, message_item, to_item
-from chat_core.repository.records import ConversationRecord, MessageRecord
+from chat_core.repository.records import ConversationRecord, MessageRecord, Quota
 from chat_core.repository.transactions import Writes
 
-RATE_TTL_SECONDS = 2 * 86400
 RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by default)
 
 # A turn may take the conversation only when no other turn holds a live lease.
@@ -24,12 +24,68 @@ _LEASE_FREE = "(attribute_not_exists(turn_id) OR turn_lease_until < :now)"
 _LIVE = "attribute_exists(PK) AND attribute_not_exists(deleted_ms)"
 
 
-def activity_keys(conv: ConversationRecord, status: str, activity_ms: int) -> dict[str, str]:
-    """Expression values of both listing index keys (``:lsi1``, ``:lsi2``)."""
-    return {
-        "lsi1": keys.status_activity_key(status, activity_ms, conv.id),
-        "lsi2": keys.agent_status_activity_key(conv.agent_type, status, activity_ms, conv.id),
-    }
+def activity(conv: ConversationRecord, status: str, activity_ms: int) -> dict[str, str]:
+    """The expression value ``:activity``: the listing index's key (keys.activity_key)."""
+    return {"activity": keys.activity_key(status, activity_ms, conv.id)}
+
+
+@dataclass(frozen=True)
+class RateSpend:
+    """A claim's spending of the rate budgets kept on the stats item (records.Quota).
+
+    An update expression cannot branch, so which update opens a new minute (or day)
+    and which counts into the current one is chosen from the stats item as read
+    before the claim; the condition makes a stale choice fail, and the repository
+    reads again (repository/dynamodb.py)."""
+
+    seen: Quota
+    now: int
+    turns_limit: int
+    token_budget: int
+
+    @property
+    def minute(self) -> int:
+        return self.now // MINUTE_MS
+
+    @property
+    def day(self) -> int:
+        return self.now // DAY_MS
+
+    def _same_minute(self) -> bool:
+        return self.seen.minute == self.minute
+
+    def _same_day(self) -> bool:
+        return self.seen.day == self.day
+
+    def conditions(self) -> list[str]:
+        minute = (
+            "rate_minute = :minute AND minute_turns < :turns_limit"
+            if self._same_minute()
+            else "(attribute_not_exists(rate_minute) OR rate_minute < :minute)"
+        )
+        day = (
+            "rate_day = :day AND day_tokens < :token_budget"
+            if self._same_day()
+            else "(attribute_not_exists(rate_day) OR rate_day < :day)"
+        )
+        return [minute, day]
+
+    def sets(self) -> list[str]:
+        opened = [] if self._same_minute() else ["rate_minute = :minute", "minute_turns = :one"]
+        return opened + ([] if self._same_day() else ["rate_day = :day", "day_tokens = :zero"])
+
+    def adds(self) -> list[str]:
+        return ["minute_turns :one"] if self._same_minute() else []
+
+    def values(self) -> dict[str, int]:
+        values = {"minute": self.minute, "day": self.day, "one": 1}
+        if self._same_minute():
+            values["turns_limit"] = self.turns_limit
+        if self._same_day():
+            values["token_budget"] = self.token_budget
+        else:
+            values["zero"] = 0
+        return values
 
 
 class ItemWrites(Writes):
@@ -60,7 +116,7 @@ class ItemWrites(Writes):
             self._conversation(sub, conv.id),
             "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
             "turn_seq = :count, last_message_ms = :now, updated_ms = :now, "
-            f"LSI1SK = :lsi1, LSI2SK = :lsi2{reactivating}",
+            f"ActivitySK = :activity{reactivating}",
             condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}",
             names={"#status": "status"},
             values={
@@ -70,7 +126,7 @@ class ItemWrites(Writes):
                 "count": seq,
                 "tid": turn_id,
                 "lease": lease,
-                **activity_keys(conv, "active", now),
+                **activity(conv, "active", now),
                 **({"active": "active"} if reactivate else {}),
             },
         )
@@ -95,19 +151,21 @@ class ItemWrites(Writes):
         now: int,
         tokens: dict[str, int],
     ) -> dict[str, Any]:
-        """The reply's count, activity and tokens; the lease released. Only while the turn
-        still holds the lease and the conversation was not deleted meanwhile."""
+        """The reply's count, time and tokens; the lease released. Only while the turn
+        still holds the lease and the conversation was not deleted meanwhile.
+
+        The listing key stays as the claim set it (the turn's start orders the list): a
+        key change here would bill the index a second delete and put per turn."""
         return self.update(
             self._conversation(sub, conv.id),
-            "SET message_count = :count, last_message_ms = :now, updated_ms = :now, "
-            "LSI1SK = :lsi1, LSI2SK = :lsi2 ADD prompt_tokens :pt, completion_tokens :ct "
+            "SET message_count = :count, last_message_ms = :now, updated_ms = :now "
+            "ADD prompt_tokens :pt, completion_tokens :ct "
             "REMOVE turn_id, turn_lease_until, turn_seq",
             condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
             values={
                 "tid": turn_id,
                 "count": seq,
                 "now": now,
-                **activity_keys(conv, "active", now),
                 **tokens,
             },
         )
@@ -135,27 +193,27 @@ class ItemWrites(Writes):
         written (its turn would store the reply as active behind the archive's back)."""
         return self.update(
             self._conversation(sub, old.id),
-            "SET #status = :archived, LSI1SK = :lsi1, LSI2SK = :lsi2",
+            "SET #status = :archived, ActivitySK = :activity",
             condition=f"#status = :active AND attribute_not_exists(deleted_ms) AND {_LEASE_FREE}",
             names={"#status": "status"},
             values={
                 "active": "active",
                 "archived": "archived",
                 "now": now,
-                **activity_keys(old, "archived", old.activity_ms),
+                **activity(old, "archived", old.activity_ms),
             },
         )
 
     def unarchive(self, sub: str, conv: ConversationRecord) -> dict[str, Any]:
         return self.update(
             self._conversation(sub, conv.id),
-            "SET #status = :active, LSI1SK = :lsi1, LSI2SK = :lsi2",
+            "SET #status = :active, ActivitySK = :activity",
             condition="#status = :archived AND attribute_not_exists(deleted_ms)",
             names={"#status": "status"},
             values={
                 "active": "active",
                 "archived": "archived",
-                **activity_keys(conv, "active", conv.activity_ms),
+                **activity(conv, "active", conv.activity_ms),
             },
         )
 
@@ -176,7 +234,7 @@ class ItemWrites(Writes):
         Conditioned on the message count read, so the stats' message total stays exact."""
         return self.update(
             self._conversation(sub, conv.id),
-            "SET deleted_ms = :now, #ttl = :ttl REMOVE LSI1SK, LSI2SK",
+            "SET deleted_ms = :now, #ttl = :ttl REMOVE ActivitySK",
             condition="attribute_not_exists(deleted_ms) AND message_count = :count "
             "AND #status = :status",
             names={"#ttl": "ttl", "#status": "status"},
@@ -234,25 +292,34 @@ class ItemWrites(Writes):
         total: int = 0,
         messages: int = 0,
         observed_active: int | None = None,
+        spend: RateSpend | None = None,
     ) -> dict[str, Any]:
         """The user's counters, moved in the same transaction as what they count.
 
         With ``observed_active`` the update also guards the active-conversation cap:
         the count the cap query saw must still hold when the transaction commits
         (else it is refused and the caller re-reads), so the cap is exact under
-        concurrent creations.
+        concurrent creations. With ``spend`` it also spends a turn of the minute's
+        budget and checks the day's tokens (RateSpend).
         """
         values: dict[str, Any] = {"msgs": messages, "da": active, "dr": archived, "dt": total}
-        condition = None
+        conditions, sets = [], []
+        adds = ["messages :msgs", "conv_active :da", "conv_archived :dr", "#act :da", "#tot :dt"]
         if observed_active is not None:
             values["seen"] = observed_active
-            condition = "#act = :seen"
-            if not observed_active:
-                condition = "(attribute_not_exists(#act) OR #act = :seen)"
+            seen = "#act = :seen"
+            conditions.append(
+                seen if observed_active else f"(attribute_not_exists(#act) OR {seen})"
+            )
+        if spend is not None:
+            conditions += spend.conditions()
+            sets += spend.sets()
+            adds += spend.adds()
+            values.update(spend.values())
         return self.update(
             {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
-            "ADD messages :msgs, conv_active :da, conv_archived :dr, #act :da, #tot :dt",
-            condition=condition,
+            "ADD " + ", ".join(adds) + (" SET " + ", ".join(sets) if sets else ""),
+            condition=" AND ".join(conditions) or None,
             names={
                 "#act": keys.active_count_attr(agent_type),
                 "#tot": keys.total_count_attr(agent_type),
@@ -261,36 +328,15 @@ class ItemWrites(Writes):
         )
 
     def reply_stats(self, sub: str, tokens: dict[str, int]) -> dict[str, Any]:
-        """A reply counts one message and its tokens (no conversation count moves)."""
+        """A reply counts one message and its tokens, into the day's budget too.
+
+        The tokens go to the day the stats item counts when the reply is stored: a
+        turn that spans midnight after another turn opened the new day is charged to
+        the new day (unconditional, so a reply is never refused over the day)."""
         return self.update(
             {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
-            "ADD messages :one, prompt_tokens :pt, completion_tokens :ct",
-            values={"one": 1, **tokens},
-        )
-
-    # ------------------------------------------------------------------ rate budgets
-    def spend_minute_turn(self, sub: str, now: int, limit: int) -> dict[str, Any]:
-        return self.update(
-            {"PK": keys.user_pk(sub), "SK": keys.minute_rate_sk(now // MINUTE_MS)},
-            "ADD turns :one SET #ttl = :ttl",
-            condition="attribute_not_exists(turns) OR turns < :limit",
-            names={"#ttl": "ttl"},
-            values={"limit": limit, "one": 1, "ttl": now // 1000 + RATE_TTL_SECONDS},
-        )
-
-    def day_budget_left(self, sub: str, now: int, budget: int) -> dict[str, Any]:
-        return self.check(
-            {"PK": keys.user_pk(sub), "SK": keys.day_rate_sk(now // DAY_MS)},
-            "attribute_not_exists(tokens) OR tokens < :budget",
-            values={"budget": budget},
-        )
-
-    def spend_day_tokens(self, sub: str, now: int, tokens: int) -> dict[str, Any]:
-        return self.update(
-            {"PK": keys.user_pk(sub), "SK": keys.day_rate_sk(now // DAY_MS)},
-            "ADD tokens :t SET #ttl = :ttl",
-            names={"#ttl": "ttl"},
-            values={"t": tokens, "ttl": now // 1000 + RATE_TTL_SECONDS},
+            "ADD messages :one, prompt_tokens :pt, completion_tokens :ct, day_tokens :spent",
+            values={"one": 1, "spent": sum(tokens.values()), **tokens},
         )
 
     # ------------------------------------------------------------------ failed requests

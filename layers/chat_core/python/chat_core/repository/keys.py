@@ -29,8 +29,6 @@ STATS_SK = "STATS"
 # The user's partition: PK = user_pk(sub)
 user_pk = _prefixed("USER#")
 conversation_sk = _prefixed("CONV#")  # a conversation, by id
-minute_rate_sk = _prefixed("RATE#M#")  # turns in one minute (epoch minute)
-day_rate_sk = _prefixed("RATE#D#")  # tokens in one day (epoch day)
 live_connection_sk = _prefixed(LIVE_CONNECTION_PREFIX)  # by connection id
 live_stop_sk = _prefixed(LIVE_STOP_PREFIX)  # by turn id
 # A failed turn's Idempotency-Key (hashed): where a retry with that key resumes.
@@ -53,16 +51,11 @@ def message_sk(seq: int) -> str:
     return f"MSG#{seq:0{SEQ_DIGITS}d}"
 
 
-def status_activity_key(status: str, activity_ms: int, conversation_id: str) -> str:
-    """LSI1 sort key: lists of one status, most recent activity last (queried descending)."""
+def activity_key(status: str, activity_ms: int, conversation_id: str) -> str:
+    """The listing index's sort key (``ActivitySK`` of ``ByActivity``): one status's
+    conversations, most recent turn last (queried descending). Written once per turn,
+    at the claim: each change of it is an index delete and put on the bill."""
     return f"{status}#{activity_ms:0{ACTIVITY_DIGITS}d}#{conversation_id}"
-
-
-def agent_status_activity_key(
-    agent_type: str, status: str, activity_ms: int, conversation_id: str
-) -> str:
-    """LSI2 sort key: the same per agent type (filtered lists and the active cap)."""
-    return f"{agent_type}#{status}#{activity_ms:0{ACTIVITY_DIGITS}d}#{conversation_id}"
 
 
 def parse_conversation_key(pk: str, sk: str) -> tuple[str, str]:

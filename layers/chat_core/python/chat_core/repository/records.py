@@ -82,6 +82,31 @@ class StatsRecord:
     conversations_by_agent_type: dict[str, int] = field(default_factory=dict)
 
 
+@dataclass(frozen=True)
+class Quota:
+    """The user's rate budgets as stored on their stats item: turns in the current
+    minute and tokens in the current day, each with the minute or day it counts.
+
+    One item holds them and the counters, so a turn's claim and its reply each write
+    one per-user item (where three used to be written: docs/design.md "Data")."""
+
+    minute: int | None = None  # epoch minute of minute_turns
+    minute_turns: int = 0
+    day: int | None = None  # epoch day of day_tokens
+    day_tokens: int = 0
+
+    def exhausted(self, minute: int, day: int, turns_limit: int, token_budget: int) -> str | None:
+        """Which budget is spent at this minute and day ("rate_minute" or "rate_day").
+
+        Counts only grow within a minute or a day, so a stale (eventually consistent)
+        read can only see less spent than there is: a budget it finds spent is spent."""
+        if self.minute == minute and self.minute_turns >= turns_limit:
+            return "rate_minute"
+        if self.day == day and self.day_tokens >= token_budget:
+            return "rate_day"
+        return None
+
+
 T = TypeVar("T")
 
 

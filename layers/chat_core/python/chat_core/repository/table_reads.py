@@ -22,8 +22,11 @@ from chat_core.repository.port import FailedRequest, LiveState
 from chat_core.repository.records import ConversationRecord, MessageRecord, Page, StatsRecord
 from chat_core.repository.transactions import FaultTranslatingClient, make_client
 
-BY_STATUS_ACTIVITY = "ByStatusActivity"
-BY_AGENT_STATUS_ACTIVITY = "ByAgentStatusActivity"
+# The listing index (a GSI: its writes are billed once, after the transaction commits,
+# where a local index's are billed twice inside it; docs/design.md "Data").
+BY_ACTIVITY = "ByActivity"
+# Items evaluated per further request while filtering by agent type.
+_FILTERED_BATCH = 100
 
 R = TypeVar("R")
 
@@ -55,6 +58,29 @@ class TableReads:
         **extra: Any,
     ) -> list[dict[str, Any]]:
         """One Query of a partition by sort-key prefix (``sort_key`` = attribute, prefix)."""
+        items, _ = self._query_once(
+            pk,
+            sort_key,
+            limit=limit,
+            ascending=ascending,
+            index=index,
+            start_key=start_key,
+            **extra,
+        )
+        return items
+
+    def _query_once(
+        self,
+        pk: str,
+        sort_key: tuple[str, str],
+        *,
+        limit: int | None,
+        ascending: bool,
+        index: str | None,
+        start_key: dict[str, Any] | None,
+        **extra: Any,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """The items of one Query request and where the next request would start."""
         attribute, prefix = sort_key
         params: dict[str, Any] = {
             "TableName": self.table,
@@ -69,7 +95,48 @@ class TableReads:
             params["IndexName"] = index
         if start_key:
             params["ExclusiveStartKey"] = to_item(dict(start_key))
-        return [from_item(i) for i in self.client.query(**params).get("Items", [])]
+        response = self.client.query(**params)
+        last = response.get("LastEvaluatedKey")
+        return [from_item(i) for i in response.get("Items", [])], from_item(last) if last else None
+
+    def _by_activity(
+        self,
+        sub: str,
+        status: str,
+        agent_type: str | None,
+        want: int,
+        *,
+        ascending: bool,
+        start_key: dict[str, object] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Up to ``want`` conversations of one status from the listing index, in activity
+        order, of one agent type if given.
+
+        The agent type is a filter, not a key (a second index would bill every turn
+        again), so a filtered read evaluates the user's other conversations of that
+        status too and may take several requests: it costs what this user stores, never
+        what other users do."""
+        extra: dict[str, Any] = {}
+        if agent_type:
+            values = expression_values(pk=keys.user_pk(sub), prefix=f"{status}#", agent=agent_type)
+            extra = {"FilterExpression": "agent_type = :agent", "ExpressionAttributeValues": values}
+        rows: list[dict[str, Any]] = []
+        cursor: dict[str, Any] | None = dict(start_key) if start_key else None
+        limit = want  # first as if every item matched (one request when they do)
+        while True:
+            items, cursor = self._query_once(
+                keys.user_pk(sub),
+                ("ActivitySK", f"{status}#"),
+                limit=limit,
+                ascending=ascending,
+                index=BY_ACTIVITY,
+                start_key=cursor,
+                **extra,
+            )
+            rows += items
+            if len(rows) >= want or cursor is None:
+                return rows[:want]
+            limit = max(want - len(rows), _FILTERED_BATCH)
 
     def _page(
         self,
@@ -102,13 +169,7 @@ class TableReads:
         self, sub: str, agent_type: str, limit: int
     ) -> list[ConversationRecord]:
         """Active conversations of one agent type, least recently active first (the cap)."""
-        rows = self._query(
-            keys.user_pk(sub),
-            ("LSI2SK", f"{agent_type}#active#"),
-            index=BY_AGENT_STATUS_ACTIVITY,
-            limit=limit,
-            ConsistentRead=True,
-        )
+        rows = self._by_activity(sub, "active", agent_type, limit, ascending=True)
         return [conversation_from(r) for r in rows]
 
     def _messages(
@@ -157,24 +218,14 @@ class TableReads:
         limit: int,
         start_key: dict[str, object] | None,
     ) -> Page[ConversationRecord]:
-        """Most recent activity first: one Query on a local index, whatever the total."""
-        index, attribute, prefix = (
-            (BY_AGENT_STATUS_ACTIVITY, "LSI2SK", f"{agent_type}#{status}#")
-            if agent_type
-            else (BY_STATUS_ACTIVITY, "LSI1SK", f"{status}#")
-        )
+        """Most recent activity first, from the listing index (eventually consistent: a
+        change shows in the list a fraction of a second after it is stored)."""
         return self._page(
-            lambda n: self._query(
-                keys.user_pk(sub),
-                (attribute, prefix),
-                index=index,
-                limit=n,
-                ascending=False,
-                start_key=start_key,
-                ConsistentRead=True,
+            lambda n: self._by_activity(
+                sub, status, agent_type, n, ascending=False, start_key=start_key
             ),
             limit,
-            ("PK", "SK", attribute),
+            ("PK", "SK", "ActivitySK"),
             conversation_from,
         )
 

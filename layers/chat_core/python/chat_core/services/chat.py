@@ -15,7 +15,7 @@ from dataclasses import replace
 from typing import TypeVar
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
-from chat_core.agent.model import ChatModel
+from chat_core.agent.model_port import ChatModel
 from chat_core.agent.tokens import estimate_tokens
 from chat_core.clock import DAY_MS, MINUTE_MS, now_ms
 from chat_core.errors import (

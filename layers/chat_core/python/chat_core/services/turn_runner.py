@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.history import PromptMessage, build_prompt
-from chat_core.agent.model import ChatModel, ModelUnavailable, ModelUsage
+from chat_core.agent.model_port import ChatModel, ModelUnavailable, ModelUsage
 from chat_core.agent.pump import Piece, StreamEnded, StreamPump
 from chat_core.agent.tokens import estimate_tokens
 from chat_core.clock import now_ms

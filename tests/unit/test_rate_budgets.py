@@ -1,0 +1,140 @@
+"""The rate budgets on the stats item stay exact when the read that chose the update is
+stale (issue 14 moved them there from two items of their own).
+
+The claim reads the stats item eventually consistently to choose between "open a new
+minute (or day)" and "count into the current one"; a read that missed the latest turn
+picks the wrong one. These tests feed the claim a stale read on purpose and check that
+the count is never reset, the limit never passed and nothing is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from chat_core.errors import RateLimited
+from chat_core.models import ChatRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.records import Quota
+from chat_core.services.chat import ChatTurn
+from chat_core.settings import Settings
+from tests.support.dynamo_meter import DynamoMeter
+from tests.support.fakes import FakeModel, ManualClock
+
+MINUTE_MS = 60_000
+
+
+class StaleQuotaRepository(DynamoChatRepository):
+    """Its next eventually consistent reads of the rate budgets return ``stale``."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__("chat-unit", client=client)
+        self.stale: list[Quota] = []
+        self.consistent_reads = 0
+
+    def _quota(self, sub: str, *, consistent: bool) -> Quota:
+        if consistent:
+            self.consistent_reads += 1
+        elif self.stale:
+            return self.stale.pop(0)
+        return super()._quota(sub, consistent=consistent)
+
+
+@pytest.fixture
+def stale_repo(dynamodb: Any) -> StaleQuotaRepository:
+    return StaleQuotaRepository(dynamodb)
+
+
+def chat(repo: DynamoChatRepository, clock: ManualClock, **limits: Any) -> ChatTurn:
+    return ChatTurn(repo, FakeModel(), Settings(table_name="chat-unit", **limits), clock=clock)
+
+
+def stats_item(dynamodb: Any) -> dict[str, int]:
+    item = dynamodb.get_item(
+        TableName="chat-unit", Key={"PK": {"S": "USER#alice"}, "SK": {"S": "STATS"}}
+    )["Item"]
+    return {name: int(value["N"]) for name, value in item.items() if "N" in value}
+
+
+def send(turn: ChatTurn, text: str, conversation_id: str | None = None) -> str:
+    request = (
+        ChatRequest(message=text, conversation_id=conversation_id)
+        if conversation_id
+        else ChatRequest(message=text)
+    )
+    return turn.run("alice", request).response.conversation_id
+
+
+def test_a_stale_read_that_misses_this_minutes_turns_never_resets_the_count(
+    dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
+) -> None:
+    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    turn = chat(stale_repo, clock, rate_limit_turns_per_minute=3)
+    conversation_id = send(turn, "first")
+    # the second claim is told nothing was spent yet: it tries to open the minute
+    stale_repo.stale = [Quota()]
+    send(turn, "second", conversation_id)
+    assert stats_item(dynamodb)["minute_turns"] == 2  # counted on, not reset to 1
+    assert stale_repo.consistent_reads == 1  # the refusal was read again, then retried
+    send(turn, "third", conversation_id)
+    stale_repo.stale = [Quota()]
+    with pytest.raises(RateLimited):
+        send(turn, "fourth: over the limit, whatever the stale read said", conversation_id)
+    assert stats_item(dynamodb)["minute_turns"] == 3
+
+
+def test_a_stale_read_of_last_minute_opens_this_minute_once(
+    dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
+) -> None:
+    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    turn = chat(stale_repo, clock, rate_limit_turns_per_minute=2)
+    conversation_id = send(turn, "minute 1")
+    last_minute = Quota(**_quota_fields(dynamodb))
+    clock.advance(MINUTE_MS)
+    send(turn, "minute 2, first")
+    # this claim reads the item as it was a minute ago: it would count into that minute
+    stale_repo.stale = [last_minute]
+    send(turn, "minute 2, second", conversation_id)
+    assert stats_item(dynamodb)["minute_turns"] == 2
+    assert stats_item(dynamodb)["rate_minute"] == clock.now // MINUTE_MS
+    with pytest.raises(RateLimited):
+        send(turn, "minute 2, third", conversation_id)
+
+
+def _quota_fields(dynamodb: Any) -> dict[str, int]:
+    item = stats_item(dynamodb)
+    return {
+        "minute": item["rate_minute"],
+        "minute_turns": item["minute_turns"],
+        "day": item["rate_day"],
+        "day_tokens": item["day_tokens"],
+    }
+
+
+def test_a_spent_budget_is_refused_without_a_write(
+    dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    turn = chat(repo, clock, daily_token_budget=20)
+    conversation_id = send(turn, "spends 27 tokens")
+    meter = DynamoMeter().attach(dynamodb)
+    with pytest.raises(RateLimited):
+        send(turn, "over budget", conversation_id)
+    assert meter.operations.get("TransactWriteItems", 0) == 0
+    assert stats_item(dynamodb)["messages"] == 2  # nothing stored
+
+
+def test_the_days_tokens_start_again_the_next_day(
+    dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    turn = chat(repo, clock, daily_token_budget=20)
+    conversation_id = send(turn, "spends 27 tokens")
+    with pytest.raises(RateLimited):
+        send(turn, "over budget", conversation_id)
+    clock.advance(86_400_000)
+    send(turn, "a new day", conversation_id)
+    item = stats_item(dynamodb)
+    assert item["rate_day"] == clock.now // 86_400_000
+    spent_in_all = item["prompt_tokens"] + item["completion_tokens"]
+    # yesterday's 27 are in the totals, not in today's budget
+    assert item["day_tokens"] == spent_in_all - 27 > 0
