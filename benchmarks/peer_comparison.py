@@ -1,6 +1,6 @@
 """This project's chat turn vs LangChain's DynamoDBChatMessageHistory, same DynamoDB Local.
 
-Per turn, at 10, 100, 500 and 1,000 messages of history: DynamoDB requests, read and
+Per turn, at 10, 20, 30, 50, 100, 500 and 1,000 messages of history: DynamoDB requests, read and
 write capacity units and latency. Units are billed by DynamoDB's per-item rules
 (tests/support/billing.py), with DynamoDB Local's ReturnConsumedCapacity beside them
 (it does not bill each item of a transaction, so it flatters this project, whose turn
@@ -32,7 +32,7 @@ from tests.support.billing import BillingMeter, TableShape, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel
 
-LENGTHS = [10, 100, 500, 1000]
+LENGTHS = [10, 20, 30, 50, 100, 500, 1000]
 SAMPLES = 3
 TEXT = "A user message of ordinary length, asking about something specific. " * 2
 WRITERS, TURNS_PER_WRITER = 8, 5

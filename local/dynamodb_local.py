@@ -163,4 +163,17 @@ def catch_up(client: Any, name: str, definition: dict[str, Any]) -> None:
             GlobalSecondaryIndexUpdates=[{"Create": index}],
         )
     if missing:
+        _wait_for_indexes(client, name)
         migrate(client, name)
+
+
+def _wait_for_indexes(client: Any, name: str, timeout: float = 60.0) -> None:
+    """Until every global index is ACTIVE: DynamoDB Local fails writes (InternalFailure)
+    to a table whose new index it is still building, where AWS accepts them."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        indexes = client.describe_table(TableName=name)["Table"].get("GlobalSecondaryIndexes", [])
+        if all(index.get("IndexStatus", "ACTIVE") == "ACTIVE" for index in indexes):
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"the indexes of {name} did not become active in {timeout} s")

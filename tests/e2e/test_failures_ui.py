@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 from local.dynamodb_local import free_port  # nothing listens there: a closed port
 from local.testing import running_stack
 from tests.e2e.conftest import screenshot, sign_in
+from tests.support.minute import within_one_minute
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,7 @@ def test_model_down_shows_the_failed_message_with_retry_then_429_keeps_the_draft
 ) -> None:
     page = new_page()
     sign_in(page, stack_without_model.base_url, f"down-{uuid.uuid4().hex[:6]}")
+    within_one_minute()
     box = page.get_by_label("Message", exact=True)
     box.fill("Is the model there?")
     box.press("Enter")
