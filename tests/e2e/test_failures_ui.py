@@ -31,7 +31,7 @@ def test_model_down_shows_the_failed_message_with_retry_then_429_keeps_the_draft
 ) -> None:
     page = new_page()
     sign_in(page, stack_without_model.base_url, f"down-{uuid.uuid4().hex[:6]}")
-    within_one_minute()
+    within_one_minute(20)
     box = page.get_by_label("Message", exact=True)
     box.fill("Is the model there?")
     box.press("Enter")
