@@ -162,12 +162,11 @@ def catch_up(client: Any, name: str, definition: dict[str, Any]) -> None:
             AttributeDefinitions=definition["AttributeDefinitions"],
             GlobalSecondaryIndexUpdates=[{"Create": index}],
         )
-    if missing:
-        _wait_for_indexes(client, name)
-        migrate(client, name)
+    wait_for_indexes(client, name)
+    migrate(client, name)  # every start: a no-op once done, and resumes an interrupted one
 
 
-def _wait_for_indexes(client: Any, name: str, timeout: float = 60.0) -> None:
+def wait_for_indexes(client: Any, name: str, timeout: float = 60.0) -> None:
     """Until every global index is ACTIVE: DynamoDB Local fails writes (InternalFailure)
     to a table whose new index it is still building, where AWS accepts them."""
     deadline = time.monotonic() + timeout

@@ -185,8 +185,10 @@ class Template:
 
 
 def _function_of(uri: Any) -> str | None:
-    """The function logical id an integration's IntegrationUri names (!GetAtt, !Sub, or
-    !Ref of the alias SAM's AutoPublishAlias makes: ``Function.Alias``)."""
+    """The function logical id an integration's IntegrationUri names (!GetAtt, !Sub, !Ref
+    of the alias SAM's AutoPublishAlias makes, ``Function.Alias``, or an !If of those)."""
+    if isinstance(uri, CfnTag) and uri.tag == "If":
+        return next(filter(None, (_function_of(branch) for branch in uri.value[1:])), None)
     if isinstance(uri, CfnTag) and uri.tag == "Ref" and str(uri.value).endswith(".Alias"):
         return str(uri.value).removesuffix(".Alias")
     if isinstance(uri, CfnTag) and uri.tag == "GetAtt":

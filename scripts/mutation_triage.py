@@ -136,6 +136,14 @@ def _reader_default_or_unread_field(m: Mutant) -> bool:
     )
 
 
+def _count_without_its_window(m: Mutant) -> bool:
+    """quota_from's default for a count whose minute or day is absent: the two are
+    written together, and a count is compared only when its window is the current one."""
+    return m.function == "quota_from" and bool(
+        re.fullmatch(r'(minute_turns|day_tokens)=number\("\1"\) or 1,', m.added_text.strip())
+    )
+
+
 def _discarded_result(m: Mutant) -> bool:
     """finish_turn's returned record: both callers ignore it (issue 13 removes it)."""
     fields = ("status=", "message_count=", "last_message_ms=", "updated_ms=", "turn_id=None",
@@ -194,6 +202,9 @@ def _cost_or_emulator_only(m: Mutant) -> bool:
         return "batch, False" in added
     if m.function in {"_get", "owner_of"}:
         return "consistent" in m.removed_text
+    if m.function == "live_state":
+        # keys only, of items that are keys and a TTL: the poll reads the same 0.5 unit
+        return 'ProjectionExpression="SK"' in m.removed_text and "ProjectionExpression" not in added
     return False
 
 
@@ -282,6 +293,11 @@ class Rule:
 
 
 RULES = (
+    Rule(
+        "equivalent: a rate count's default when its minute or day is absent (written "
+        "together; a count outside its window is never compared)",
+        _count_without_its_window,
+    ),
     Rule(
         "equivalent: DynamoDB reads expression keywords (SET, AND, OR, ...) in any case",
         _only_keyword_case,

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from chat_core.repository.dynamodb import DynamoChatRepository
-from local.dynamodb_local import catch_up
+from local.dynamodb_local import catch_up, wait_for_indexes
 from local.template import load_template
 from scripts.migrate_listing_index import migrate
 from tests.support.direct_turn import stack_client
@@ -103,22 +103,53 @@ def test_an_upgraded_table_lists_what_it_listed_before_and_the_move_runs_once(
     assert migrate(client, name) == 0  # nothing left to move
 
 
-def test_a_conversation_a_turn_already_moved_keeps_the_newer_key(
+def test_the_pass_before_the_deploy_lists_everything_from_the_first_request(
     upgraded: tuple[Any, str, dict[str, Any]],
 ) -> None:
-    client, name, _ = upgraded
-    newer_key = f"active#{T + 9_000:013d}#busy"
-    # deployed, then claimed by a turn before the move ran: both keys present
-    client.put_item(TableName=name, Item=old_conversation("busy", "active", 1_000))
+    """make deploy's two passes around the deploy, with the old code writing in between:
+    the new code's lists and cap are right before the second pass, and after it."""
+    client, name, definition = upgraded
+    for item in (
+        old_conversation("older", "active", 1_000),
+        old_conversation("newer", "active", 2_000),
+        old_conversation("doomed", "active", 3_000),
+    ):
+        client.put_item(TableName=name, Item=item)
+    assert migrate(client, name, before_deploy=True) == 3  # keyed, old keys kept
+
+    # the old code, still serving: a turn moves "older" to the top, a delete of "doomed"
+    # removes the keys it knows (not ActivitySK)
     client.update_item(
         TableName=name,
-        Key={"PK": {"S": "USER#alice"}, "SK": {"S": "CONV#busy"}},
-        UpdateExpression="SET ActivitySK = :k",
-        ExpressionAttributeValues={":k": {"S": newer_key}},
+        Key={"PK": {"S": "USER#alice"}, "SK": {"S": "CONV#older"}},
+        UpdateExpression="SET LSI1SK = :k, LSI2SK = :k2",
+        ExpressionAttributeValues={
+            ":k": {"S": f"active#{T + 5_000:013d}#older"},
+            ":k2": {"S": f"general#active#{T + 5_000:013d}#older"},
+        },
     )
-    assert migrate(client, name) == 1
-    stored = client.get_item(
-        TableName=name, Key={"PK": {"S": "USER#alice"}, "SK": {"S": "CONV#busy"}}
+    client.update_item(
+        TableName=name,
+        Key={"PK": {"S": "USER#alice"}, "SK": {"S": "CONV#doomed"}},
+        UpdateExpression="SET deleted_ms = :now REMOVE LSI1SK, LSI2SK",
+        ExpressionAttributeValues={":now": {"N": str(T + 6_000)}},
     )
-    assert stored["Item"]["ActivitySK"]["S"] == newer_key
-    assert "LSI1SK" not in stored["Item"]
+    # the deploy: the index appears, built from the first pass's keys
+    client.update_table(
+        TableName=name,
+        AttributeDefinitions=definition["AttributeDefinitions"],
+        GlobalSecondaryIndexUpdates=[{"Create": definition["GlobalSecondaryIndexes"][0]}],
+    )
+    wait_for_indexes(client, name)
+    repo = DynamoChatRepository(name, client=client)
+    # before the second pass: every live conversation listed, the deleted one not
+    assert set(listed(repo, "active")) == {"older", "newer"}
+    assert len(repo.active_conversations("alice", "general", 5)) == 2
+
+    assert migrate(client, name) == 3  # two moved, the deleted one's key removed
+    assert listed(repo, "active") == ["older", "newer"]  # the old code's move counts
+    doomed = client.get_item(
+        TableName=name, Key={"PK": {"S": "USER#alice"}, "SK": {"S": "CONV#doomed"}}
+    )["Item"]
+    assert not {"ActivitySK", "LSI1SK", "LSI2SK"} & set(doomed)
+    assert migrate(client, name) == 0

@@ -20,8 +20,10 @@ from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.dispatch import DispatchFailed
 from chat_core.services.idempotent_chat import IdempotentChat
+from chat_core.services.pagination import CursorCodec
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome
 from chat_core.settings import Settings
+from tests.support.dynamo_meter import DynamoMeter
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeModel, ManualClock
 from tests.unit.conftest import IDEMPOTENCY_TABLE
@@ -283,3 +285,71 @@ def test_an_idempotency_record_lives_as_long_as_the_setting_says_and_a_crash_fre
     remaining_ms = LambdaContext().get_remaining_time_in_millis()
     in_progress_until = int(record["in_progress_expiration"]["N"])
     assert abs(in_progress_until - (time.time() * 1000 + remaining_ms)) < 60_000
+
+
+def test_pages_of_one_agent_type_skip_the_others_and_hold_each_conversation_once(
+    dynamodb: Any, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> None:
+    """The agent type is a filter on the listing index, not a key: a page of one agent's
+    conversations reads past the others', in as many requests as that takes."""
+    service = ConversationService(
+        repo,
+        CursorCodec(settings.cursor_signing_key),
+        Settings(table_name=settings.table_name, max_active_conversations=20),
+        clock=clock,
+    )
+    made: dict[str, list[str]] = {"general": [], "coder": []}
+    # newest first: coder, coder, coder, general, coder, coder, general, general, coder, ...
+    for number, agent_type in enumerate("gcgggccgcccgcc"):
+        clock.advance(10)
+        kind = "general" if agent_type == "g" else "coder"
+        request = CreateConversationRequest(title=f"{kind} {number}", agent_type=kind)
+        made[kind].append(service.create("alice", request).id)
+    for kind, ids in made.items():
+        seen: list[str] = []
+        cursor = None
+        while True:
+            page = service.list("alice", status="active", agent_type=kind, limit=2, cursor=cursor)
+            assert 1 <= len(page.items) <= 2
+            assert {c.agent_type for c in page.items} == {kind}
+            seen += [c.id for c in page.items]
+            cursor = page.next_cursor
+            if cursor is None:
+                break
+        assert seen == ids[::-1]  # every one, once, most recent first
+    whole = service.list("alice", status="active", agent_type=None, limit=50, cursor=None)
+    assert len(whole.items) == 14 and whole.next_cursor is None
+    meter = DynamoMeter().attach(dynamodb)
+    first = service.list("alice", status="active", agent_type=None, limit=5, cursor=None)
+    assert len(first.items) == 5 and meter.operations == {"Query": 1}  # a full page: 1 request
+
+
+def test_the_history_window_reads_only_the_newest_messages(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    model = FakeModel()
+    turn = ChatTurn(
+        repo, model, Settings(table_name="chat-unit", history_max_messages=3), clock=clock
+    )
+    conversation_id = turn.run("alice", ChatRequest(message="m1")).response.conversation_id
+    for number in range(2, 5):
+        clock.advance(10)
+        turn.run("alice", ChatRequest(message=f"m{number}", conversation_id=conversation_id))
+    newest = repo.latest_messages("alice", conversation_id, 3)
+    assert [m.seq for m in newest] == [8, 7, 6]
+    # the model saw that window: the last three stored messages, the question last
+    sent = [m.content for m in model.prompts[-1] if m.role != "system"]
+    assert len(sent) == 3 and sent[0] == "m3" and sent[-1] == "m4"
+
+
+def test_a_cursor_from_before_the_listing_index_moved_is_a_clear_400(
+    conversations: ConversationService, settings: Settings
+) -> None:
+    """Cursors handed out before issue 14 hold a key of the retired local indexes; sent
+    back, they are refused as invalid, not passed to a Query that would fail (500)."""
+    old_key = {"PK": "USER#alice", "SK": "CONV#c1", "LSI1SK": "active#0000000000001#c1"}
+    old_cursor = CursorCodec(settings.cursor_signing_key).encode(
+        old_key, "conversations|alice|active|"
+    )
+    with pytest.raises(InvalidCursor):
+        conversations.list("alice", status="active", agent_type=None, limit=2, cursor=old_cursor)

@@ -42,11 +42,12 @@ def test_rules_use_only_the_functions_cloudformation_allows_there() -> None:
     assert used <= RULE_FUNCTIONS, used - RULE_FUNCTIONS
 
 
-@lru_cache(maxsize=1)
-def translated() -> dict[str, Any]:
+@lru_cache(maxsize=4)
+def translated(*args: str) -> dict[str, Any]:
+    """template.yaml after SAM's transform; ``args`` as scripts/translate_template.py's."""
     tools_python = ROOT / ".venv-tools" / "bin" / "python"
     out = subprocess.run(
-        [str(tools_python), str(ROOT / "scripts" / "translate_template.py")],
+        [str(tools_python), str(ROOT / "scripts" / "translate_template.py"), *args],
         capture_output=True,
         text=True,
         check=True,
@@ -199,3 +200,31 @@ def test_every_http_route_but_health_requires_the_jwt_authorizer() -> None:
         else:
             assert route["AuthorizationType"] == "JWT", key
             assert route["AuthorizerId"] == {"Ref": "JwtAuthorizer"}, key
+
+
+def chat_version(*args: str) -> str:
+    """The logical id of the chat function's published version (it names the version:
+    a new id is a new version, which the alias then points at)."""
+    (version,) = [
+        name
+        for name, resource in translated(*args)["Resources"].items()
+        if resource["Type"] == "AWS::Lambda::Version" and name.startswith("ChatFunction")
+    ]
+    alias = translated(*args)["Resources"]["ChatFunctionAliaslive"]["Properties"]
+    assert alias["FunctionVersion"] == {"Fn::GetAtt": [version, "Version"]}
+    return str(version)
+
+
+def test_the_chat_alias_gets_a_new_version_whenever_what_the_function_runs_changes() -> None:
+    """With ChatSnapStart the API calls the alias: a new layer (all the logic is there),
+    a new handler or a new DeployId (make deploy's hash, parameters included) must each
+    publish a version, or the alias would keep running the old code."""
+    first = chat_version()
+    assert chat_version("--package", "ChatCoreLayer") != first
+    assert chat_version("--package", "ChatFunction") != first
+    assert chat_version("--package", "StatsFunction") == first  # another function's code
+    assert chat_version("DeployId=0123456789") == "ChatFunctionVersion0123456789"
+    # and the API calls the alias only with SnapStart on; else the function, as before
+    integration = translated()["Resources"]["ChatIntegration"]["Properties"]["IntegrationUri"]
+    assert integration["Fn::If"][0] == "UseChatSnapStart"
+    assert integration["Fn::If"][1] == {"Ref": "ChatFunctionAliaslive"}

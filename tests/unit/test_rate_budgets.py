@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from chat_core.errors import RateLimited
+from chat_core.errors import AgentUnavailable, RateLimited
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import Quota
@@ -76,7 +76,8 @@ def test_a_stale_read_that_misses_this_minutes_turns_never_resets_the_count(
     stale_repo.stale = [Quota()]
     send(turn, "second", conversation_id)
     assert stats_item(dynamodb)["minute_turns"] == 2  # counted on, not reset to 1
-    assert stale_repo.consistent_reads == 1  # the refusal was read again, then retried
+    # the refusal was read again (strongly), and the retry read strongly too
+    assert stale_repo.consistent_reads == 2
     send(turn, "third", conversation_id)
     stale_repo.stale = [Quota()]
     with pytest.raises(RateLimited):
@@ -138,3 +139,55 @@ def test_the_days_tokens_start_again_the_next_day(
     spent_in_all = item["prompt_tokens"] + item["completion_tokens"]
     # yesterday's 27 are in the totals, not in today's budget
     assert item["day_tokens"] == spent_in_all - 27 > 0
+
+
+def test_a_budget_spent_exactly_is_spent(
+    dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
+) -> None:
+    """The first turn spends exactly 27 tokens: at a budget of 27 the next is refused,
+    whether the read before the claim sees it or not (the condition does)."""
+    turn = chat(stale_repo, clock, daily_token_budget=27)
+    conversation_id = send(turn, "spends 27 tokens")
+    assert stats_item(dynamodb)["day_tokens"] == 27
+    with pytest.raises(RateLimited):
+        send(turn, "at the budget", conversation_id)
+    stale_repo.stale = [Quota()]  # a read that missed the spending
+    with pytest.raises(RateLimited):
+        send(turn, "at the budget, read stale", conversation_id)
+    assert stats_item(dynamodb)["messages"] == 2
+
+
+def test_a_retry_of_a_failed_turn_spends_the_minute_and_is_refused_over_it(
+    dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
+) -> None:
+    """A rerun (Idempotency-Key retry of a failed turn) is a turn of the minute's budget,
+    refused with 429 when it is spent, even after a stale read; the stats item then
+    holds exactly what it held."""
+    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    settings = Settings(table_name="chat-unit", rate_limit_turns_per_minute=2)
+    failing = ChatTurn(stale_repo, FakeModel(fail_with="down"), settings, clock=clock)
+    with pytest.raises(AgentUnavailable):
+        failing.submit("alice", ChatRequest(message="Hello"), request_key="key-1")
+    send(chat(stale_repo, clock, rate_limit_turns_per_minute=2), "a second turn")
+    before = stats_item(dynamodb)
+    assert before["minute_turns"] == 2
+    working = ChatTurn(stale_repo, FakeModel(), settings, clock=clock)
+    stale_repo.stale = [Quota()]
+    with pytest.raises(RateLimited):
+        working.start("alice", ChatRequest(message="Hello"), request_key="key-1")
+    assert stale_repo.consistent_reads == 1  # the refusal was told from a stale read
+    assert stats_item(dynamodb) == before
+
+
+def test_a_read_that_stays_stale_costs_one_retry_not_a_409(
+    dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
+) -> None:
+    """Eventually consistent reads that keep missing the minute's turns would choose the
+    wrong update on every attempt; after one refusal the claim reads strongly."""
+    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    turn = chat(stale_repo, clock, rate_limit_turns_per_minute=5)
+    conversation_id = send(turn, "first")
+    stale_repo.stale = [Quota()] * 20
+    send(turn, "second", conversation_id)
+    assert stats_item(dynamodb)["minute_turns"] == 2
+    assert len(stale_repo.stale) == 19  # one stale read, then strong ones

@@ -15,7 +15,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from chat_core.errors import AgentUnavailable, Forbidden, NoTurnInProgress, RateLimited
-from chat_core.models import ChatRequest, CreateConversationRequest
+from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import TurnLost
 from chat_core.services.chat import ChatTurn
@@ -259,7 +259,17 @@ def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
     assert items[("USER#alice", f"CONV#{C}")]["turn_lease_until"] == T + 5000 + 60_000
     assert items[("USER#alice", f"CONV#{C}")]["turn_seq"] == 1
     assert items[("USER#alice", f"CONV#{C}")]["message_count"] == 1
-    assert items[("USER#alice", "STATS")]["minute_turns"] == 2  # a rerun is a turn
+    assert items[("USER#alice", "STATS")] == {
+        "conv_active": 1,
+        "conv_archived": 0,
+        "active#general": 1,
+        "total#general": 1,
+        "messages": 1,  # the message was counted once, when it was stored
+        "rate_minute": MINUTE,
+        "minute_turns": 2,  # a rerun is a turn
+        "rate_day": DAY,
+        "day_tokens": 0,
+    }
 
 
 def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
@@ -363,3 +373,38 @@ def test_a_refused_turn_says_exactly_how_long_to_wait(
     with pytest.raises(RateLimited) as almost_tomorrow:
         budgeted.run("bob", ChatRequest(message="over budget"))
     assert almost_tomorrow.value.retry_after == 1
+
+
+def retire_to_old_layout(dynamodb: Any, conversation_id: str) -> None:
+    """The conversation item as stored before issue 14: local-index keys, no ActivitySK."""
+    dynamodb.update_item(
+        TableName="chat-unit",
+        Key={"PK": {"S": "USER#alice"}, "SK": {"S": f"CONV#{conversation_id}"}},
+        UpdateExpression="SET LSI1SK = :a, LSI2SK = :b REMOVE ActivitySK",
+        ExpressionAttributeValues={":a": {"S": "active#old"}, ":b": {"S": "general#active#old"}},
+    )
+
+
+@pytest.mark.parametrize("move", ["turn", "archive", "delete"])
+def test_a_conversation_stored_before_the_listing_index_leaves_the_old_indexes_when_it_moves(
+    move: str,
+    dynamodb: Any,
+    turn: ChatTurn,
+    conversations: ConversationService,
+    clock: ManualClock,
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    retire_to_old_layout(dynamodb, C)
+    clock.advance(1000)
+    if move == "turn":
+        turn.run("alice", ChatRequest(message="again", conversation_id=C))
+    elif move == "archive":
+        conversations.update("alice", C, UpdateConversationRequest(status="archived"))
+    else:
+        conversations.delete("alice", C)
+    item = stored(dynamodb)[("USER#alice", f"CONV#{C}")]
+    assert not {"LSI1SK", "LSI2SK"} & set(item)  # out of the retired indexes: no cost there
+    if move == "delete":
+        assert "ActivitySK" not in item
+    else:
+        assert item["ActivitySK"].startswith("archived#" if move == "archive" else "active#")

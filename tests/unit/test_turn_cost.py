@@ -69,6 +69,7 @@ def test_requests_per_turn_do_not_grow_with_history(
     first_turn_units = bill.write_units
     per_turn: dict[int, tuple[int, dict[str, int]]] = {}
     billed: dict[int, float] = {}
+    read_billed: dict[int, float] = {}
     for _ in range(2):
         clock.advance(10)
         meter.reset()
@@ -77,11 +78,16 @@ def test_requests_per_turn_do_not_grow_with_history(
         seq = reply.response.user_message.seq
         per_turn[seq] = (meter.requests, dict(meter.operations))
         billed[seq] = bill.write_units
+        read_billed[seq] = bill.read_units
         if seq == 3:
             seed_history(dynamodb, conversation_id, after=4, up_to=200, now=clock())
     assert sorted(per_turn) == [3, 201]
     assert first_turn_units == FIRST_TURN_WRITE_UNITS
     assert billed[3] == billed[201] == TURN_WRITE_UNITS
+    # Read units: the conversation (1, strongly consistent), the rate budgets (0.5, an
+    # eventually consistent read is enough: the claim's condition checks them), the live
+    # items (0.5) and the history window (1 at message 3; its 40-message bound at 201).
+    assert read_billed == {3: 3.0, 201: 5.0}
     # cap Query + rate budgets' GetItem + live-items Query + two transactions
     assert new_conversation_requests <= 5
     assert per_turn[3] == per_turn[201]

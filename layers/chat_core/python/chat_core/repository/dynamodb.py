@@ -26,6 +26,7 @@ class DynamoChatRepository(TableReads):
     def __init__(self, table_name: str, client: Any | None = None) -> None:
         super().__init__(table_name, client)
         self.writes = ItemWrites(table_name)
+        self._read_strongly: set[str] = set()  # users whose last claim read stale budgets
 
     # ------------------------------------------------------------------ turn writes
     def begin_turn(self, claim: TurnClaim) -> None:
@@ -37,7 +38,12 @@ class DynamoChatRepository(TableReads):
         The rate budgets live on the stats item; one eventually consistent GetItem of
         it (half a read unit) chooses the update that spends them (RateSpend).
         """
-        seen = self._quota(claim.sub, consistent=False)
+        # After a refusal over a stale read, this user's next claim reads strongly: a
+        # read that lags a minute's or a day's turn over would otherwise keep choosing
+        # the wrong update until the retries run out.
+        strongly = claim.sub in self._read_strongly
+        self._read_strongly.discard(claim.sub)
+        seen = self._quota(claim.sub, consistent=strongly)
         spend = RateSpend(seen, claim.now, claim.rate_limit_per_minute, claim.daily_token_budget)
         spent = seen.exhausted(spend.minute, spend.day, spend.turns_limit, spend.token_budget)
         if spent:
@@ -50,6 +56,8 @@ class DynamoChatRepository(TableReads):
                 raise
             now = self._quota(claim.sub, consistent=True)
             spent = now.exhausted(spend.minute, spend.day, spend.turns_limit, spend.token_budget)
+            if not spent:
+                self._read_strongly.add(claim.sub)
             raise ClaimRejected(spent or "stats") from refused
 
     def _quota(self, sub: str, *, consistent: bool) -> Quota:

@@ -22,6 +22,10 @@ RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by def
 # A turn may take the conversation only when no other turn holds a live lease.
 _LEASE_FREE = "(attribute_not_exists(turn_id) OR turn_lease_until < :now)"
 _LIVE = "attribute_exists(PK) AND attribute_not_exists(deleted_ms)"
+# The keys of the local indexes retired by issue 14: a write that sets the listing key
+# removes them, so a conversation stored before the upgrade leaves those indexes the
+# first time it moves (scripts/migrate_listing_index.py moves the ones that do not).
+_RETIRED_KEYS = " REMOVE LSI1SK, LSI2SK"
 
 
 def activity(conv: ConversationRecord, status: str, activity_ms: int) -> dict[str, str]:
@@ -116,7 +120,7 @@ class ItemWrites(Writes):
             self._conversation(sub, conv.id),
             "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
             "turn_seq = :count, last_message_ms = :now, updated_ms = :now, "
-            f"ActivitySK = :activity{reactivating}",
+            f"ActivitySK = :activity{reactivating}{_RETIRED_KEYS}",
             condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}",
             names={"#status": "status"},
             values={
@@ -193,7 +197,7 @@ class ItemWrites(Writes):
         written (its turn would store the reply as active behind the archive's back)."""
         return self.update(
             self._conversation(sub, old.id),
-            "SET #status = :archived, ActivitySK = :activity",
+            "SET #status = :archived, ActivitySK = :activity" + _RETIRED_KEYS,
             condition=f"#status = :active AND attribute_not_exists(deleted_ms) AND {_LEASE_FREE}",
             names={"#status": "status"},
             values={
@@ -207,7 +211,7 @@ class ItemWrites(Writes):
     def unarchive(self, sub: str, conv: ConversationRecord) -> dict[str, Any]:
         return self.update(
             self._conversation(sub, conv.id),
-            "SET #status = :active, ActivitySK = :activity",
+            "SET #status = :active, ActivitySK = :activity" + _RETIRED_KEYS,
             condition="#status = :archived AND attribute_not_exists(deleted_ms)",
             names={"#status": "status"},
             values={
@@ -234,7 +238,7 @@ class ItemWrites(Writes):
         Conditioned on the message count read, so the stats' message total stays exact."""
         return self.update(
             self._conversation(sub, conv.id),
-            "SET deleted_ms = :now, #ttl = :ttl REMOVE ActivitySK",
+            "SET deleted_ms = :now, #ttl = :ttl REMOVE ActivitySK, LSI1SK, LSI2SK",
             condition="attribute_not_exists(deleted_ms) AND message_count = :count "
             "AND #status = :status",
             names={"#ttl": "ttl", "#status": "status"},

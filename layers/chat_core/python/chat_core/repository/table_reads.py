@@ -116,10 +116,17 @@ class TableReads:
         again), so a filtered read evaluates the user's other conversations of that
         status too and may take several requests: it costs what this user stores, never
         what other users do."""
-        extra: dict[str, Any] = {}
+        # A deleted conversation leaves the index when it is deleted; one stored before
+        # issue 14 may be keyed by the upgrade's migration for a moment, so never shown.
+        condition, values = "attribute_not_exists(deleted_ms)", {}
         if agent_type:
-            values = expression_values(pk=keys.user_pk(sub), prefix=f"{status}#", agent=agent_type)
-            extra = {"FilterExpression": "agent_type = :agent", "ExpressionAttributeValues": values}
+            condition, values = f"{condition} AND agent_type = :agent", {"agent": agent_type}
+        extra = {
+            "FilterExpression": condition,
+            "ExpressionAttributeValues": expression_values(
+                pk=keys.user_pk(sub), prefix=f"{status}#", **values
+            ),
+        }
         rows: list[dict[str, Any]] = []
         cursor: dict[str, Any] | None = dict(start_key) if start_key else None
         limit = want  # first as if every item matched (one request when they do)

@@ -111,18 +111,6 @@ class Writes:
             update["ExpressionAttributeValues"] = expression_values(**values)
         return {"Update": update}
 
-    def check(
-        self, key: dict[str, Any], condition: str, *, values: dict[str, Any]
-    ) -> dict[str, Any]:
-        return {
-            "ConditionCheck": {
-                "TableName": self.table,
-                "Key": to_item(key),
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": expression_values(**values),
-            }
-        }
-
     def delete_existing(self, key: dict[str, Any]) -> dict[str, Any]:
         return {
             "Delete": {

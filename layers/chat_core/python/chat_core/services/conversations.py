@@ -79,7 +79,9 @@ class ConversationService:
     ) -> ConversationPage:
         if agent_type is not None:
             resolve_agent(agent_type)
-        binding = f"conversations|{sub}|{status}|{agent_type or ''}"
+        # Named for the index the cursor's key belongs to: a cursor from before issue 14
+        # (a key of the retired local indexes) is then a clear 400, not a failed Query.
+        binding = f"conversations|ByActivity|{sub}|{status}|{agent_type or ''}"
         start_key = self._cursors.decode(cursor, binding)
         page = self._repo.list_conversations(
             sub, status=status, agent_type=agent_type, limit=limit, start_key=start_key
