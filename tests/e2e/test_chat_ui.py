@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Page, expect
@@ -207,3 +209,37 @@ def test_another_devices_reply_streams_here_and_the_draft_waits_for_it(
     # It ran after the phone's turn, so the phone's message is its history.
     expect(reply).to_contain_text('Before that you said: "from my phone', timeout=20_000)
     expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_export_downloads_the_conversation_as_markdown_and_json(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    """Issue 15 (export): the header's buttons download the whole conversation."""
+    page = new_page(accept_downloads=True)
+    sign_in(page, stack.base_url, user())
+    send(page, "Packing list for Lyon")
+    replies = page.locator("ol.messages .message.assistant")
+    expect(replies.first).to_contain_text('You said: "Packing list for Lyon"')
+    send(page, "and for Turin")
+    expect(replies.nth(1)).to_contain_text('You said: "and for Turin"')
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)  # the reply is stored
+    export = page.get_by_role("group", name="Export")
+    screenshot(page, "12-export-buttons")
+
+    with page.expect_download() as markdown_download:
+        export.get_by_role("button", name="Export .md").click()
+    markdown = markdown_download.value
+    assert markdown.suggested_filename.startswith("packing-list-for-lyon-")
+    assert markdown.suggested_filename.endswith(".md")
+    text = Path(markdown.path()).read_text(encoding="utf-8")
+    assert text.startswith("# Packing list for Lyon\n")
+    assert text.count("\n## ") == 4
+    assert text.index("Packing list for Lyon\n\n## Assistant") < text.index("and for Turin")
+
+    with page.expect_download() as json_download:
+        export.get_by_role("button", name="Export .json").click()
+    document = json.loads(Path(json_download.value.path()).read_text(encoding="utf-8"))
+    assert document["conversation"]["title"] == "Packing list for Lyon"
+    assert [m["seq"] for m in document["messages"]] == [1, 2, 3, 4]
+    assert document["messages"][2]["content"] == "and for Turin"
+    expect(page.get_by_label("Message", exact=True)).to_have_value("")  # nothing else moved

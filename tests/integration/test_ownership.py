@@ -14,6 +14,8 @@ def test_another_user_gets_403_on_every_route_that_takes_an_id_and_changes_nothi
     attempts = [
         mallory.get(f"/v1/conversations/{conversation_id}"),
         mallory.get(f"/v1/conversations/{conversation_id}/messages"),
+        mallory.get(f"/v1/conversations/{conversation_id}/export"),
+        mallory.get(f"/v1/conversations/{conversation_id}/export?format=json"),
         mallory.chat("let me in", conversation_id),
         mallory.patch(f"/v1/conversations/{conversation_id}", {"title": "pwned"}),
         mallory.delete(f"/v1/conversations/{conversation_id}"),

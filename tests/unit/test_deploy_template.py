@@ -94,7 +94,11 @@ def test_the_cursor_key_is_never_plaintext_and_only_paging_functions_read_it() -
         for name, function in functions.items()
         if "CURSOR_SECRET_ID" in json.dumps(function["Properties"].get("Environment", {}))
     }
-    assert readers == {"ListConversationsFunction", "ListMessagesFunction"}
+    assert readers == {
+        "ListConversationsFunction",
+        "ListMessagesFunction",
+        "ExportConversationFunction",
+    }
 
 
 def test_no_function_may_scan_and_each_writes_only_what_it_needs() -> None:
@@ -193,7 +197,7 @@ def test_every_http_route_but_health_requires_the_jwt_authorizer() -> None:
         for r in routes.values()
         if r["Properties"]["ApiId"] == {"Ref": "ChatApi"}
     }
-    assert len(http) == 11
+    assert len(http) == 12
     for key, route in http.items():
         if key == "GET /v1/health":
             assert route["AuthorizationType"] == "NONE"

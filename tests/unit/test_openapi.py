@@ -19,6 +19,7 @@ CONTRACT_ROUTES = {
     ("patch", "/v1/conversations/{id}"),
     ("delete", "/v1/conversations/{id}"),
     ("get", "/v1/conversations/{id}/messages"),
+    ("get", "/v1/conversations/{id}/export"),
     ("get", "/v1/stats"),
     ("post", "/v1/conversations/{id}/stop"),
 }

@@ -7,9 +7,7 @@ from typing import Any
 import boto3
 
 from chat_core.models import ChatRequest
-from chat_core.repository.codec import message_item
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.repository.records import MessageRecord
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.billing import (
@@ -20,37 +18,7 @@ from tests.support.billing import (
 )
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, ManualClock
-
-
-def seed_history(dynamodb: Any, conversation_id: str, after: int, up_to: int, now: int) -> None:
-    """Messages after..up_to stored as turns store them, and the conversation's count moved
-    to match: a long conversation without running every turn (200 turns take ~20 s)."""
-    items = [
-        {
-            "PutRequest": {
-                "Item": message_item(
-                    "alice",
-                    MessageRecord(
-                        id=f"seeded-{seq}",
-                        conversation_id=conversation_id,
-                        seq=seq,
-                        role="user" if seq % 2 else "assistant",
-                        content=f"message {seq} of a long conversation",
-                        created_ms=now,
-                    ),
-                )
-            }
-        }
-        for seq in range(after + 1, up_to + 1)
-    ]
-    for start in range(0, len(items), 25):
-        dynamodb.batch_write_item(RequestItems={"chat-unit": items[start : start + 25]})
-    dynamodb.update_item(
-        TableName="chat-unit",
-        Key={"PK": {"S": "USER#alice"}, "SK": {"S": f"CONV#{conversation_id}"}},
-        UpdateExpression="SET message_count = :count",
-        ExpressionAttributeValues={":count": {"N": str(up_to)}},
-    )
+from tests.support.seeding import seed_history
 
 
 def test_requests_per_turn_do_not_grow_with_history(

@@ -8,6 +8,7 @@ import { browserDraftStore, useChat } from "./hooks/useChat.js";
 import { useConversations } from "./hooks/useConversations.js";
 import { auth } from "./services/auth.js";
 import { createChatApi } from "./services/chat_api.js";
+import { download, exportFile } from "./services/export.js";
 import { createLiveConnection } from "./services/live.js";
 
 /** Whether a media query matches, following changes (a rotated phone, a resized window). */
@@ -189,6 +190,7 @@ function SignedIn({ user, setUser }) {
         agentType={agentType}
         onAgentTypeChange={setAgentType}
         onOpenSidebar={() => setSidebarOpen(true)}
+        onExport={(format) => exportFile(api, conversationId, format).then(download)}
       />
     </div>
   );

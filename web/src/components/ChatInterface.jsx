@@ -3,6 +3,7 @@ import { useEffect, useLayoutEffect, useRef, useState } from "react";
 import { limits } from "../config.js";
 import { Markdown } from "./Markdown.jsx";
 import { CopyButton } from "./CopyButton.jsx";
+import { ExportButtons } from "./ExportButtons.jsx";
 import { shortTime } from "./time.js";
 
 const ENDINGS = {
@@ -180,7 +181,7 @@ function Composer({ draft, setDraft, onSubmit, live, stop, stopping, busy, waitS
   );
 }
 
-export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice, undoable, onUndoDelete }) {
+export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice, undoable, onUndoDelete, onExport }) {
   const { conversation, messages, live, draft, setDraft, send, retry, stop, stopping, sending, busy, loading, loadError, reload, announcement, error, errorText, dismissError } = chat;
   const last = messages[messages.length - 1];
   const { list, onScroll, behind, toBottom } = useStickToBottom(
@@ -230,6 +231,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
           </label>
         )}
         {conversation && <span className="agent-tag">{conversation.agent_type}</span>}
+        {conversation && onExport && <ExportButtons onExport={onExport} />}
       </header>
       {!chat.conversationId && agent?.description && (
         <p id="agent-description" className="agent-description">

@@ -114,5 +114,7 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
       request("DELETE", `/v1/conversations/${id(conversationId)}`, { keepalive }),
     stopTurn: (conversationId) => request("POST", `/v1/conversations/${id(conversationId)}/stop`),
     stats: () => request("GET", "/v1/stats"),
+    exportPart: (conversationId, format, cursor) =>
+      request("GET", `/v1/conversations/${id(conversationId)}/export` + query({ format, cursor })),
   };
 }

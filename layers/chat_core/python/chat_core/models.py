@@ -245,6 +245,23 @@ class MessagePage(BaseModel):
     next_cursor: str | None
 
 
+ExportFormat = Literal["markdown", "json"]
+
+
+class ExportPage(BaseModel):
+    """One part of a conversation's export (docs/api.md "Export"): the parts, fetched in
+    order with ``next_cursor``, make the file. Markdown parts carry their text in
+    ``markdown`` (the first opens with the title and the metadata); JSON parts carry
+    their ``messages``, which the file lists after ``conversation``."""
+
+    format: ExportFormat
+    filename: str
+    conversation: Conversation
+    markdown: str | None
+    messages: list[Message]
+    next_cursor: str | None
+
+
 class ConversationPage(BaseModel):
     items: list[Conversation]
     next_cursor: str | None

@@ -1,0 +1,23 @@
+"""GET /v1/conversations/{id}/export: one part of the conversation as Markdown or JSON."""
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+
+from chat_core.http import caller_sub, create_app, lambda_handler_for
+from chat_core.models import UUID_PATTERN, ExportPage
+from chat_core.wiring import conversation_exporter
+
+app = create_app()
+
+
+@app.get("/v1/conversations/<id>/export")
+def export_conversation(
+    id: Annotated[str, Path(pattern=UUID_PATTERN)],
+    format: Annotated[Literal["markdown", "json"], Query()] = "markdown",
+    cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+) -> ExportPage:
+    return conversation_exporter().part(caller_sub(app), id, format, cursor)
+
+
+lambda_handler = lambda_handler_for(app)

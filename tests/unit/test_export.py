@@ -1,0 +1,111 @@
+"""A conversation's export: every message once, in order, in parts a Lambda can answer."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chat_core.errors import AgentUnavailable, Forbidden, InvalidCursor, NotFound
+from chat_core.models import ChatRequest, CreateConversationRequest, ExportFormat
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationService
+from chat_core.services.export import EXPORT_PART_MESSAGES, ConversationExporter
+from chat_core.services.pagination import CursorCodec
+from chat_core.settings import Settings
+from tests.support.dynamo_meter import DynamoMeter
+from tests.support.fakes import FakeModel, ManualClock
+from tests.support.seeding import seed_history
+
+
+@pytest.fixture
+def exporter(repo: DynamoChatRepository, settings: Settings, clock: ManualClock) -> Any:
+    return ConversationExporter(repo, CursorCodec(settings.cursor_signing_key), clock=clock)
+
+
+def every_part(
+    exporter: ConversationExporter, conversation_id: str, export_format: ExportFormat
+) -> list[Any]:
+    parts, cursor = [], None
+    while True:
+        part = exporter.part("alice", conversation_id, export_format, cursor)
+        parts.append(part)
+        cursor = part.next_cursor
+        if cursor is None:
+            return parts
+
+
+def test_a_long_conversation_exports_in_parts_that_join_into_every_message_once(
+    dynamodb: Any, repo: DynamoChatRepository, exporter: ConversationExporter, clock: ManualClock
+) -> None:
+    turn = ChatTurn(
+        repo,
+        FakeModel(),
+        Settings(table_name="chat-unit", max_messages_per_conversation=1000),
+        clock=clock,
+    )
+    conversation_id = turn.run(
+        "alice", ChatRequest(message="Plan a trip: Lyon / Turin")
+    ).response.conversation_id
+    seed_history(dynamodb, conversation_id, after=2, up_to=450, now=clock())
+
+    meter = DynamoMeter().attach(dynamodb)
+    parts = every_part(exporter, conversation_id, "json")
+    assert len(parts) == 3 and meter.operations == {"GetItem": 3, "Query": 3}  # per part: 2
+    seqs = [m.seq for part in parts for m in part.messages]
+    assert seqs == list(range(1, 451))
+    assert all(len(part.messages) <= EXPORT_PART_MESSAGES for part in parts)
+    assert {part.filename for part in parts} == {
+        f"plan-a-trip-lyon-turin-{conversation_id[:8]}.json"
+    }
+    document = {"conversation": parts[-1].conversation.model_dump(), "messages": seqs}
+    json.dumps(document)  # what the UI writes: plain JSON
+
+    markdown = "".join(
+        part.markdown or "" for part in every_part(exporter, conversation_id, "markdown")
+    )
+    assert markdown.startswith("# Plan a trip: Lyon / Turin\n\n- agent: general\n")
+    assert markdown.count("\n## ") == 450 and markdown.count("# Plan a trip") == 1
+    assert markdown.index("#1\n\nPlan a trip: Lyon / Turin") < markdown.index(" · #2\n")
+    assert markdown.index(" · #449\n") < markdown.index(" · #450\n")
+    assert "## Assistant · " in markdown and "## You · " in markdown
+
+
+def test_a_failed_message_says_so_and_metadata_is_listed(
+    repo: DynamoChatRepository,
+    exporter: ConversationExporter,
+    conversations: ConversationService,
+    clock: ManualClock,
+) -> None:
+    created = conversations.create(
+        "alice", CreateConversationRequest(title="Atlas", metadata={"project": "atlas"})
+    )
+    failing = ChatTurn(
+        repo, FakeModel(fail_with="down"), Settings(table_name="chat-unit"), clock=clock
+    )
+    with pytest.raises(AgentUnavailable):  # the message is kept, as failed
+        failing.run("alice", ChatRequest(message="hello?", conversation_id=created.id))
+    (part,) = every_part(exporter, created.id, "markdown")
+    assert "- project: atlas\n" in (part.markdown or "")
+    assert "#1 (not answered)\n\nhello?" in (part.markdown or "")
+
+
+def test_only_the_owner_exports_and_a_cursor_binds_its_format(
+    repo: DynamoChatRepository, exporter: ConversationExporter, turn: ChatTurn
+) -> None:
+    conversation_id = turn.run("alice", ChatRequest(message="mine")).response.conversation_id
+    with pytest.raises(Forbidden):
+        exporter.part("mallory", conversation_id, "json", None)
+    with pytest.raises(NotFound):
+        exporter.part("alice", "00000000-0000-4000-8000-00000000dead", "json", None)
+    codec = CursorCodec(Settings(table_name="chat-unit").cursor_signing_key)
+    json_cursor = codec.encode(
+        {"PK": f"USER#alice#CONV#{conversation_id}", "SK": "MSG#0000000001"},
+        f"export|alice|{conversation_id}|json",
+    )
+    with pytest.raises(InvalidCursor):
+        exporter.part("alice", conversation_id, "markdown", json_cursor)
+    with pytest.raises(InvalidCursor):
+        exporter.part("mallory", conversation_id, "json", json_cursor)
