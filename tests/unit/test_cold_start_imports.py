@@ -18,23 +18,25 @@ PROBE = (
 )
 
 
-def imported_modules(function: str, *, tracing: bool = False) -> set[str]:
-    env = {
-        "PYTHONPATH": str(ROOT / "layers" / "chat_core" / "python"),
-        "POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true",
-        "PATH": "/usr/bin:/bin",
-    }
-    if tracing:  # as in AWS, where the runtime sets these
-        env |= {"AWS_LAMBDA_FUNCTION_NAME": function, "AWS_REGION": "us-east-1"}
+def probe(code: str, argument: str, env: dict[str, str]) -> set[str]:
+    """The modules a fresh interpreter holds after ``code`` ran (its last line of output:
+    a JSON list), with only ``env`` (and the layer on the path) set."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(ROOT / "functions" / function / "app.py")],
+        [sys.executable, "-c", code, argument],
         capture_output=True,
         text=True,
         check=True,
-        env=env,
+        env={"PYTHONPATH": str(ROOT / "layers" / "chat_core" / "python"), **env},
         timeout=60,
     )
     return set(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def imported_modules(function: str, *, tracing: bool = False) -> set[str]:
+    env = {"POWERTOOLS_TRACE_DISABLED": "false" if tracing else "true", "PATH": "/usr/bin:/bin"}
+    if tracing:  # as in AWS, where the runtime sets these
+        env |= {"AWS_LAMBDA_FUNCTION_NAME": function, "AWS_REGION": "us-east-1"}
+    return probe(PROBE, str(ROOT / "functions" / function / "app.py"), env)
 
 
 @pytest.mark.parametrize(
@@ -77,15 +79,7 @@ def first_chat_request_modules(*, worker: bool) -> set[str]:
     }
     if worker:  # as deployed: the template names the worker
         env["TURN_WORKER_FUNCTION"] = "chat-turn-worker-dev"
-    out = subprocess.run(
-        [sys.executable, "-c", FIRST_CHAT_REQUEST, str(ROOT / "layers" / "chat_core" / "python")],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=60,
-    )
-    return set(json.loads(out.stdout.strip().splitlines()[-1]))
+    return probe(FIRST_CHAT_REQUEST, str(ROOT / "layers" / "chat_core" / "python"), env)
 
 
 def test_the_chat_function_never_imports_the_model_client_it_does_not_call() -> None:
@@ -119,20 +113,13 @@ def test_with_snapstart_the_snapshot_holds_what_the_first_request_imports() -> N
     """ChatSnapStart's before-snapshot hook (chat_core/snapstart.py) imports the first
     request's modules, so a restored instance imports next to nothing on it."""
     env = {
-        "PYTHONPATH": str(ROOT / "layers" / "chat_core" / "python"),
         "PATH": "/usr/bin:/bin",
         "POWERTOOLS_TRACE_DISABLED": "true",
         "AWS_DEFAULT_REGION": "us-east-1",
         "TURN_WORKER_FUNCTION": "chat-turn-worker-dev",
     }
-    out = subprocess.run(
-        [sys.executable, "-c", SNAPSHOT_THEN_FIRST_REQUEST, str(ROOT / "functions/chat/app.py")],
-        capture_output=True,
-        text=True,
-        check=True,
-        env=env,
-        timeout=60,
+    imported_on_request = probe(
+        SNAPSHOT_THEN_FIRST_REQUEST, str(ROOT / "functions/chat/app.py"), env
     )
-    imported_on_request = set(json.loads(out.stdout.strip().splitlines()[-1]))
     heavy = ("chat_core.", "boto3", "botocore", "pydantic", "aws_lambda_powertools")
     assert not {m for m in imported_on_request if m.startswith(heavy)}, imported_on_request
