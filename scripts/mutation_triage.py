@@ -144,6 +144,28 @@ def _count_without_its_window(m: Mutant) -> bool:
     )
 
 
+def _stored_numbers_are_whole(m: Mutant) -> bool:
+    """codec's _plain for fractional numbers and lists: every number this code stores is
+    whole (ms, counts, tokens) and no attribute is a list."""
+    return m.function == "_plain" and (
+        "or True else float(value)" in m.added_text
+        or "float(None)" in m.added_text
+        or "_plain(None) for v in value" in m.added_text
+    )
+
+
+def _claim_refusals_read_again(m: Mutant) -> bool:
+    """The claim's lease-free orphan check and the label of its conversation item: the
+    lease and the turn's seq are set and removed together, and a refusal under any
+    label is read again by the next attempt, which answers 404 or busy the same."""
+    if m.function != "_claim_items":
+        return False
+    removed, added = m.removed_text.strip(), m.added_text.strip()
+    return (removed == "if conv.turn_id and conv.turn_seq:" and "or" in added) or (
+        removed == '"conversation",' and added in ('"XXconversationXX",', '"CONVERSATION",')
+    )
+
+
 def _discarded_result(m: Mutant) -> bool:
     """finish_turn's returned record: both callers ignore it (issue 13 removes it)."""
     fields = ("status=", "message_count=", "last_message_ms=", "updated_ms=", "turn_id=None",
@@ -293,6 +315,14 @@ class Rule:
 
 
 RULES = (
+    Rule(
+        "equivalent: every number stored is whole and no attribute is a list",
+        _stored_numbers_are_whole,
+    ),
+    Rule(
+        "equivalent: set and removed together, or read again by the next attempt",
+        _claim_refusals_read_again,
+    ),
     Rule(
         "equivalent: a rate count's default when its minute or day is absent (written "
         "together; a count outside its window is never compared)",

@@ -16,7 +16,8 @@ from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
-from tests.support.fakes import ManualClock
+from tests.support.fakes import FakeModel, ManualClock
+from tests.unit.test_claim_refusals import Interleaved
 
 
 def listed(conversations: ConversationService, status: str) -> list[str]:
@@ -226,3 +227,43 @@ def test_an_unarchive_racing_a_creation_keeps_the_cap_exact(
     stale.update("alice", ids["back"], UpdateConversationRequest(status="active"))
     assert len(listed(conversations, "active")) == settings.max_active_conversations
     assert read_stats(repo, "alice").conversations.active == settings.max_active_conversations
+
+
+def test_a_message_in_an_archived_conversation_brings_it_back_and_moves_its_counts(
+    turn: ChatTurn,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    clock: ManualClock,
+) -> None:
+    ids = chats(turn, clock, "trip", "work")
+    conversations.update("alice", ids["trip"], UpdateConversationRequest(status="archived"))
+    clock.advance(10)
+    turn.run("alice", ChatRequest(message="one more thing", conversation_id=ids["trip"]))
+    assert listed(conversations, "active") == ["trip", "work"]  # back, most recent first
+    assert listed(conversations, "archived") == []
+    stats = read_stats(repo, "alice")
+    assert (stats.conversations.active, stats.conversations.archived) == (2, 0)
+    assert stats.messages == 6
+
+
+def test_a_message_bringing_a_conversation_back_racing_a_creation_keeps_the_cap_exact(
+    turn: ChatTurn,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    ids = chats(turn, clock, "back", "a")
+    conversations.update("alice", ids["back"], UpdateConversationRequest(status="archived"))
+    chats(turn, clock, "b")  # 2 active of 3: bringing "back" back archives nothing, so far
+    interleaved = Interleaved(repo)
+    racing = ChatTurn(interleaved, FakeModel(), settings, clock=clock)
+    interleaved.before_next_claim = lambda: chats(turn, clock, "c")  # now 3: the plan is stale
+    clock.advance(10)
+    racing.run("alice", ChatRequest(message="I'm back", conversation_id=ids["back"]))
+    active = listed(conversations, "active")
+    assert len(active) == settings.max_active_conversations and "back" in active
+    stats = read_stats(repo, "alice")
+    assert stats.conversations.active == settings.max_active_conversations
+    assert stats.conversations.archived == 1  # "a", the least recently active
+    assert listed(conversations, "archived") == ["a"]

@@ -34,31 +34,27 @@ class DynamoChatRepository(TableReads):
 
         Raises ClaimRejected naming the first failed condition, so the service can
         answer 409/429/404 or retry: "rate_minute" or "rate_day" for a spent budget,
-        "stats" when the counters moved since they were read (read again and retry).
+        "stats" when the counters or budgets moved since they were read (retried).
         The rate budgets live on the stats item; one eventually consistent GetItem of
         it (half a read unit) chooses the update that spends them (RateSpend).
         """
-        # After a refusal over a stale read, this user's next claim reads strongly: a
-        # read that lags a minute's or a day's turn over would otherwise keep choosing
-        # the wrong update until the retries run out.
+        # After a "stats" refusal this user's next claim reads strongly: a read that
+        # lags a minute's or a day's turn would otherwise keep choosing the wrong update
+        # until the retries ran out; read strongly, a spent budget is refused below.
         strongly = claim.sub in self._read_strongly
         self._read_strongly.discard(claim.sub)
         seen = self._quota(claim.sub, consistent=strongly)
         spend = RateSpend(seen, claim.now, claim.rate_limit_per_minute, claim.daily_token_budget)
         spent = seen.exhausted(spend.minute, spend.day, spend.turns_limit, spend.token_budget)
         if spent:
-            raise ClaimRejected(spent)  # no write can succeed: spare the transaction
+            raise ClaimRejected(spent)  # counts only grow: no write could succeed
         items = self._rerun_items(claim, spend) if claim.rerun else self._claim_items(claim, spend)
         try:
             transact(self.client, items)
         except ClaimRejected as refused:
-            if refused.reason != "stats":
-                raise
-            now = self._quota(claim.sub, consistent=True)
-            spent = now.exhausted(spend.minute, spend.day, spend.turns_limit, spend.token_budget)
-            if not spent:
+            if refused.reason == "stats":
                 self._read_strongly.add(claim.sub)
-            raise ClaimRejected(spent or "stats") from refused
+            raise
 
     def _quota(self, sub: str, *, consistent: bool) -> Quota:
         return quota_from(self._get(keys.user_pk(sub), keys.STATS_SK, consistent=consistent) or {})
