@@ -60,6 +60,17 @@ MUTMUT="$ROOT/.venv/bin/mutmut"
 REPORT="$ROOT/scripts/mutation_report.py"
 "$MUTMUT" run --max-children "${MUTATION_WORKERS:-2}" || true
 "$MUTMUT" results --all true > "$SCRATCH/results.txt" || true
+# MUTATION_RERUN_TIMEOUTS=1: run the timed-out mutants again. A timeout counts as killed
+# (a mutant that hangs the tests), but a run paused while mutants ran (SIGSTOP, a
+# suspended machine) times them out for no fault of theirs.
+if [ "${MUTATION_RERUN_TIMEOUTS:-0}" = 1 ]; then
+  mapfile -t timeouts < <(sed -n 's/^ *\(.*\): timeout$/\1/p' "$SCRATCH/results.txt")
+  if [ "${#timeouts[@]}" -gt 0 ]; then
+    echo "running ${#timeouts[@]} timed-out mutants again"
+    "$MUTMUT" run --max-children "${MUTATION_WORKERS:-2}" "${timeouts[@]}" || true
+    "$MUTMUT" results --all true > "$SCRATCH/results.txt" || true
+  fi
+fi
 # mutmut keeps a survivor's verdict until its function changes. A survivor no triage
 # rule explains is run again, so a test written since it survived gets its chance.
 mapfile -t again < <("$ROOT/.venv/bin/python" "$REPORT" --unexplained "$SCRATCH/results.txt")
