@@ -6,7 +6,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN, ExportPage
-from chat_core.wiring import conversation_exporter
+from chat_core.wiring import conversation_reader
 
 app = create_app()
 
@@ -17,7 +17,7 @@ def export_conversation(
     format: Annotated[Literal["markdown", "json"], Query()] = "markdown",
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
 ) -> ExportPage:
-    return conversation_exporter().part(caller_sub(app), id, format, cursor)
+    return conversation_reader().export_part(caller_sub(app), id, format, cursor)
 
 
 lambda_handler = lambda_handler_for(app)

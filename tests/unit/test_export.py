@@ -11,8 +11,9 @@ from chat_core.errors import AgentUnavailable, Forbidden, InvalidCursor, NotFoun
 from chat_core.models import ChatRequest, CreateConversationRequest, ExportFormat
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
+from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
-from chat_core.services.export import EXPORT_PART_MESSAGES, ConversationExporter
+from chat_core.services.export import EXPORT_PART_MESSAGES
 from chat_core.services.pagination import CursorCodec
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
@@ -22,15 +23,15 @@ from tests.support.seeding import seed_history
 
 @pytest.fixture
 def exporter(repo: DynamoChatRepository, settings: Settings, clock: ManualClock) -> Any:
-    return ConversationExporter(repo, CursorCodec(settings.cursor_signing_key), clock=clock)
+    return ConversationReader(repo, CursorCodec(settings.cursor_signing_key), clock=clock)
 
 
 def every_part(
-    exporter: ConversationExporter, conversation_id: str, export_format: ExportFormat
+    exporter: ConversationReader, conversation_id: str, export_format: ExportFormat
 ) -> list[Any]:
     parts, cursor = [], None
     while True:
-        part = exporter.part("alice", conversation_id, export_format, cursor)
+        part = exporter.export_part("alice", conversation_id, export_format, cursor)
         parts.append(part)
         cursor = part.next_cursor
         if cursor is None:
@@ -38,7 +39,7 @@ def every_part(
 
 
 def test_a_long_conversation_exports_in_parts_that_join_into_every_message_once(
-    dynamodb: Any, repo: DynamoChatRepository, exporter: ConversationExporter, clock: ManualClock
+    dynamodb: Any, repo: DynamoChatRepository, exporter: ConversationReader, clock: ManualClock
 ) -> None:
     turn = ChatTurn(
         repo,
@@ -75,7 +76,7 @@ def test_a_long_conversation_exports_in_parts_that_join_into_every_message_once(
 
 def test_a_failed_message_says_so_and_metadata_is_listed(
     repo: DynamoChatRepository,
-    exporter: ConversationExporter,
+    exporter: ConversationReader,
     conversations: ConversationService,
     clock: ManualClock,
 ) -> None:
@@ -93,19 +94,19 @@ def test_a_failed_message_says_so_and_metadata_is_listed(
 
 
 def test_only_the_owner_exports_and_a_cursor_binds_its_format(
-    repo: DynamoChatRepository, exporter: ConversationExporter, turn: ChatTurn
+    repo: DynamoChatRepository, exporter: ConversationReader, turn: ChatTurn
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="mine")).response.conversation_id
     with pytest.raises(Forbidden):
-        exporter.part("mallory", conversation_id, "json", None)
+        exporter.export_part("mallory", conversation_id, "json", None)
     with pytest.raises(NotFound):
-        exporter.part("alice", "00000000-0000-4000-8000-00000000dead", "json", None)
+        exporter.export_part("alice", "00000000-0000-4000-8000-00000000dead", "json", None)
     codec = CursorCodec(Settings(table_name="chat-unit").cursor_signing_key)
     json_cursor = codec.encode(
         {"PK": f"USER#alice#CONV#{conversation_id}", "SK": "MSG#0000000001"},
         f"export|alice|{conversation_id}|json",
     )
     with pytest.raises(InvalidCursor):
-        exporter.part("alice", conversation_id, "markdown", json_cursor)
+        exporter.export_part("alice", conversation_id, "markdown", json_cursor)
     with pytest.raises(InvalidCursor):
-        exporter.part("mallory", conversation_id, "json", json_cursor)
+        exporter.export_part("mallory", conversation_id, "json", json_cursor)

@@ -18,7 +18,6 @@ if TYPE_CHECKING:
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversation_reader import ConversationReader
     from chat_core.services.conversations import ConversationService
-    from chat_core.services.export import ConversationExporter
     from chat_core.services.idempotent_chat import IdempotentChat
     from chat_core.services.live_connections import LiveConnections
     from chat_core.services.pagination import CursorCodec
@@ -96,13 +95,6 @@ def conversation_reader() -> ConversationReader:
     from chat_core.services.conversation_reader import ConversationReader
 
     return ConversationReader(repository(), cursor_codec())
-
-
-@lru_cache(maxsize=1)
-def conversation_exporter() -> ConversationExporter:
-    from chat_core.services.export import ConversationExporter
-
-    return ConversationExporter(repository(), cursor_codec())
 
 
 @lru_cache(maxsize=1)

@@ -1,4 +1,4 @@
-"""Reading conversations and their messages."""
+"""Reading conversations and their messages (pages of them, parts of an export)."""
 
 from __future__ import annotations
 
@@ -6,9 +6,17 @@ from collections.abc import Callable
 from typing import Literal
 
 from chat_core.clock import now_ms
-from chat_core.models import ConversationWithMessages, MessagePage
+from chat_core.models import (
+    ConversationWithMessages,
+    ExportFormat,
+    ExportPage,
+    Message,
+    MessagePage,
+)
 from chat_core.repository.port import ChatRepository
+from chat_core.repository.records import ConversationRecord
 from chat_core.services.api_shapes import conversation_to_api, message_to_api
+from chat_core.services.export import EXPORT_PART_MESSAGES, export_page
 from chat_core.services.ownership import require_conversation
 from chat_core.services.pagination import CursorCodec
 
@@ -44,13 +52,52 @@ class ConversationReader:
         cursor: str | None,
     ) -> MessagePage:
         """One page of messages: the ownership check and one Query."""
-        binding = f"messages|{sub}|{conversation_id}|{order}"
+        _, messages, next_cursor = self._messages_page(
+            sub,
+            conversation_id,
+            f"messages|{sub}|{conversation_id}|{order}",
+            limit=limit,
+            ascending=order == "asc",
+            cursor=cursor,
+        )
+        return MessagePage(items=messages, next_cursor=next_cursor)
+
+    def export_part(
+        self, sub: str, conversation_id: str, export_format: ExportFormat, cursor: str | None
+    ) -> ExportPage:
+        """One part of the export (services/export.py): the same two requests."""
+        conversation, messages, next_cursor = self._messages_page(
+            sub,
+            conversation_id,
+            f"export|{sub}|{conversation_id}|{export_format}",
+            limit=EXPORT_PART_MESSAGES,
+            ascending=True,
+            cursor=cursor,
+        )
+        return export_page(
+            conversation_to_api(conversation, self._clock()),
+            messages,
+            export_format,
+            first=cursor is None,
+            next_cursor=next_cursor,
+        )
+
+    def _messages_page(
+        self,
+        sub: str,
+        conversation_id: str,
+        binding: str,
+        *,
+        limit: int,
+        ascending: bool,
+        cursor: str | None,
+    ) -> tuple[ConversationRecord, list[Message], str | None]:
+        """The cursor checked against what it was issued for, then the ownership check
+        (one GetItem) and one Query; the next cursor bound the same way."""
         start_key = self._cursors.decode(cursor, binding)
-        require_conversation(self._repo, sub, conversation_id)
+        conversation = require_conversation(self._repo, sub, conversation_id)
         page = self._repo.page_messages(
-            sub, conversation_id, limit=limit, ascending=order == "asc", start_key=start_key
+            sub, conversation_id, limit=limit, ascending=ascending, start_key=start_key
         )
-        return MessagePage(
-            items=[message_to_api(m) for m in page.items],
-            next_cursor=self._cursors.encode(page.last_key, binding),
-        )
+        messages = [message_to_api(m) for m in page.items]
+        return conversation, messages, self._cursors.encode(page.last_key, binding)

@@ -1,4 +1,5 @@
-"""A conversation's export, as Markdown or JSON (GET /v1/conversations/{id}/export).
+"""A conversation's export, as Markdown or JSON (GET /v1/conversations/{id}/export):
+the shape of a part; ConversationReader.export_part reads it.
 
 A conversation of 1,000 messages of 16,000 characters is 16 MB, over what a Lambda
 function may answer (6 MB): the export comes in parts of EXPORT_PART_MESSAGES
@@ -10,57 +11,35 @@ what it belongs to; only the first Markdown part opens with the title.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 
-from chat_core.clock import now_ms
 from chat_core.models import Conversation, ExportFormat, ExportPage, Message
-from chat_core.repository.port import ChatRepository
-from chat_core.services.api_shapes import conversation_to_api, message_to_api
-from chat_core.services.ownership import require_conversation
-from chat_core.services.pagination import CursorCodec
 
 EXPORT_PART_MESSAGES = 200
 _SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
 _NOT_OK = {"failed": "not answered", "stopped": "stopped", "incomplete": "incomplete"}
 
 
-class ConversationExporter:
-    def __init__(
-        self, repo: ChatRepository, cursors: CursorCodec, clock: Callable[[], int] = now_ms
-    ) -> None:
-        self._repo = repo
-        self._cursors = cursors
-        self._clock = clock
-
-    def part(
-        self, sub: str, conversation_id: str, export_format: ExportFormat, cursor: str | None
-    ) -> ExportPage:
-        """One part: the ownership check (one GetItem) and one Query of messages."""
-        binding = f"export|{sub}|{conversation_id}|{export_format}"
-        start_key = self._cursors.decode(cursor, binding)
-        conversation = conversation_to_api(
-            require_conversation(self._repo, sub, conversation_id), self._clock()
-        )
-        page = self._repo.page_messages(
-            sub,
-            conversation_id,
-            limit=EXPORT_PART_MESSAGES,
-            ascending=True,
-            start_key=start_key,
-        )
-        messages = [message_to_api(m) for m in page.items]
-        markdown = None
-        if export_format == "markdown":
-            header = markdown_header(conversation) if cursor is None else ""
-            markdown = header + "".join(markdown_message(m) for m in messages)
-        return ExportPage(
-            format=export_format,
-            filename=filename(conversation, export_format),
-            conversation=conversation,
-            markdown=markdown,
-            messages=[] if export_format == "markdown" else messages,
-            next_cursor=self._cursors.encode(page.last_key, binding),
-        )
+def export_page(
+    conversation: Conversation,
+    messages: list[Message],
+    export_format: ExportFormat,
+    *,
+    first: bool,
+    next_cursor: str | None,
+) -> ExportPage:
+    """One part as the contract shapes it (ConversationReader.export_part reads it)."""
+    markdown = None
+    if export_format == "markdown":
+        header = markdown_header(conversation) if first else ""
+        markdown = header + "".join(markdown_message(m) for m in messages)
+    return ExportPage(
+        format=export_format,
+        filename=filename(conversation, export_format),
+        conversation=conversation,
+        markdown=markdown,
+        messages=[] if export_format == "markdown" else messages,
+        next_cursor=next_cursor,
+    )
 
 
 def filename(conversation: Conversation, export_format: ExportFormat) -> str:
