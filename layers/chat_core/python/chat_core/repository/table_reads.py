@@ -78,14 +78,18 @@ class TableReads:
         ascending: bool,
         index: str | None,
         start_key: dict[str, Any] | None,
+        filter_values: dict[str, Any] | None = None,
         **extra: Any,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """The items of one Query request and where the next request would start."""
+        """The items of one Query request and where the next request would start
+        (``filter_values``: the values a FilterExpression in ``extra`` names)."""
         attribute, prefix = sort_key
         params: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": f"PK = :pk AND begins_with({attribute}, :prefix)",
-            "ExpressionAttributeValues": expression_values(pk=pk, prefix=prefix),
+            "ExpressionAttributeValues": expression_values(
+                pk=pk, prefix=prefix, **(filter_values or {})
+            ),
             "ScanIndexForward": ascending,
             **extra,
         }
@@ -121,12 +125,6 @@ class TableReads:
         condition, values = "attribute_not_exists(deleted_ms)", {}
         if agent_type:
             condition, values = f"{condition} AND agent_type = :agent", {"agent": agent_type}
-        extra = {
-            "FilterExpression": condition,
-            "ExpressionAttributeValues": expression_values(
-                pk=keys.user_pk(sub), prefix=f"{status}#", **values
-            ),
-        }
         rows: list[dict[str, Any]] = []
         cursor: dict[str, Any] | None = dict(start_key) if start_key else None
         limit = want  # first as if every item matched (one request when they do)
@@ -138,7 +136,8 @@ class TableReads:
                 ascending=ascending,
                 index=BY_ACTIVITY,
                 start_key=cursor,
-                **extra,
+                filter_values=values,
+                FilterExpression=condition,
             )
             rows += items
             if len(rows) >= want or cursor is None:
