@@ -45,7 +45,7 @@ class DynamoChatRepository(TableReads):
         self._read_strongly.discard(claim.sub)
         seen = self._quota(claim.sub, consistent=strongly)
         spend = RateSpend(seen, claim.now, claim.rate_limit_per_minute, claim.daily_token_budget)
-        spent = seen.exhausted(spend.minute, spend.day, spend.turns_limit, spend.token_budget)
+        spent = spend.spent()
         if spent:
             raise ClaimRejected(spent)  # counts only grow: no write could succeed
         items = self._rerun_items(claim, spend) if claim.rerun else self._claim_items(claim, spend)

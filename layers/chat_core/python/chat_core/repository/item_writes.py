@@ -39,8 +39,8 @@ class RateSpend:
 
     An update expression cannot branch, so which update opens a new minute (or day)
     and which counts into the current one is chosen from the stats item as read
-    before the claim; the condition makes a stale choice fail, and the repository
-    reads again (repository/dynamodb.py)."""
+    before the claim; the condition makes a stale choice fail, and the retry reads
+    the item strongly (repository/dynamodb.py)."""
 
     seen: Quota
     now: int
@@ -54,6 +54,10 @@ class RateSpend:
     @property
     def day(self) -> int:
         return self.now // DAY_MS
+
+    def spent(self) -> str | None:
+        """The budget the read already shows spent ("rate_minute", "rate_day") or None."""
+        return self.seen.exhausted(self.minute, self.day, self.turns_limit, self.token_budget)
 
     def _same_minute(self) -> bool:
         return self.seen.minute == self.minute
