@@ -15,6 +15,7 @@ import pytest
 
 from chat_core.errors import AgentUnavailable, RateLimited
 from chat_core.models import ChatRequest
+from chat_core.repository.codec import quota_from
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import Quota
 from chat_core.services.chat import ChatTurn
@@ -50,6 +51,11 @@ def chat(repo: DynamoChatRepository, clock: ManualClock, **limits: Any) -> ChatT
     return ChatTurn(repo, FakeModel(), Settings(table_name="chat-unit", **limits), clock=clock)
 
 
+def one_second_into_a_minute(clock: ManualClock) -> None:
+    """The turns of a test then share one clock minute."""
+    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+
+
 def stats_item(dynamodb: Any) -> dict[str, int]:
     item = dynamodb.get_item(
         TableName="chat-unit", Key={"PK": {"S": "USER#alice"}, "SK": {"S": "STATS"}}
@@ -69,7 +75,7 @@ def send(turn: ChatTurn, text: str, conversation_id: str | None = None) -> str:
 def test_a_stale_read_that_misses_this_minutes_turns_never_resets_the_count(
     dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
 ) -> None:
-    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    one_second_into_a_minute(clock)
     turn = chat(stale_repo, clock, rate_limit_turns_per_minute=3)
     conversation_id = send(turn, "first")
     # the second claim is told nothing was spent yet: it tries to open the minute
@@ -88,10 +94,10 @@ def test_a_stale_read_that_misses_this_minutes_turns_never_resets_the_count(
 def test_a_stale_read_of_last_minute_opens_this_minute_once(
     dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
 ) -> None:
-    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    one_second_into_a_minute(clock)
     turn = chat(stale_repo, clock, rate_limit_turns_per_minute=2)
     conversation_id = send(turn, "minute 1")
-    last_minute = Quota(**_quota_fields(dynamodb))
+    last_minute = quota_from(stats_item(dynamodb))  # as the claim's read sees it
     clock.advance(MINUTE_MS)
     send(turn, "minute 2, first")
     # this claim reads the item as it was a minute ago: it would count into that minute
@@ -101,16 +107,6 @@ def test_a_stale_read_of_last_minute_opens_this_minute_once(
     assert stats_item(dynamodb)["rate_minute"] == clock.now // MINUTE_MS
     with pytest.raises(RateLimited):
         send(turn, "minute 2, third", conversation_id)
-
-
-def _quota_fields(dynamodb: Any) -> dict[str, int]:
-    item = stats_item(dynamodb)
-    return {
-        "minute": item["rate_minute"],
-        "minute_turns": item["minute_turns"],
-        "day": item["rate_day"],
-        "day_tokens": item["day_tokens"],
-    }
 
 
 def test_a_spent_budget_is_refused_without_a_write(
@@ -163,7 +159,7 @@ def test_a_retry_of_a_failed_turn_spends_the_minute_and_is_refused_over_it(
     """A rerun (Idempotency-Key retry of a failed turn) is a turn of the minute's budget,
     refused with 429 when it is spent, even after a stale read; the stats item then
     holds exactly what it held."""
-    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    one_second_into_a_minute(clock)
     settings = Settings(table_name="chat-unit", rate_limit_turns_per_minute=2)
     failing = ChatTurn(stale_repo, FakeModel(fail_with="down"), settings, clock=clock)
     with pytest.raises(AgentUnavailable):
@@ -184,7 +180,7 @@ def test_a_read_that_stays_stale_costs_one_retry_not_a_409(
 ) -> None:
     """Eventually consistent reads that keep missing the minute's turns would choose the
     wrong update on every attempt; after one refusal the claim reads strongly."""
-    clock.now = clock.now - clock.now % MINUTE_MS + 1_000
+    one_second_into_a_minute(clock)
     turn = chat(stale_repo, clock, rate_limit_turns_per_minute=5)
     conversation_id = send(turn, "first")
     stale_repo.stale = [Quota()] * 20
