@@ -212,6 +212,17 @@ def test_an_unarchive_racing_a_delete_does_not_bring_the_conversation_back(
     assert (stats.conversations.active, stats.conversations.archived) == (0, 0)
 
 
+def archived_with_room_for_it(
+    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
+) -> str:
+    """ "back" archived, "a" and "b" active: 2 of 3, so bringing "back" back plans to
+    archive nothing, until a creation lands in between (the races below)."""
+    ids = chats(turn, clock, "back", "a")
+    conversations.update("alice", ids["back"], UpdateConversationRequest(status="archived"))
+    chats(turn, clock, "b")
+    return ids["back"]
+
+
 def test_an_unarchive_racing_a_creation_keeps_the_cap_exact(
     turn: ChatTurn,
     conversations: ConversationService,
@@ -219,12 +230,10 @@ def test_an_unarchive_racing_a_creation_keeps_the_cap_exact(
     settings: Settings,
     clock: ManualClock,
 ) -> None:
-    ids = chats(turn, clock, "back", "a")
-    conversations.update("alice", ids["back"], UpdateConversationRequest(status="archived"))
-    chats(turn, clock, "b")  # 2 active of 3: the unarchive plans to archive nothing
+    back = archived_with_room_for_it(turn, conversations, clock)
     stale, interleaved = stale_sidebar(conversations, repo, settings, clock)
     interleaved.meanwhile = lambda: chats(turn, clock, "c")  # now 3: the plan is stale
-    stale.update("alice", ids["back"], UpdateConversationRequest(status="active"))
+    stale.update("alice", back, UpdateConversationRequest(status="active"))
     assert len(listed(conversations, "active")) == settings.max_active_conversations
     assert read_stats(repo, "alice").conversations.active == settings.max_active_conversations
 
@@ -253,14 +262,12 @@ def test_a_message_bringing_a_conversation_back_racing_a_creation_keeps_the_cap_
     settings: Settings,
     clock: ManualClock,
 ) -> None:
-    ids = chats(turn, clock, "back", "a")
-    conversations.update("alice", ids["back"], UpdateConversationRequest(status="archived"))
-    chats(turn, clock, "b")  # 2 active of 3: bringing "back" back archives nothing, so far
+    back = archived_with_room_for_it(turn, conversations, clock)
     interleaved = Interleaved(repo)
     racing = ChatTurn(interleaved, FakeModel(), settings, clock=clock)
     interleaved.before_next_claim = lambda: chats(turn, clock, "c")  # now 3: the plan is stale
     clock.advance(10)
-    racing.run("alice", ChatRequest(message="I'm back", conversation_id=ids["back"]))
+    racing.run("alice", ChatRequest(message="I'm back", conversation_id=back))
     active = listed(conversations, "active")
     assert len(active) == settings.max_active_conversations and "back" in active
     stats = read_stats(repo, "alice")
