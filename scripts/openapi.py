@@ -26,7 +26,8 @@ _ERROR_TEXT = {
     400: "Invalid request (code invalid_request, unknown_agent_type or invalid_cursor)",
     403: "The conversation belongs to someone else (forbidden)",
     404: "No such conversation, or it was deleted (not_found)",
-    409: "Conflict: conversation_busy (a turn of the conversation is in flight) or "
+    409: "Conflict: conversation_busy (a turn of the conversation is in flight, or too "
+    "many changes at once) or "
     "request_in_progress (the same Idempotency-Key is still running), both with "
     "Retry-After; no_turn_in_progress (stop: nothing is being generated)",
     413: "Message over the length limit (message_too_long)",
@@ -77,6 +78,10 @@ def _error_statuses(path: str, method: str) -> list[int]:
     if (method, path) == ("post", "/v1/chat"):
         statuses |= {403, 404, 409, 413, 422, 429}
     if (method, path) in (("post", "/v1/conversations"), ("post", "/v1/conversations/{id}/stop")):
+        statuses |= {409}
+    if method in ("patch", "put", "delete"):
+        # A change that lost its races past the retry budget (conversation_busy), or an
+        # archive while a reply is being written.
         statuses |= {409}
     return sorted(statuses)
 

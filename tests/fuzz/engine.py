@@ -158,6 +158,11 @@ def send_hostile_bodies(base_url: str, token: str, report: FuzzReport) -> None:
         ("POST", "/v1/chat", "/v1/chat"),
         ("POST", "/v1/conversations", "/v1/conversations"),
         ("PATCH", f"/v1/conversations/{conversation}", "/v1/conversations/{id}"),
+        (
+            "PUT",
+            f"/v1/conversations/{conversation}/messages/2/feedback",
+            "/v1/conversations/{id}/messages/{seq}/feedback",
+        ),
     ]
     for name, body in MALFORMED_BODIES.items():
         for variant in variants(body):

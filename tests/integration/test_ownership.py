@@ -9,6 +9,7 @@ def test_another_user_gets_403_on_every_route_that_takes_an_id_and_changes_nothi
     alice: ApiClient, mallory: ApiClient
 ) -> None:
     conversation_id = alice.chat("my private thoughts").body["conversation_id"]
+    alice.put(f"/v1/conversations/{conversation_id}/messages/2/feedback", {"rating": "up"})
     before = alice.get(f"/v1/conversations/{conversation_id}").body
 
     attempts = [
@@ -18,6 +19,8 @@ def test_another_user_gets_403_on_every_route_that_takes_an_id_and_changes_nothi
         mallory.get(f"/v1/conversations/{conversation_id}/export?format=json"),
         mallory.chat("let me in", conversation_id),
         mallory.patch(f"/v1/conversations/{conversation_id}", {"title": "pwned"}),
+        mallory.put(f"/v1/conversations/{conversation_id}/messages/2/feedback", {"rating": "down"}),
+        mallory.delete(f"/v1/conversations/{conversation_id}/messages/2/feedback"),
         mallory.delete(f"/v1/conversations/{conversation_id}"),
     ]
     for response in attempts:

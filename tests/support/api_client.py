@@ -62,6 +62,9 @@ class ApiClient:
     def patch(self, path: str, body: Any = None, **kw: Any) -> ApiResponse:
         return self.request("PATCH", path, body, **kw)
 
+    def put(self, path: str, body: Any = None, **kw: Any) -> ApiResponse:
+        return self.request("PUT", path, body, **kw)
+
     def delete(self, path: str, **kw: Any) -> ApiResponse:
         return self.request("DELETE", path, **kw)
 

@@ -20,6 +20,8 @@ CONTRACT_ROUTES = {
     ("delete", "/v1/conversations/{id}"),
     ("get", "/v1/conversations/{id}/messages"),
     ("get", "/v1/conversations/{id}/export"),
+    ("put", "/v1/conversations/{id}/messages/{seq}/feedback"),
+    ("delete", "/v1/conversations/{id}/messages/{seq}/feedback"),
     ("get", "/v1/stats"),
     ("post", "/v1/conversations/{id}/stop"),
 }

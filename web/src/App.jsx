@@ -191,6 +191,7 @@ function SignedIn({ user, setUser }) {
         onAgentTypeChange={setAgentType}
         onOpenSidebar={() => setSidebarOpen(true)}
         onExport={(format) => exportFile(api, conversationId, format).then(download)}
+        onRate={(seq, feedback) => api.rateReply(conversationId, seq, feedback)}
       />
     </div>
   );

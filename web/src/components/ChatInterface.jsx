@@ -4,6 +4,7 @@ import { limits } from "../config.js";
 import { Markdown } from "./Markdown.jsx";
 import { CopyButton } from "./CopyButton.jsx";
 import { ExportButtons } from "./ExportButtons.jsx";
+import { FeedbackButtons } from "./FeedbackButtons.jsx";
 import { shortTime } from "./time.js";
 
 const ENDINGS = {
@@ -31,7 +32,7 @@ function UserText({ content }) {
   );
 }
 
-function MessageView({ message, onRetry, disabled }) {
+function MessageView({ message, onRetry, disabled, onRate }) {
   const failed = message.status === "failed";
   const ending = ENDINGS[message.status];
   const mine = message.role === "user";
@@ -60,6 +61,9 @@ function MessageView({ message, onRetry, disabled }) {
           </time>
         )}
         {!message.pending && message.content && <CopyButton text={message.content} label="Copy message" />}
+        {!mine && onRate && message.seq && !message.pending && (
+          <FeedbackButtons seq={message.seq} feedback={message.feedback} onRate={onRate} />
+        )}
       </div>
     </li>
   );
@@ -181,7 +185,7 @@ function Composer({ draft, setDraft, onSubmit, live, stop, stopping, busy, waitS
   );
 }
 
-export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice, undoable, onUndoDelete, onExport }) {
+export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice, undoable, onUndoDelete, onExport, onRate }) {
   const { conversation, messages, live, draft, setDraft, send, retry, stop, stopping, sending, busy, loading, loadError, reload, announcement, error, errorText, dismissError } = chat;
   const last = messages[messages.length - 1];
   const { list, onScroll, behind, toBottom } = useStickToBottom(
@@ -258,7 +262,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
             </li>
           )}
           {messages.map((m) => (
-            <MessageView key={m.id} message={m} onRetry={retry} disabled={busy} />
+            <MessageView key={m.id} message={m} onRetry={retry} disabled={busy} onRate={onRate} />
           ))}
           {live && <LiveReply turn={live} />}
           {sending && !live && (

@@ -114,6 +114,11 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
       request("DELETE", `/v1/conversations/${id(conversationId)}`, { keepalive }),
     stopTurn: (conversationId) => request("POST", `/v1/conversations/${id(conversationId)}/stop`),
     stats: () => request("GET", "/v1/stats"),
+    // feedback: { rating: "up" | "down", comment? } sets it; null takes it back.
+    rateReply: (conversationId, seq, feedback) =>
+      feedback
+        ? request("PUT", `/v1/conversations/${id(conversationId)}/messages/${seq}/feedback`, { body: feedback })
+        : request("DELETE", `/v1/conversations/${id(conversationId)}/messages/${seq}/feedback`),
     exportPart: (conversationId, format, cursor) =>
       request("GET", `/v1/conversations/${id(conversationId)}/export` + query({ format, cursor })),
   };

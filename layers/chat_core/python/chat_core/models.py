@@ -136,6 +136,30 @@ class UpdateConversationRequest(StrictRequest):
         return self
 
 
+FeedbackRating = Literal["up", "down"]
+FEEDBACK_COMMENT_MAX_CHARS = 2000
+
+
+class FeedbackRequest(StrictRequest):
+    """A rating of a reply: replaces the caller's earlier rating of it, if any."""
+
+    rating: FeedbackRating
+    comment: str | SkipJsonSchema[None] = Field(default=None, max_length=FEEDBACK_COMMENT_MAX_CHARS)
+
+
+class Feedback(BaseModel):
+    rating: FeedbackRating
+    comment: str | None
+    updated_at: str
+
+
+class FeedbackCounts(BaseModel):
+    """Replies rated, over the caller's conversations that are not deleted."""
+
+    up: int
+    down: int
+
+
 class ConversationCounts(BaseModel):
     active: int
     archived: int
@@ -151,6 +175,7 @@ class Stats(BaseModel):
     conversations: ConversationCounts
     messages: int
     tokens: TokenCounts
+    feedback: FeedbackCounts
 
 
 class Usage(BaseModel):
@@ -167,6 +192,7 @@ class Message(BaseModel):
     content: str
     created_at: str
     status: MessageStatus = "ok"
+    feedback: Feedback | None = None
 
 
 class LiveTurn(BaseModel):

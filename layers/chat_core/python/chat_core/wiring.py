@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversation_reader import ConversationReader
     from chat_core.services.conversations import ConversationService
+    from chat_core.services.feedback import FeedbackService
     from chat_core.services.idempotent_chat import IdempotentChat
     from chat_core.services.live_connections import LiveConnections
     from chat_core.services.pagination import CursorCodec
@@ -106,6 +107,13 @@ def conversation_service() -> ConversationService:
 
 
 @lru_cache(maxsize=1)
+def feedback_service() -> FeedbackService:
+    from chat_core.services.feedback import FeedbackService
+
+    return FeedbackService(repository(), get_settings())
+
+
+@lru_cache(maxsize=1)
 def idempotent_chat() -> IdempotentChat:
     from chat_core.services.idempotent_chat import IdempotentChat
 
@@ -151,6 +159,7 @@ def reset() -> None:
         chat_turn,
         conversation_reader,
         conversation_service,
+        feedback_service,
         idempotent_chat,
         live_connections,
         stop_turn,

@@ -12,7 +12,13 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chat_core.repository import keys
-from chat_core.repository.records import ConversationRecord, MessageRecord, Quota, StatsRecord
+from chat_core.repository.records import (
+    ConversationRecord,
+    Feedback,
+    MessageRecord,
+    Quota,
+    StatsRecord,
+)
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -61,18 +67,32 @@ def conversation_from(values: dict[str, Any]) -> ConversationRecord:
             turn_id=None,
             turn_lease_until=None,
             turn_seq=None,
+            feedback_up=0,
+            feedback_down=0,
         ),
     )
 
 
 def message_from(values: dict[str, Any]) -> MessageRecord:
     return MessageRecord(
+        feedback=feedback_from(values),
         **_fields(
             values,
             ("id", "conversation_id", "seq", "role", "content", "created_ms"),
             status="ok",
             tokens=0,
-        )
+        ),
+    )
+
+
+def feedback_from(values: dict[str, Any]) -> Feedback | None:
+    """A message's rating, stored flat (``feedback_*``) so a condition can name it."""
+    if "feedback_rating" not in values:
+        return None
+    return Feedback(
+        rating=str(values["feedback_rating"]),
+        comment=values.get("feedback_comment"),
+        updated_ms=int(values["feedback_ms"]),
     )
 
 
@@ -86,6 +106,8 @@ def stats_from(values: dict[str, Any]) -> StatsRecord:
         messages=counters.get("messages", 0),
         prompt_tokens=counters.get("prompt_tokens", 0),
         completion_tokens=counters.get("completion_tokens", 0),
+        feedback_up=counters.get("feedback_up", 0),
+        feedback_down=counters.get("feedback_down", 0),
         conversations_by_agent_type={
             name.removeprefix(total_prefix): count
             for name, count in counters.items()

@@ -13,9 +13,10 @@ from typing import Any
 
 from chat_core.repository import keys
 from chat_core.repository.codec import conversation_from, from_item, quota_from, to_item
-from chat_core.repository.item_writes import ItemWrites, RateSpend
+from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
-from chat_core.repository.records import ConversationRecord, Quota
+from chat_core.repository.rate_spend import RateSpend
+from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord, Quota
 from chat_core.repository.table_reads import TableReads
 from chat_core.repository.transactions import NamedItem, transact, update_if
 
@@ -279,6 +280,7 @@ class DynamoChatRepository(TableReads):
             archived=0 if active else -1,
             total=-1,
             messages=-conv.message_count,
+            rated=(-conv.feedback_up, -conv.feedback_down),
         )
         transact(
             self.client,
@@ -288,6 +290,30 @@ class DynamoChatRepository(TableReads):
                 ("stats", stats),
             ],
         )
+
+    def rate_message(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        message: MessageRecord,
+        feedback: Feedback | None,
+    ) -> None:
+        """Set, change or clear a reply's rating; the counters of the conversation (what
+        its delete takes back) and of the user move by exactly the change, in the same
+        transaction. Refused ("message") when the rating changed since it was read,
+        ("conversation") when the conversation was deleted meanwhile."""
+        was = message.feedback.rating if message.feedback else None
+        rating = feedback.rating if feedback else None
+        up = (rating == "up") - (was == "up")
+        down = (rating == "down") - (was == "down")
+        w = self.writes
+        items: list[NamedItem] = [
+            ("message", w.message_feedback(sub, conv.id, message.seq, was, feedback)),
+            ("conversation", w.conversation_rated(sub, conv.id, up, down)),
+        ]
+        if up or down:
+            items.append(("stats", w.stats(sub, conv.agent_type, rated=(up, down))))
+        transact(self.client, items)
 
     def deleted_conversation_of(self, stream_keys: Mapping[str, object]) -> tuple[str, str]:
         """(sub, conversation id) of a conversation item's keys, as its TTL deletion

@@ -8,13 +8,12 @@ record, the stats item (counters and rate budgets) and a failed request's retry 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any
 
-from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository import keys
 from chat_core.repository.codec import conversation_item, message_item, to_item
-from chat_core.repository.records import ConversationRecord, MessageRecord, Quota
+from chat_core.repository.rate_spend import RateSpend
+from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord
 from chat_core.repository.transactions import Writes
 
 RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by default)
@@ -28,72 +27,14 @@ _LIVE = "attribute_exists(PK) AND attribute_not_exists(deleted_ms)"
 _RETIRED_KEYS = " REMOVE LSI1SK, LSI2SK"
 
 
+def _still_counted(attribute: str, value: str) -> str:
+    """A delete's condition that a rating count is still what it read (absent: none)."""
+    return f"(attribute_not_exists({attribute}) OR {attribute} = :{value})"
+
+
 def activity(conv: ConversationRecord, status: str, activity_ms: int) -> dict[str, str]:
     """The expression value ``:activity``: the listing index's key (keys.activity_key)."""
     return {"activity": keys.activity_key(status, activity_ms, conv.id)}
-
-
-@dataclass(frozen=True)
-class RateSpend:
-    """A claim's spending of the rate budgets kept on the stats item (records.Quota).
-
-    An update expression cannot branch, so which update opens a new minute (or day)
-    and which counts into the current one is chosen from the stats item as read
-    before the claim; the condition makes a stale choice fail, and the retry reads
-    the item strongly (repository/dynamodb.py)."""
-
-    seen: Quota
-    now: int
-    turns_limit: int
-    token_budget: int
-
-    @property
-    def minute(self) -> int:
-        return self.now // MINUTE_MS
-
-    @property
-    def day(self) -> int:
-        return self.now // DAY_MS
-
-    def spent(self) -> str | None:
-        """The budget the read already shows spent ("rate_minute", "rate_day") or None."""
-        return self.seen.exhausted(self.minute, self.day, self.turns_limit, self.token_budget)
-
-    def _same_minute(self) -> bool:
-        return self.seen.minute == self.minute
-
-    def _same_day(self) -> bool:
-        return self.seen.day == self.day
-
-    def conditions(self) -> list[str]:
-        minute = (
-            "rate_minute = :minute AND minute_turns < :turns_limit"
-            if self._same_minute()
-            else "(attribute_not_exists(rate_minute) OR rate_minute < :minute)"
-        )
-        day = (
-            "rate_day = :day AND day_tokens < :token_budget"
-            if self._same_day()
-            else "(attribute_not_exists(rate_day) OR rate_day < :day)"
-        )
-        return [minute, day]
-
-    def sets(self) -> list[str]:
-        opened = [] if self._same_minute() else ["rate_minute = :minute", "minute_turns = :one"]
-        return opened + ([] if self._same_day() else ["rate_day = :day", "day_tokens = :zero"])
-
-    def adds(self) -> list[str]:
-        return ["minute_turns :one"] if self._same_minute() else []
-
-    def values(self) -> dict[str, int]:
-        values = {"minute": self.minute, "day": self.day, "one": 1}
-        if self._same_minute():
-            values["turns_limit"] = self.turns_limit
-        if self._same_day():
-            values["token_budget"] = self.token_budget
-        else:
-            values["zero"] = 0
-        return values
 
 
 class ItemWrites(Writes):
@@ -244,9 +185,29 @@ class ItemWrites(Writes):
             self._conversation(sub, conv.id),
             "SET deleted_ms = :now, #ttl = :ttl REMOVE ActivitySK, LSI1SK, LSI2SK",
             condition="attribute_not_exists(deleted_ms) AND message_count = :count "
-            "AND #status = :status",
+            f"AND #status = :status AND {_still_counted('feedback_up', 'up')} "
+            f"AND {_still_counted('feedback_down', 'down')}",
             names={"#ttl": "ttl", "#status": "status"},
-            values={"now": now, "ttl": ttl, "count": conv.message_count, "status": conv.status},
+            values={
+                "now": now,
+                "ttl": ttl,
+                "count": conv.message_count,
+                "status": conv.status,
+                "up": conv.feedback_up,
+                "down": conv.feedback_down,
+            },
+        )
+
+    def conversation_rated(
+        self, sub: str, conversation_id: str, up: int, down: int
+    ) -> dict[str, Any]:
+        """The conversation's own count of rated replies (what its delete subtracts from
+        the user's totals); only while it is live, so a rating never outlives a delete."""
+        return self.update(
+            self._conversation(sub, conversation_id),
+            "ADD feedback_up :up, feedback_down :down",
+            condition=_LIVE,
+            values={"up": up, "down": down},
         )
 
     # ------------------------------------------------------------------ messages
@@ -265,6 +226,33 @@ class ItemWrites(Writes):
             names={"#status": "status"},
             values=values,
         )
+
+    def message_feedback(
+        self,
+        sub: str,
+        conversation_id: str,
+        seq: int,
+        was: str | None,
+        feedback: Feedback | None,
+    ) -> dict[str, Any]:
+        """A reply's rating set (or cleared, ``None``), on the condition that the rating
+        is still the one read (``was``): the counters move by exactly this change."""
+        key = {"PK": keys.messages_pk(sub, conversation_id), "SK": keys.message_sk(seq)}
+        condition = "attribute_exists(PK) AND " + (
+            "feedback_rating = :was" if was else "attribute_not_exists(feedback_rating)"
+        )
+        values: dict[str, Any] = {"was": was} if was else {}
+        if feedback is None:
+            expression = "REMOVE feedback_rating, feedback_comment, feedback_ms"
+        else:
+            expression = "SET feedback_rating = :rating, feedback_ms = :at"
+            values |= {"rating": feedback.rating, "at": feedback.updated_ms}
+            if feedback.comment is None:
+                expression += " REMOVE feedback_comment"
+            else:
+                expression += ", feedback_comment = :comment"
+                values["comment"] = feedback.comment
+        return self.update(key, expression, condition=condition, values=values)
 
     # ------------------------------------------------------------------ ownership
     def new_ownership(self, sub: str, conversation_id: str, now: int) -> dict[str, Any]:
@@ -301,6 +289,7 @@ class ItemWrites(Writes):
         messages: int = 0,
         observed_active: int | None = None,
         spend: RateSpend | None = None,
+        rated: tuple[int, int] = (0, 0),
     ) -> dict[str, Any]:
         """The user's counters, moved in the same transaction as what they count.
 
@@ -308,7 +297,8 @@ class ItemWrites(Writes):
         the count the cap query saw must still hold when the transaction commits
         (else it is refused and the caller re-reads), so the cap is exact under
         concurrent creations. With ``spend`` it also spends a turn of the minute's
-        budget and checks the day's tokens (RateSpend).
+        budget and checks the day's tokens (RateSpend). ``rated``: the change in the
+        counts of replies rated up and down.
         """
         values: dict[str, Any] = {"msgs": messages, "da": active, "dr": archived, "dt": total}
         conditions, sets = [], []
@@ -319,6 +309,9 @@ class ItemWrites(Writes):
             conditions.append(
                 seen if observed_active else f"(attribute_not_exists(#act) OR {seen})"
             )
+        if any(rated):
+            adds += ["feedback_up :up", "feedback_down :down"]
+            values |= {"up": rated[0], "down": rated[1]}
         if spend is not None:
             conditions += spend.conditions()
             sets += spend.sets()

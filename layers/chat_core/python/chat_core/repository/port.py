@@ -11,7 +11,13 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from chat_core.repository.faults import StorageFault
-from chat_core.repository.records import ConversationRecord, MessageRecord, Page, StatsRecord
+from chat_core.repository.records import (
+    ConversationRecord,
+    Feedback,
+    MessageRecord,
+    Page,
+    StatsRecord,
+)
 
 __all__ = ["StorageFault"]
 
@@ -165,6 +171,14 @@ class ChatRepository(Protocol):
 
     def delete_conversation(
         self, sub: str, conv: ConversationRecord, now: int, ttl: int
+    ) -> None: ...
+
+    def rate_message(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        message: MessageRecord,
+        feedback: Feedback | None,
     ) -> None: ...
 
     def get_stats(self, sub: str) -> StatsRecord: ...

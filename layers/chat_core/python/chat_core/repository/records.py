@@ -22,6 +22,9 @@ class ConversationRecord:
     turn_id: str | None = None
     turn_lease_until: int | None = None
     turn_seq: int | None = None  # the user message of the turn holding (or that held) the lease
+    # Its replies' ratings, so a delete takes exactly them out of the user's totals.
+    feedback_up: int = 0
+    feedback_down: int = 0
 
     @classmethod
     def new(
@@ -59,6 +62,15 @@ class ConversationRecord:
 
 
 @dataclass(frozen=True)
+class Feedback:
+    """The owner's rating of a reply (one per message, changeable), with a comment."""
+
+    rating: str  # "up" or "down"
+    comment: str | None
+    updated_ms: int
+
+
+@dataclass(frozen=True)
 class MessageRecord:
     id: str
     conversation_id: str
@@ -68,6 +80,7 @@ class MessageRecord:
     created_ms: int
     status: str = "ok"
     tokens: int = 0
+    feedback: Feedback | None = None
 
 
 @dataclass(frozen=True)
@@ -79,6 +92,8 @@ class StatsRecord:
     messages: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    feedback_up: int = 0
+    feedback_down: int = 0
     conversations_by_agent_type: dict[str, int] = field(default_factory=dict)
 
 

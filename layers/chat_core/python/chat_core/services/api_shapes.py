@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from chat_core.clock import iso_from_ms
-from chat_core.models import Conversation, LiveTurn, Message, MessageStatus, Role
+from chat_core.models import Conversation, Feedback, LiveTurn, Message, MessageStatus, Role
 from chat_core.repository.records import ConversationRecord, MessageRecord
+from chat_core.repository.records import Feedback as FeedbackRecord
 
 _ROLES: dict[str, Role] = {"user": "user", "assistant": "assistant", "system": "system"}
 _STATUSES: dict[str, MessageStatus] = {
@@ -43,4 +44,15 @@ def message_to_api(record: MessageRecord) -> Message:
         content=record.content,
         created_at=iso_from_ms(record.created_ms),
         status=_STATUSES.get(record.status, "ok"),
+        feedback=_feedback_to_api(record.feedback),
+    )
+
+
+def _feedback_to_api(record: FeedbackRecord | None) -> Feedback | None:
+    if record is None:
+        return None
+    return Feedback(
+        rating="down" if record.rating == "down" else "up",
+        comment=record.comment,
+        updated_at=iso_from_ms(record.updated_ms),
     )

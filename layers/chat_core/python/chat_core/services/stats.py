@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from chat_core.models import ConversationCounts, Stats, TokenCounts
+from chat_core.models import ConversationCounts, FeedbackCounts, Stats, TokenCounts
 from chat_core.repository.port import ChatRepository
 
 
@@ -17,4 +17,5 @@ def read_stats(repo: ChatRepository, sub: str) -> Stats:
         ),
         messages=counters.messages,
         tokens=TokenCounts(prompt=counters.prompt_tokens, completion=counters.completion_tokens),
+        feedback=FeedbackCounts(up=counters.feedback_up, down=counters.feedback_down),
     )

@@ -1,0 +1,22 @@
+"""DELETE /v1/conversations/{id}/messages/{seq}/feedback: take back a reply's rating."""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from chat_core.http import caller_sub, create_app, lambda_handler_for
+from chat_core.models import UUID_PATTERN, Message
+from chat_core.wiring import feedback_service
+
+app = create_app()
+
+
+@app.delete("/v1/conversations/<id>/messages/<seq>/feedback")
+def delete_feedback(
+    id: Annotated[str, Path(pattern=UUID_PATTERN)],
+    seq: Annotated[int, Path(ge=1, le=1_000_000_000)],
+) -> Message:
+    return feedback_service().rate(caller_sub(app), id, seq, None)
+
+
+lambda_handler = lambda_handler_for(app)

@@ -1,0 +1,50 @@
+"""What people do with a conversation besides sending the next message (issue 15),
+in a real browser: rate a reply, find a conversation by its title."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import new_user, screenshot, send, sign_in
+
+
+def test_rate_a_reply_comment_on_it_and_take_it_back(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, new_user("rate"))
+    send(page, "What is the capital of Australia?")
+    reply = page.locator("ol.messages .message.assistant").first
+    expect(reply).to_contain_text("capital of Australia")
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)  # the reply is stored
+    page.get_by_label("Message", exact=True).fill("a draft I have not sent")
+
+    rating = reply.get_by_role("group", name="Rate reply 2")
+    rating.get_by_role("button", name="Bad reply").click()
+    expect(rating.get_by_role("button", name="Bad reply")).to_have_attribute("aria-pressed", "true")
+    rating.get_by_label("Comment on this reply (optional)").fill("It is Canberra, not Sydney.")
+    rating.get_by_role("button", name="Send").click()
+    expect(rating.get_by_role("status")).to_have_text("Thanks for the feedback.")
+    screenshot(page, "15-feedback")
+
+    # Stored: after a reload the rating and the comment are still there.
+    page.reload()
+    reply = page.locator("ol.messages .message.assistant").first
+    rating = reply.get_by_role("group", name="Rate reply 2")
+    expect(rating.get_by_role("button", name="Bad reply")).to_have_attribute("aria-pressed", "true")
+    rating.get_by_role("button", name="Edit comment").click()
+    expect(rating.get_by_label("Comment on this reply (optional)")).to_have_value(
+        "It is Canberra, not Sydney."
+    )
+    # Changed to a thumbs up, then taken back by clicking it again.
+    good, bad = (rating.get_by_role("button", name=n) for n in ("Good reply", "Bad reply"))
+    good.click()
+    expect(good).to_have_attribute("aria-pressed", "true")
+    expect(bad).to_have_attribute("aria-pressed", "false")
+    good.click()
+    expect(good).to_have_attribute("aria-pressed", "false")
+    expect(page.get_by_role("alert")).to_have_count(0)
+    expect(page.get_by_label("Message", exact=True)).to_have_value("a draft I have not sent")

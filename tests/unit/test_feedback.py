@@ -1,0 +1,169 @@
+"""Rating a reply: one rating per reply, changeable, shown with the message and counted
+exactly in the user's stats, even when a rating and a delete race."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import boto3
+import pytest
+
+from chat_core.errors import Forbidden, InvalidRequest, NotFound
+from chat_core.models import ChatRequest, FeedbackRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.port import ClaimRejected
+from chat_core.repository.records import Feedback
+from chat_core.services.chat import ChatTurn
+from chat_core.services.conversation_reader import ConversationReader
+from chat_core.services.conversations import ConversationService
+from chat_core.services.feedback import FeedbackService
+from chat_core.services.stats import read_stats
+from chat_core.settings import Settings
+from tests.support.billing import BillingMeter, shapes_from_template
+from tests.support.dynamo_meter import DynamoMeter
+from tests.support.fakes import ManualClock
+
+
+@pytest.fixture
+def ratings(repo: DynamoChatRepository, settings: Settings, clock: ManualClock) -> FeedbackService:
+    return FeedbackService(repo, settings, clock=clock)
+
+
+def two_turns(turn: ChatTurn, clock: ManualClock) -> str:
+    conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
+    clock.advance(5)
+    turn.run("alice", ChatRequest(message="second", conversation_id=conversation_id))
+    return conversation_id
+
+
+def test_a_rating_shows_on_the_reply_can_change_and_be_taken_back_with_exact_counts(
+    turn: ChatTurn,
+    ratings: FeedbackService,
+    reader: ConversationReader,
+    repo: DynamoChatRepository,
+    clock: ManualClock,
+) -> None:
+    conversation_id = two_turns(turn, clock)
+    rated = ratings.rate(
+        "alice", conversation_id, 2, FeedbackRequest(rating="down", comment="Wrong date.")
+    )
+    assert rated.feedback is not None and rated.feedback.rating == "down"
+    ratings.rate("alice", conversation_id, 4, FeedbackRequest(rating="up"))
+    page = reader.page_messages("alice", conversation_id, limit=10, order="asc", cursor=None)
+    shown = {m.seq: m.feedback for m in page.items}
+    assert shown[1] is None and shown[3] is None
+    assert shown[2] is not None and (shown[2].rating, shown[2].comment) == ("down", "Wrong date.")
+    assert shown[4] is not None and (shown[4].rating, shown[4].comment) == ("up", None)
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 1, "down": 1}
+
+    # Changed: down -> up moves one count from down to up; the comment goes with it.
+    changed = ratings.rate("alice", conversation_id, 2, FeedbackRequest(rating="up"))
+    assert changed.feedback is not None and changed.feedback.comment is None
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 2, "down": 0}
+    # Only the comment changes: the counts do not.
+    ratings.rate("alice", conversation_id, 2, FeedbackRequest(rating="up", comment="Great"))
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 2, "down": 0}
+    # Taken back.
+    cleared = ratings.rate("alice", conversation_id, 4, None)
+    assert cleared.feedback is None
+    assert repo.get_message("alice", conversation_id, 4).feedback is None  # type: ignore[union-attr]
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 1, "down": 0}
+    # Taking back what is not there changes nothing (and is not an error).
+    ratings.rate("alice", conversation_id, 4, None)
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 1, "down": 0}
+
+
+def test_deleting_a_conversation_takes_its_ratings_out_of_the_totals(
+    turn: ChatTurn,
+    ratings: FeedbackService,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    clock: ManualClock,
+) -> None:
+    kept = two_turns(turn, clock)
+    gone = two_turns(turn, clock)
+    ratings.rate("alice", kept, 2, FeedbackRequest(rating="up"))
+    ratings.rate("alice", gone, 2, FeedbackRequest(rating="up"))
+    ratings.rate("alice", gone, 4, FeedbackRequest(rating="down"))
+    conversations.delete("alice", gone)
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 1, "down": 0}
+    with pytest.raises(NotFound):
+        ratings.rate("alice", gone, 2, FeedbackRequest(rating="down"))
+
+
+def test_a_delete_read_before_a_rating_is_refused_and_the_counts_stay_exact(
+    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    """Interleaved by hand: the delete reads the conversation, a rating commits, then
+    the delete's transaction (prepared from the read) must be refused, or the rating
+    would stay counted in the totals forever."""
+    conversation_id = two_turns(turn, clock)
+    seen = repo.get_conversation("alice", conversation_id)
+    reply = repo.get_message("alice", conversation_id, 2)
+    assert seen is not None and reply is not None
+    repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
+    with pytest.raises(ClaimRejected, match="conversation"):
+        repo.delete_conversation("alice", seen, clock(), 0)
+
+
+def test_a_rating_prepared_before_a_delete_is_refused(
+    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    conversation_id = two_turns(turn, clock)
+    seen = repo.get_conversation("alice", conversation_id)
+    reply = repo.get_message("alice", conversation_id, 2)
+    assert seen is not None and reply is not None
+    repo.delete_conversation("alice", seen, clock(), 0)
+    with pytest.raises(ClaimRejected, match="conversation"):
+        repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 0, "down": 0}
+
+
+def test_two_ratings_prepared_from_one_read_count_once(
+    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    conversation_id = two_turns(turn, clock)
+    seen = repo.get_conversation("alice", conversation_id)
+    reply = repo.get_message("alice", conversation_id, 2)
+    assert seen is not None and reply is not None
+    repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
+    with pytest.raises(ClaimRejected, match="message"):
+        repo.rate_message("alice", seen, reply, Feedback("down", None, clock()))
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 1, "down": 0}
+
+
+def test_only_replies_that_exist_in_your_own_conversation_can_be_rated(
+    turn: ChatTurn, ratings: FeedbackService, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    conversation_id = two_turns(turn, clock)
+    with pytest.raises(InvalidRequest, match="replies"):
+        ratings.rate("alice", conversation_id, 1, FeedbackRequest(rating="up"))
+    with pytest.raises(NotFound, match="seq"):
+        ratings.rate("alice", conversation_id, 5, FeedbackRequest(rating="up"))
+    with pytest.raises(Forbidden):
+        ratings.rate("mallory", conversation_id, 2, FeedbackRequest(rating="down"))
+    assert repo.get_message("alice", conversation_id, 2).feedback is None  # type: ignore[union-attr]
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 0, "down": 0}
+
+
+def test_the_comment_is_bounded_and_the_rating_is_up_or_down() -> None:
+    with pytest.raises(ValueError, match="2000"):
+        FeedbackRequest(rating="up", comment="x" * 2001)
+    with pytest.raises(ValueError, match="'up' or 'down'"):
+        FeedbackRequest.model_validate({"rating": "meh"})
+
+
+def test_a_rating_costs_three_requests_and_its_billed_units(
+    dynamodb: Any,
+    turn: ChatTurn,
+    ratings: FeedbackService,
+    clock: ManualClock,
+) -> None:
+    conversation_id = two_turns(turn, clock)
+    meter = DynamoMeter().attach(dynamodb)
+    shapes = shapes_from_template({"ChatTable": "chat-unit"})
+    bill = BillingMeter(shapes, boto3.client("dynamodb", region_name="us-east-1")).attach(dynamodb)
+    ratings.rate("alice", conversation_id, 2, FeedbackRequest(rating="up"))
+    assert meter.operations == {"GetItem": 2, "TransactWriteItems": 1}
+    # Transactional: reply 2 + conversation 2 (+1 its listing-index copy) + stats 2.
+    assert bill.write_units == 7
