@@ -9,6 +9,7 @@ from typing import Any
 from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import new_user, screenshot, send, sign_in
+from tests.support.api_client import ApiClient
 
 
 def test_rate_a_reply_comment_on_it_and_take_it_back(
@@ -48,3 +49,40 @@ def test_rate_a_reply_comment_on_it_and_take_it_back(
     expect(good).to_have_attribute("aria-pressed", "false")
     expect(page.get_by_role("alert")).to_have_count(0)
     expect(page.get_by_label("Message", exact=True)).to_have_value("a draft I have not sent")
+
+
+def test_search_finds_a_conversation_by_part_of_its_title_archived_ones_too(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    name = new_user("find")
+    api = ApiClient(stack.base_url, stack.token(name))
+    lyon = api.post("/v1/conversations", {"title": "Café crème in Lyon"}).body["id"]
+    api.post("/v1/conversations", {"title": "Trip to Turin"})
+    api.post("/v1/conversations", {"title": "Crêpes for four"})
+    api.patch(f"/v1/conversations/{lyon}", {"status": "archived"})
+    page = new_page()
+    sign_in(page, stack.base_url, name)
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    results = sidebar.get_by_role("region", name="Search results")
+
+    box = sidebar.get_by_role("searchbox", name="Search conversations")
+    box.fill("CAFE")
+    expect(results.locator(".conversation .title")).to_have_text(["Café crème in Lyon"])
+    expect(results).to_contain_text("archived")
+    box.fill("cre")  # an infix of "Crêpes" and of "crème", accents ignored
+    expect(results.locator(".conversation .title")).to_have_text(
+        ["Crêpes for four", "Café crème in Lyon"]
+    )
+    screenshot(page, "16-search")
+    results.get_by_role("button", name="Café crème in Lyon").click()
+    expect(page.get_by_role("heading", level=2, name="Café crème in Lyon")).to_be_visible()
+
+    page.reload()  # the query is still there, and so are its results
+    box = sidebar.get_by_role("searchbox", name="Search conversations")
+    expect(box).to_have_value("cre")
+    expect(results.locator(".conversation")).to_have_count(2)
+    box.fill("no such title")
+    expect(results.get_by_role("status")).to_contain_text("No conversation title has")
+    box.press("Escape")
+    expect(results).to_have_count(0)
+    expect(sidebar.get_by_role("region", name="Active")).to_contain_text("Trip to Turin")

@@ -98,6 +98,7 @@ def test_the_cursor_key_is_never_plaintext_and_only_paging_functions_read_it() -
         "ListConversationsFunction",
         "ListMessagesFunction",
         "ExportConversationFunction",
+        "SearchConversationsFunction",
     }
 
 
@@ -197,7 +198,7 @@ def test_every_http_route_but_health_requires_the_jwt_authorizer() -> None:
         for r in routes.values()
         if r["Properties"]["ApiId"] == {"Ref": "ChatApi"}
     }
-    assert len(http) == 14
+    assert len(http) == 15
     for key, route in http.items():
         if key == "GET /v1/health":
             assert route["AuthorizationType"] == "NONE"

@@ -23,6 +23,7 @@ CONTRACT_ROUTES = {
     ("put", "/v1/conversations/{id}/messages/{seq}/feedback"),
     ("delete", "/v1/conversations/{id}/messages/{seq}/feedback"),
     ("get", "/v1/stats"),
+    ("get", "/v1/search/conversations"),
     ("post", "/v1/conversations/{id}/stop"),
 }
 

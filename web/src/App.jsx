@@ -6,6 +6,7 @@ import { SignIn } from "./components/SignIn.jsx";
 import { config } from "./config.js";
 import { browserDraftStore, useChat } from "./hooks/useChat.js";
 import { useConversations } from "./hooks/useConversations.js";
+import { useSearch } from "./hooks/useSearch.js";
 import { auth } from "./services/auth.js";
 import { createChatApi } from "./services/chat_api.js";
 import { download, exportFile } from "./services/export.js";
@@ -107,6 +108,7 @@ function SignedIn({ user, setUser }) {
   const [agents, setAgents] = useState([]);
   const [agentType, setAgentType] = useState("");
   const conversations = useConversations(api);
+  const search = useSearch(api);
   const draftStore = useMemo(() => browserDraftStore(user.sub), [user.sub]);
 
   useEffect(() => {
@@ -161,6 +163,7 @@ function SignedIn({ user, setUser }) {
       <h1 className="sr-only">Chat</h1>
       <Sidebar
         conversations={{ ...conversations, remove, rename }}
+        search={search}
         selectedId={conversationId}
         open={sidebarOpen}
         inert={narrow && !sidebarOpen}

@@ -2,6 +2,7 @@
 import { useEffect, useRef, useState } from "react";
 import { limits } from "../config.js";
 import { GROUPS, groupOf, plural } from "./time.js";
+import { SearchBox, SearchResults } from "./SearchResults.jsx";
 
 function ConversationItem({ conversation, selected, onOpen, onRename, onDelete, onSetStatus }) {
   const [editing, setEditing] = useState(false);
@@ -146,7 +147,7 @@ function Group({ label, list, status, selectedId, onLoadMore, ...handlers }) {
   );
 }
 
-export function Sidebar({ conversations, selectedId, open, inert, drawerRef, onClose, onOpen, onNew, user, onSignOut }) {
+export function Sidebar({ conversations, search, selectedId, open, inert, drawerRef, onClose, onOpen, onNew, user, onSignOut }) {
   const { lists, stats, error, loadMore, rename, remove, setStatus } = conversations;
   return (
     <nav className={`sidebar${open ? " open" : ""}`} aria-label="Conversations" inert={inert} ref={drawerRef}>
@@ -165,8 +166,15 @@ export function Sidebar({ conversations, selectedId, open, inert, drawerRef, onC
             : "Could not load your conversations."}
         </p>
       )}
-      <Group label="Active" list={lists.active} status="active" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
-      <Group label="Archived" list={lists.archived} status="archived" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
+      <SearchBox search={search} />
+      {search.active ? (
+        <SearchResults search={search} selectedId={selectedId} onOpen={onOpen} />
+      ) : (
+        <>
+          <Group label="Active" list={lists.active} status="active" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
+          <Group label="Archived" list={lists.archived} status="archived" selectedId={selectedId} onLoadMore={loadMore} onOpen={onOpen} onRename={rename} onDelete={remove} onSetStatus={setStatus} />
+        </>
+      )}
       {stats && (
         <p className="totals" aria-label="Your totals">
           {plural(stats.conversations.active, "active conversation")} · {stats.conversations.archived} archived ·{" "}

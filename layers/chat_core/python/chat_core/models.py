@@ -37,8 +37,12 @@ ConversationStatus = Literal["active", "archived"]
 _SCHEMA_MAX_MESSAGE = 1_000_000
 _DEPLOYED_MAX_MESSAGE = int(Settings.model_fields["max_message_chars"].default)
 AGENT_TYPE_NAMES: list[JsonValue] = [agent.name for agent in AGENT_TYPES]
-# "Not only whitespace" as a JSON Schema pattern (search semantics: one non-space).
-_NOT_BLANK = r"\S"
+# "Not only whitespace" as a pattern (search semantics: one character that is not a
+# space). Spelt out as Python's whitespace (str.strip, which the checks use), because
+# `\s` means less in a JSON Schema (ECMA) regex: a message of "\x1f" would pass the
+# schema and be refused here.
+_SPACES = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace())
+NOT_BLANK = f"[^{_SPACES}]"
 
 
 class StrictRequest(BaseModel):
@@ -69,7 +73,7 @@ class ChatRequest(StrictRequest):
     message: str = Field(
         min_length=1,
         max_length=_SCHEMA_MAX_MESSAGE,
-        json_schema_extra={"maxLength": _DEPLOYED_MAX_MESSAGE, "pattern": _NOT_BLANK},
+        json_schema_extra={"maxLength": _DEPLOYED_MAX_MESSAGE, "pattern": NOT_BLANK},
     )
     conversation_id: ConversationId | SkipJsonSchema[None] = None
     agent_type: str | SkipJsonSchema[None] = Field(
@@ -92,7 +96,7 @@ class ChatRequest(StrictRequest):
 Title = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200),
-    Field(json_schema_extra={"pattern": _NOT_BLANK}),
+    Field(json_schema_extra={"pattern": NOT_BLANK}),
 ]
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MetadataValue = Annotated[str, StringConstraints(max_length=512)]

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chat_core.services.idempotent_chat import IdempotentChat
     from chat_core.services.live_connections import LiveConnections
     from chat_core.services.pagination import CursorCodec
+    from chat_core.services.search import ConversationSearch
     from chat_core.services.stop_turn import StopTurn
     from chat_core.services.turn_runner import TurnRunner
 
@@ -107,6 +108,13 @@ def conversation_service() -> ConversationService:
 
 
 @lru_cache(maxsize=1)
+def conversation_search() -> ConversationSearch:
+    from chat_core.services.search import ConversationSearch
+
+    return ConversationSearch(repository(), cursor_codec())
+
+
+@lru_cache(maxsize=1)
 def feedback_service() -> FeedbackService:
     from chat_core.services.feedback import FeedbackService
 
@@ -160,6 +168,7 @@ def reset() -> None:
         conversation_reader,
         conversation_service,
         feedback_service,
+        conversation_search,
         idempotent_chat,
         live_connections,
         stop_turn,

@@ -6,7 +6,7 @@ so the access patterns (and their costs) are listed in one place.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -145,6 +145,15 @@ class ChatRepository(Protocol):
         *,
         status: str,
         agent_type: str | None,
+        limit: int,
+        start_key: dict[str, object] | None,
+    ) -> Page[ConversationRecord]: ...
+
+    def search_conversations(
+        self,
+        sub: str,
+        title_matches: Callable[[str], bool],
+        *,
         limit: int,
         start_key: dict[str, object] | None,
     ) -> Page[ConversationRecord]: ...

@@ -27,6 +27,12 @@ from chat_core.repository.transactions import FaultTranslatingClient, make_clien
 BY_ACTIVITY = "ByActivity"
 # Items evaluated per further request while filtering by agent type.
 _FILTERED_BATCH = 100
+# Title search: conversations read per Query, and at most per search request (a page
+# may then come back short, with a cursor to go on: the bound keeps one request's
+# time and read units flat however many conversations the user keeps).
+_SEARCH_BATCH = 100
+_SEARCH_EXAMINED = 1000
+_LISTING_KEY = ("PK", "SK", "ActivitySK")
 
 R = TypeVar("R")
 
@@ -231,8 +237,60 @@ class TableReads:
                 sub, status, agent_type, n, ascending=False, start_key=start_key
             ),
             limit,
-            ("PK", "SK", "ActivitySK"),
+            _LISTING_KEY,
             conversation_from,
+        )
+
+    def search_conversations(
+        self,
+        sub: str,
+        title_matches: Callable[[str], bool],
+        *,
+        limit: int,
+        start_key: dict[str, object] | None,
+    ) -> Page[ConversationRecord]:
+        """Conversations whose title ``title_matches``: active ones, then archived ones,
+        each most recent first, from the listing index.
+
+        The match is the caller's (case- and accent-folding is beyond a
+        FilterExpression), so this reads the user's conversations in batches and keeps
+        the matches: the cost is what this user stores (a partition of their own),
+        never what other users do, and at most _SEARCH_EXAMINED items per request."""
+        found: list[dict[str, Any]] = []
+        cursor: dict[str, Any] | None = dict(start_key) if start_key else None
+        examined = 0
+        resume_archived = cursor is not None and str(cursor["ActivitySK"]).startswith("archived#")
+        for status in ("archived",) if resume_archived else ("active", "archived"):
+            while True:
+                items, cursor = self._query_once(
+                    keys.user_pk(sub),
+                    ("ActivitySK", f"{status}#"),
+                    limit=_SEARCH_BATCH,
+                    ascending=False,
+                    index=BY_ACTIVITY,
+                    start_key=cursor,
+                )
+                for item in items:
+                    examined += 1
+                    if "deleted_ms" not in item and title_matches(str(item["title"])):
+                        found.append(item)
+                        if len(found) > limit:  # one more than a page: another page exists
+                            return self._search_page(found[:limit])
+                    if examined >= _SEARCH_EXAMINED:
+                        return self._search_page(found, resume_after=item)
+                if cursor is None:
+                    break
+        return Page(items=[conversation_from(r) for r in found], last_key=None)
+
+    def _search_page(
+        self, rows: list[dict[str, Any]], resume_after: dict[str, Any] | None = None
+    ) -> Page[ConversationRecord]:
+        """A page of matches and where the next request starts: after its last match,
+        or after the last item examined when the request's budget ran out."""
+        last = resume_after or rows[-1]
+        return Page(
+            items=[conversation_from(r) for r in rows],
+            last_key={name: last[name] for name in _LISTING_KEY},
         )
 
     def failed_request(self, sub: str, request_key: str) -> FailedRequest | None:
