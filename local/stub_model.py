@@ -14,6 +14,10 @@ Development-only directives in the latest user message:
   UI's tests: tables, code, long words);
 - ``[stub:flaky=NAME]``: fail with 503 the first 3 times NAME is asked (one request
   and its client's 2 retries), answer after that: a model that is down, then back.
+
+A title request (the system message is chat_core's TITLE_INSTRUCTIONS) is answered
+with the first four words of the transcript's user message, capitalised, directives
+ignored: "Packing list for Lyon and Turin" is titled "Packing List For Lyon".
 """
 
 from __future__ import annotations
@@ -74,6 +78,17 @@ def _reply(users: list[str], latest: str) -> str:
     return reply
 
 
+_TITLE_REQUEST = "Title the conversation"
+_USER_LINE = re.compile(r"^User: (.*)$", re.MULTILINE)
+
+
+def stub_title(transcript: str) -> str:
+    match = _USER_LINE.search(transcript)
+    text = _DIRECTIVE.sub("", match.group(1) if match else transcript)
+    words = [w.strip(".,;:!?\"'()") for w in text.split()]
+    return " ".join([w[:1].upper() + w[1:] for w in words if w][:4]) or "Untitled"
+
+
 def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
     """(status, JSON body) of POST /chat/completions, or (200, SSE chunks) when streaming."""
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
@@ -81,6 +96,9 @@ def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
     messages = [m for m in body["messages"] if isinstance(m, dict)]
     users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
     latest = users[-1] if users else ""
+    if messages and str(messages[0].get("content", "")).startswith(_TITLE_REQUEST):
+        title = stub_title(latest)
+        return _answer(body, messages, title, delay=0.0, rate=DEFAULT_RATE, break_after=None)
     status = _STATUS.search(latest)
     delay = min(_number(_DELAY, latest) or 0.0, MAX_DELAY_SECONDS)
     flaky = _FLAKY.search(latest)
@@ -93,6 +111,26 @@ def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
         time.sleep(delay)
         return int(status.group(1)), _error("stub model failure requested", "server_error")
     reply = _reply(users, latest)
+    return _answer(
+        body,
+        messages,
+        reply,
+        delay=delay,
+        rate=_number(_RATE, latest) or DEFAULT_RATE,
+        break_after=_number(_BREAK, latest),
+    )
+
+
+def _answer(
+    body: dict[str, Any],
+    messages: list[dict[str, Any]],
+    reply: str,
+    *,
+    delay: float,
+    rate: float,
+    break_after: float | None,
+) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
+    """The completion of ``reply``, streamed or whole as the request asked."""
     prompt_tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages)
     usage = {
         "prompt_tokens": prompt_tokens,
@@ -109,8 +147,8 @@ def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
             reply,
             usage if options.get("include_usage") else None,
             delay=delay,
-            rate=_number(_RATE, latest) or DEFAULT_RATE,
-            break_after=_number(_BREAK, latest),
+            rate=rate,
+            break_after=break_after,
         )
     time.sleep(delay)
     return 200, {

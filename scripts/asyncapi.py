@@ -22,7 +22,13 @@ def build_document() -> dict[str, Any]:
     sys.path[:0] = [str(ROOT / "layers" / "chat_core" / "python")]
     from pydantic import BaseModel
 
-    from chat_core.live.events import TurnCompleted, TurnDelta, TurnFailed, TurnStarted
+    from chat_core.live.events import (
+        ConversationTitled,
+        TurnCompleted,
+        TurnDelta,
+        TurnFailed,
+        TurnStarted,
+    )
 
     class Ping(BaseModel):
         action: str = "ping"
@@ -30,7 +36,13 @@ def build_document() -> dict[str, Any]:
     class Pong(BaseModel):
         type: str = "pong"
 
-    server_messages: list[type[BaseModel]] = [TurnStarted, TurnDelta, TurnCompleted, TurnFailed]
+    server_messages: list[type[BaseModel]] = [
+        TurnStarted,
+        TurnDelta,
+        TurnCompleted,
+        TurnFailed,
+        ConversationTitled,
+    ]
     schemas: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     every: list[type[BaseModel]] = [*server_messages, Pong, Ping]

@@ -37,6 +37,17 @@ def pytest_configure() -> None:
 def stack() -> Iterator[Any]:
     if not (ROOT / "web" / "dist" / "index.html").exists():
         pytest.fail("web/dist is not built: run `make web` (make test-e2e does)")
+    # Generated titles off: they would race every test that reads a title after the
+    # first reply (the titles test starts its own stack, titled_stack).
+    with running_stack(
+        env={"RATE_LIMIT_TURNS_PER_MINUTE": "1000", "GENERATE_TITLES": "false"}
+    ) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def titled_stack() -> Iterator[Any]:
+    """A stack of its own with generated titles on, as `make dev` runs."""
     with running_stack(env={"RATE_LIMIT_TURNS_PER_MINUTE": "1000"}) as running:
         yield running
 

@@ -86,3 +86,20 @@ def test_search_finds_a_conversation_by_part_of_its_title_archived_ones_too(
     box.press("Escape")
     expect(results).to_have_count(0)
     expect(sidebar.get_by_role("region", name="Active")).to_contain_text("Trip to Turin")
+
+
+def test_the_first_reply_retitles_the_conversation_in_the_header_and_the_sidebar(
+    titled_stack: Any, new_page: Callable[..., Page]
+) -> None:
+    """The model's title (the stub's: the message's first four words, capitalised)
+    arrives after the reply, by itself, without a reload; the typed draft stays."""
+    page = new_page()
+    sign_in(page, titled_stack.base_url, new_user("title"))
+    send(page, "packing list for a week in Lyon")
+    expect(page.locator("ol.messages .message.assistant").first).to_contain_text("You said")
+    page.get_by_label("Message", exact=True).fill("next question, not sent yet")
+    expect(page.locator("h2.chat-title")).to_have_text("Packing List For A")
+    sidebar = page.get_by_role("navigation", name="Conversations")
+    expect(sidebar.locator(".conversation.selected .title")).to_have_text("Packing List For A")
+    screenshot(page, "17-generated-title")
+    expect(page.get_by_label("Message", exact=True)).to_have_value("next question, not sent yet")

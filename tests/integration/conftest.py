@@ -13,12 +13,16 @@ from tests.support.api_client import ApiClient
 pytestmark = pytest.mark.integration
 
 
+# Generous limits so tests that send many turns measure behaviour, not the rate limit.
+# Generated titles are off in the shared stack: a title that changes a moment after the
+# first reply would race every test that reads one; tests/integration/
+# test_generated_titles.py runs a stack of its own with them on.
+STACK_ENV = {"RATE_LIMIT_TURNS_PER_MINUTE": "10000", "MAX_ACTIVE_CONVERSATIONS": "5"}
+
+
 @pytest.fixture(scope="session")
 def stack() -> Iterator[Any]:
-    # Generous limits so tests that send many turns measure behaviour, not the rate limit.
-    with running_stack(
-        env={"RATE_LIMIT_TURNS_PER_MINUTE": "10000", "MAX_ACTIVE_CONVERSATIONS": "5"}
-    ) as running:
+    with running_stack(env={**STACK_ENV, "GENERATE_TITLES": "false"}) as running:
         yield running
 
 

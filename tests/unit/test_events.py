@@ -9,8 +9,10 @@ from pathlib import Path
 import pytest
 
 from chat_core import wiring
+from chat_core.live.connections import NoConnections
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
+from chat_core.services.title_generator import TitleGenerator
 from chat_core.settings import Settings, get_settings
 from tests.support.events import ROOT, LambdaContext, load_handler
 from tests.support.fakes import FakeModel
@@ -46,7 +48,14 @@ def test_every_function_has_a_sample_event() -> None:
     assert sorted(p.stem for p in EVENTS.glob("*.json")) == function_folders()
 
 
-NOT_HTTP = {"ws_authorizer", "ws_connect", "ws_disconnect", "ws_default", "turn_worker"}
+NOT_HTTP = {
+    "ws_authorizer",
+    "ws_connect",
+    "ws_disconnect",
+    "ws_default",
+    "turn_worker",
+    "title_worker",
+}
 
 
 @pytest.mark.parametrize("folder", [f for f in function_folders() if f not in NOT_HTTP])
@@ -90,3 +99,14 @@ def test_the_websocket_samples_run_through_their_handlers(
 def test_the_worker_sample_runs_and_reports_the_missing_conversation(wired: None) -> None:
     answer = load_handler("turn_worker").lambda_handler(load_event("turn_worker"), LambdaContext())
     assert answer["error"]["code"] == "not_found"
+
+
+def test_the_title_worker_sample_finds_nothing_to_title(
+    wired: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = FakeModel()
+    generator = TitleGenerator(wiring.repository(), model, NoConnections())
+    monkeypatch.setattr(wiring, "title_generator", lambda: generator)
+    handler = load_handler("title_worker").lambda_handler
+    answer = handler(load_event("title_worker"), LambdaContext())
+    assert answer == {"title": None} and model.prompts == []

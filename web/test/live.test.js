@@ -44,7 +44,8 @@ describe("createLiveConnection", () => {
     first.onmessage({ data: JSON.stringify({ type: "turn.delta", turn_id: "t", offset: 0, text: "a" }) });
     first.onmessage({ data: JSON.stringify({ type: "pong" }) });
     first.onmessage({ data: "not json" });
-    expect(events.map((e) => e.type)).toEqual(["turn.delta"]);
+    first.onmessage({ data: JSON.stringify({ type: "conversation.titled", conversation_id: "c", title: "T" }) });
+    expect(events.map((e) => e.type)).toEqual(["turn.delta", "conversation.titled"]);
     token = "tok2";
     first.close();
     vi.advanceTimersByTime(600);

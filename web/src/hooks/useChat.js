@@ -90,6 +90,12 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
         return;
       }
       const shown = current.current;
+      if (event.type === "conversation.titled") {
+        // The model titled a conversation after its first reply: header and sidebar follow.
+        if (event.conversation_id === shown.conversationId) load(event.conversation_id, 0);
+        onActivity?.();
+        return;
+      }
       if (event.conversation_id === shown.conversationId) lastEventAt.current = Date.now();
       const unseen =
         event.type === "turn.started" &&

@@ -48,7 +48,8 @@ export function createLiveConnection({
       } catch {
         return;
       }
-      if (event && typeof event.type === "string" && event.type.startsWith("turn.")) onEvent(event);
+      const known = event && typeof event.type === "string" && /^(turn|conversation)\./.test(event.type);
+      if (known) onEvent(event);
     };
     socket.onclose = () => {
       timers.clearInterval(pingTimer);

@@ -53,6 +53,11 @@ class Settings(BaseModel):
     stream_flush_ms: int = Field(default=100, ge=0, le=2000)
     # The worker function that runs turns; unset = in this process (tests).
     turn_worker_function: str | None = None
+    # The function that titles a conversation after its first reply (invoked without
+    # waiting); unset = on a thread of the turn's process. GENERATE_TITLES=false keeps
+    # the titles cut from the first message.
+    title_worker_function: str | None = None
+    generate_titles: bool = True
     # The WebSocket API's management endpoint (https://{api}.execute-api.{region}
     # .amazonaws.com/{stage}); unset = no live events (tests without the stack).
     websocket_management_url: str | None = None

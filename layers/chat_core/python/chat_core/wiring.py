@@ -14,6 +14,7 @@ from chat_core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chat_core.agent.model_port import ChatModel
+    from chat_core.live.connections import ConnectionPoster
     from chat_core.repository.dynamodb import DynamoChatRepository
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversation_reader import ConversationReader
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
     from chat_core.services.pagination import CursorCodec
     from chat_core.services.search import ConversationSearch
     from chat_core.services.stop_turn import StopTurn
+    from chat_core.services.title_dispatch import TitleRequest
+    from chat_core.services.title_generator import TitleGenerator
     from chat_core.services.turn_runner import TurnRunner
 
 
@@ -55,13 +58,43 @@ def cursor_codec() -> CursorCodec:
 def turn_runner() -> TurnRunner:
     """The worker's half of a turn: model, live events, the reply's storage."""
     from chat_core.agent.model import OpenAIChatModel
-    from chat_core.live.connections import ManagementApiPoster, NoConnections
     from chat_core.services.turn_runner import TurnRunner
 
     settings = get_settings()
+    return TurnRunner(
+        repository(),
+        OpenAIChatModel(settings),
+        settings,
+        _poster(settings),
+        request_title=_title_requests(settings),
+    )
+
+
+def _poster(settings: Settings) -> ConnectionPoster:
+    from chat_core.live.connections import ManagementApiPoster, NoConnections
+
     url = settings.websocket_management_url
-    poster = ManagementApiPoster(url) if url else NoConnections()
-    return TurnRunner(repository(), OpenAIChatModel(settings), settings, poster)
+    return ManagementApiPoster(url) if url else NoConnections()
+
+
+def _title_requests(settings: Settings) -> TitleRequest | None:
+    from chat_core.services import title_dispatch
+
+    if not settings.generate_titles:
+        return None
+    if settings.title_worker_function:
+        return title_dispatch.lambda_event(settings.title_worker_function)
+    return title_dispatch.in_process(title_generator())
+
+
+@lru_cache(maxsize=1)
+def title_generator() -> TitleGenerator:
+    """The title worker's service: the model, the table, the clients' connections."""
+    from chat_core.agent.model import OpenAIChatModel
+    from chat_core.services.title_generator import TitleGenerator
+
+    settings = get_settings()
+    return TitleGenerator(repository(), OpenAIChatModel(settings), _poster(settings))
 
 
 @lru_cache(maxsize=1)
@@ -164,6 +197,7 @@ def reset() -> None:
         repository,
         cursor_codec,
         turn_runner,
+        title_generator,
         chat_turn,
         conversation_reader,
         conversation_service,

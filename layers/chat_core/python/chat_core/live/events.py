@@ -54,4 +54,12 @@ class TurnFailed(BaseModel):
     error: ErrorDetail
 
 
-LiveEvent = TurnStarted | TurnDelta | TurnCompleted | TurnFailed
+class ConversationTitled(BaseModel):
+    """The model titled the conversation after its first reply (docs/api.md)."""
+
+    type: Literal["conversation.titled"] = "conversation.titled"
+    conversation_id: str
+    title: str
+
+
+LiveEvent = TurnStarted | TurnDelta | TurnCompleted | TurnFailed | ConversationTitled

@@ -69,6 +69,7 @@ def conversation_from(values: dict[str, Any]) -> ConversationRecord:
             turn_seq=None,
             feedback_up=0,
             feedback_down=0,
+            title_by_user=False,
         ),
     )
 
@@ -146,6 +147,7 @@ def conversation_item(sub: str, conv: ConversationRecord) -> dict[str, Any]:
             "last_message_ms": conv.last_message_ms,
             "message_count": conv.message_count,
             "metadata": conv.metadata,
+            "title_by_user": True if conv.title_by_user else None,
             "turn_id": conv.turn_id,
             "turn_lease_until": conv.turn_lease_until,
             "turn_seq": conv.message_count if conv.turn_id else None,

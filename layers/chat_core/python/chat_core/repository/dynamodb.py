@@ -230,12 +230,18 @@ class DynamoChatRepository(TableReads):
         now: int,
     ) -> ConversationRecord | None:
         """Rename and/or replace metadata; None when there is no such live conversation."""
-        changes = {"title": title, "metadata": metadata}
+        # A title the user gives is theirs: a generated title never replaces it.
+        changes = {"title": title, "title_by_user": True if title else None, "metadata": metadata}
         update = self.writes.rename(
             sub, conversation_id, now, {k: v for k, v in changes.items() if v is not None}
         )
         response = update_if(self.client, update, ReturnValues="ALL_NEW")
         return conversation_from(from_item(response["Attributes"])) if response else None
+
+    def set_generated_title(self, sub: str, conversation_id: str, title: str) -> bool:
+        """False when the user set a title first, or the conversation is gone."""
+        update = self.writes.generated_title(sub, conversation_id, title)
+        return update_if(self.client, update) is not None
 
     def change_status(
         self,

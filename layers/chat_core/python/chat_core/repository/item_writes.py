@@ -178,6 +178,15 @@ class ItemWrites(Writes):
             values={"now": now, **changes},
         )
 
+    def generated_title(self, sub: str, conversation_id: str, title: str) -> dict[str, Any]:
+        """The model's title, unless the user chose one meanwhile (or deleted it)."""
+        return self.update(
+            self._conversation(sub, conversation_id),
+            "SET title = :title",
+            condition=f"{_LIVE} AND (attribute_not_exists(title_by_user) OR title_by_user = :no)",
+            values={"title": title, "no": False},
+        )
+
     def soft_delete(self, sub: str, conv: ConversationRecord, now: int, ttl: int) -> dict[str, Any]:
         """Out of every list at once (index keys removed); TTL purges it later.
         Conditioned on the message count read, so the stats' message total stays exact."""

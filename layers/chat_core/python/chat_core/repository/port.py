@@ -168,6 +168,8 @@ class ChatRepository(Protocol):
         now: int,
     ) -> ConversationRecord | None: ...
 
+    def set_generated_title(self, sub: str, conversation_id: str, title: str) -> bool: ...
+
     def change_status(
         self,
         sub: str,

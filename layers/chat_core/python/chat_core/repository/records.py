@@ -22,6 +22,9 @@ class ConversationRecord:
     turn_id: str | None = None
     turn_lease_until: int | None = None
     turn_seq: int | None = None  # the user message of the turn holding (or that held) the lease
+    # The user chose the title (at creation or by a rename): a generated one never
+    # replaces it.
+    title_by_user: bool = False
     # Its replies' ratings, so a delete takes exactly them out of the user's totals.
     feedback_up: int = 0
     feedback_down: int = 0
@@ -37,6 +40,7 @@ class ConversationRecord:
         now: int,
         first_message: bool,
         metadata: dict[str, str] | None = None,
+        title_by_user: bool = False,
     ) -> ConversationRecord:
         """A conversation as it is created: empty, or holding the first user message."""
         return cls(
@@ -50,6 +54,7 @@ class ConversationRecord:
             last_message_ms=now if first_message else None,
             message_count=1 if first_message else 0,
             metadata=dict(metadata or {}),
+            title_by_user=title_by_user,
         )
 
     @property

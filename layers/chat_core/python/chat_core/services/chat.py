@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.model_port import ChatModel
@@ -44,6 +44,9 @@ from chat_core.services.titles import title_from_message
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 from chat_core.settings import Settings
 
+if TYPE_CHECKING:
+    from chat_core.services.title_dispatch import TitleRequest
+
 Prepared = tuple[TurnClaim, AgentType]  # a claim read from storage, not yet written
 MaybePrepared = TypeVar("MaybePrepared", Prepared, Prepared | None)
 
@@ -62,10 +65,13 @@ class ChatTurn:
         clock: Callable[[], int] = now_ms,
         ids: Callable[[], str] = new_id,
         retry: RetryPolicy = LOST_RACES,
+        request_title: TitleRequest | None = None,
     ) -> None:
         self._repo = repo
         self._settings = settings
-        self.runner = TurnRunner(repo, model, settings, poster, clock, ids, retry=retry)
+        self.runner = TurnRunner(
+            repo, model, settings, poster, clock, ids, retry=retry, request_title=request_title
+        )
         self._dispatcher = dispatcher or InProcessDispatcher(self.runner)
         self._clock = clock
         self._ids = ids

@@ -59,6 +59,7 @@ class ConversationService:
                 now=now,
                 first_message=False,
                 metadata=request.metadata,
+                title_by_user=request.title is not None,
             )
             observed, archive = plan_cap(
                 self._repo, sub, agent.name, self._settings.max_active_conversations, now

@@ -1,0 +1,57 @@
+"""Handing a conversation to the title generator without waiting for it.
+
+In AWS (and in the local stack, which emulates Lambda's Invoke API) that is the
+title worker function, invoked asynchronously (InvocationType Event): the turn
+worker returns as soon as the reply is stored. Without a title worker (unit tests)
+the title is generated on a thread of this process.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from chat_core.observability import logger
+from chat_core.services.title_generator import TitleGenerator
+
+# What the turn worker calls after a conversation's first reply: (sub, conversation id).
+TitleRequest = Callable[[str, str], None]
+
+
+def in_process(generator: TitleGenerator) -> TitleRequest:
+    def request(sub: str, conversation_id: str) -> None:
+        threading.Thread(
+            target=_quietly, args=(generator, sub, conversation_id), daemon=True
+        ).start()
+
+    return request
+
+
+def _quietly(generator: TitleGenerator, sub: str, conversation_id: str) -> None:
+    try:
+        generator.run(sub, conversation_id)
+    except Exception:
+        logger.exception("title generation failed")
+
+
+def lambda_event(function_name: str, client: Any | None = None) -> TitleRequest:
+    """An asynchronous Invoke of the title worker; never retried (Lambda queues it)."""
+    if client is None:
+        import boto3
+        from botocore.config import Config
+
+        client = boto3.client(
+            "lambda",
+            config=Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1}),
+        )
+
+    def request(sub: str, conversation_id: str) -> None:
+        client.invoke(
+            FunctionName=function_name,
+            InvocationType="Event",
+            Payload=json.dumps({"sub": sub, "conversation_id": conversation_id}).encode(),
+        )
+
+    return request

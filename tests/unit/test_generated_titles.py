@@ -1,0 +1,172 @@
+"""Titles written by the model after the first reply: asked for off the turn's path,
+never over a title the user chose, and nothing lost when the model fails."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+import pytest
+
+from chat_core.agent.catalogue import AgentType
+from chat_core.agent.history import PromptMessage
+from chat_core.agent.model_port import ModelUnavailable
+from chat_core.agent.titling import TITLE_INSTRUCTIONS, clean_title
+from chat_core.live.connections import Delivery
+from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
+from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
+from chat_core.services.conversations import ConversationService
+from chat_core.services.title_generator import TitleGenerator
+from chat_core.settings import Settings
+from tests.support.fakes import FakeModel, FakeReplyStream, ManualClock
+
+
+@dataclass
+class TitlingModel(FakeModel):
+    """Answers a title request with ``answer``; anything else like FakeModel."""
+
+    answer: str = '"Trip to Lyon."\nSome explanation the model added'
+    title_prompts: list[list[PromptMessage]] = field(default_factory=list)
+
+    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> FakeReplyStream:
+        if prompt[0].content != TITLE_INSTRUCTIONS:
+            return super().stream(agent, prompt)
+        self.title_prompts.append(prompt)
+        if self.fail_with:
+            raise ModelUnavailable(self.fail_with)
+        return FakeReplyStream([self.answer[:5], self.answer[5:]], None)
+
+
+@dataclass
+class Posts:
+    sent: list[tuple[str, dict[str, object]]] = field(default_factory=list)
+
+    def post(self, connection_id: str, data: bytes) -> Delivery:
+        self.sent.append((connection_id, json.loads(data)))
+        return "delivered"
+
+
+@pytest.fixture
+def titling() -> TitlingModel:
+    return TitlingModel()
+
+
+@pytest.fixture
+def generator(repo: DynamoChatRepository, titling: TitlingModel) -> TitleGenerator:
+    return TitleGenerator(repo, titling, Posts())
+
+
+def test_the_first_reply_asks_for_a_title_once_and_the_model_s_title_replaces_the_cut_one(
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    titling: TitlingModel,
+    generator: TitleGenerator,
+) -> None:
+    asked: list[tuple[str, str]] = []
+    turn = ChatTurn(repo, titling, settings, clock=clock, request_title=lambda *a: asked.append(a))
+    first = turn.run("alice", ChatRequest(message="I want to plan a trip to Lyon in May"))
+    conversation_id = first.response.conversation_id
+    assert first.response.title == "I want to plan a trip to Lyon in May"  # at once
+    assert asked == [("alice", conversation_id)]
+    turn.run("alice", ChatRequest(message="and Turin?", conversation_id=conversation_id))
+    assert asked == [("alice", conversation_id)]  # not again on later turns
+
+    repo.add_connection("alice", "conn-1", clock(), 10**10)
+    posts = Posts()
+    generator = TitleGenerator(repo, titling, posts)
+    assert generator.run("alice", conversation_id) == "Trip to Lyon"
+    stored = repo.get_conversation("alice", conversation_id)
+    assert stored is not None and stored.title == "Trip to Lyon" and not stored.title_by_user
+    transcript = titling.title_prompts[0][1].content
+    assert "User: I want to plan a trip to Lyon in May" in transcript
+    assert "Assistant: reply to" in transcript
+    assert posts.sent == [
+        (
+            "conn-1",
+            {
+                "type": "conversation.titled",
+                "conversation_id": conversation_id,
+                "title": "Trip to Lyon",
+            },
+        )
+    ]
+
+
+def test_a_title_the_user_chose_is_never_replaced(
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    titling: TitlingModel,
+    generator: TitleGenerator,
+    conversations: ConversationService,
+) -> None:
+    asked: list[tuple[str, str]] = []
+    turn = ChatTurn(repo, titling, settings, clock=clock, request_title=lambda *a: asked.append(a))
+    named = conversations.create("alice", CreateConversationRequest(title="My Lyon plans"))
+    turn.run("alice", ChatRequest(message="hello", conversation_id=named.id))
+    assert asked == []  # created with a title: nothing to ask
+    assert generator.run("alice", named.id) is None and titling.title_prompts == []
+
+    # Renamed after the worker was asked but before the title was written: kept.
+    unnamed = turn.run("alice", ChatRequest(message="something about Turin"))
+    conversation_id = unnamed.response.conversation_id
+    assert asked == [("alice", conversation_id)]
+    seen = repo.get_conversation("alice", conversation_id)
+    conversations.update("alice", conversation_id, UpdateConversationRequest(title="Turin!"))
+    assert repo.set_generated_title("alice", conversation_id, "Trip to Lyon") is False
+    assert seen is not None and not seen.title_by_user
+    assert generator.run("alice", conversation_id) is None
+    assert repo.get_conversation("alice", conversation_id).title == "Turin!"  # type: ignore[union-attr]
+
+
+def test_a_failed_or_empty_answer_keeps_the_first_message_s_title(
+    repo: DynamoChatRepository, settings: Settings, clock: ManualClock, titling: TitlingModel
+) -> None:
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+    titling.fail_with = "model down"
+    assert TitleGenerator(repo, titling, Posts()).run("alice", conversation_id) is None
+    titling.fail_with, titling.answer = None, '  ""  \n'
+    assert TitleGenerator(repo, titling, Posts()).run("alice", conversation_id) is None
+    assert repo.get_conversation("alice", conversation_id).title == "notes"  # type: ignore[union-attr]
+
+
+def test_a_deleted_conversation_is_not_titled(
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    titling: TitlingModel,
+    generator: TitleGenerator,
+    conversations: ConversationService,
+) -> None:
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    conversation_id = turn.run("alice", ChatRequest(message="secret")).response.conversation_id
+    conversations.delete("alice", conversation_id)
+    assert generator.run("alice", conversation_id) is None
+    assert repo.set_generated_title("alice", conversation_id, "Trip to Lyon") is False
+
+
+def test_a_failing_title_request_does_not_fail_the_turn(
+    repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> None:
+    def broken(sub: str, conversation_id: str) -> None:
+        raise RuntimeError("Lambda said no")
+
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock, request_title=broken)
+    outcome = turn.run("alice", ChatRequest(message="hello"))
+    assert outcome.response.reply.status == "ok"
+
+
+@pytest.mark.parametrize(
+    ("answer", "title"),
+    [
+        ('"Trip to Lyon."', "Trip to Lyon"),
+        ("Title: **Budget review**\n\nBecause the user...", "Budget review"),
+        ("\n\n  « Voyage à Lyon »  ", "Voyage à Lyon"),
+        ("", ""),
+    ],
+)
+def test_the_model_s_answer_is_cleaned(answer: str, title: str) -> None:
+    assert clean_title(answer) == title
