@@ -12,7 +12,7 @@ from chat_core.errors import Forbidden, InvalidRequest, NotFound
 from chat_core.models import ChatRequest, FeedbackRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import ClaimRejected
-from chat_core.repository.records import Feedback
+from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
@@ -34,6 +34,16 @@ def two_turns(turn: ChatTurn, clock: ManualClock) -> str:
     clock.advance(5)
     turn.run("alice", ChatRequest(message="second", conversation_id=conversation_id))
     return conversation_id
+
+
+def conversation_and_reply(
+    repo: DynamoChatRepository, conversation_id: str
+) -> tuple[ConversationRecord, MessageRecord]:
+    """What a rating or a delete reads first, to be applied later in a chosen order."""
+    seen = repo.get_conversation("alice", conversation_id)
+    reply = repo.get_message("alice", conversation_id, 2)
+    assert seen is not None and reply is not None
+    return seen, reply
 
 
 def test_a_rating_shows_on_the_reply_can_change_and_be_taken_back_with_exact_counts(
@@ -97,10 +107,7 @@ def test_a_delete_read_before_a_rating_is_refused_and_the_counts_stay_exact(
     """Interleaved by hand: the delete reads the conversation, a rating commits, then
     the delete's transaction (prepared from the read) must be refused, or the rating
     would stay counted in the totals forever."""
-    conversation_id = two_turns(turn, clock)
-    seen = repo.get_conversation("alice", conversation_id)
-    reply = repo.get_message("alice", conversation_id, 2)
-    assert seen is not None and reply is not None
+    seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
     repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
     with pytest.raises(ClaimRejected, match="conversation"):
         repo.delete_conversation("alice", seen, clock(), 0)
@@ -109,10 +116,7 @@ def test_a_delete_read_before_a_rating_is_refused_and_the_counts_stay_exact(
 def test_a_rating_prepared_before_a_delete_is_refused(
     turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
-    conversation_id = two_turns(turn, clock)
-    seen = repo.get_conversation("alice", conversation_id)
-    reply = repo.get_message("alice", conversation_id, 2)
-    assert seen is not None and reply is not None
+    seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
     repo.delete_conversation("alice", seen, clock(), 0)
     with pytest.raises(ClaimRejected, match="conversation"):
         repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
@@ -122,10 +126,7 @@ def test_a_rating_prepared_before_a_delete_is_refused(
 def test_two_ratings_prepared_from_one_read_count_once(
     turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
-    conversation_id = two_turns(turn, clock)
-    seen = repo.get_conversation("alice", conversation_id)
-    reply = repo.get_message("alice", conversation_id, 2)
-    assert seen is not None and reply is not None
+    seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
     repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
     with pytest.raises(ClaimRejected, match="message"):
         repo.rate_message("alice", seen, reply, Feedback("down", None, clock()))

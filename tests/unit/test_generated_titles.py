@@ -57,6 +57,15 @@ def generator(repo: DynamoChatRepository, titling: TitlingModel) -> TitleGenerat
     return TitleGenerator(repo, titling, Posts())
 
 
+def turn_asking_for_titles(
+    repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
+) -> tuple[ChatTurn, list[tuple[str, str]]]:
+    """Turns whose title requests are recorded rather than run."""
+    asked: list[tuple[str, str]] = []
+    turn = ChatTurn(repo, model, settings, clock=clock, request_title=lambda *a: asked.append(a))
+    return turn, asked
+
+
 def test_the_first_reply_asks_for_a_title_once_and_the_model_s_title_replaces_the_cut_one(
     repo: DynamoChatRepository,
     settings: Settings,
@@ -64,8 +73,7 @@ def test_the_first_reply_asks_for_a_title_once_and_the_model_s_title_replaces_th
     titling: TitlingModel,
     generator: TitleGenerator,
 ) -> None:
-    asked: list[tuple[str, str]] = []
-    turn = ChatTurn(repo, titling, settings, clock=clock, request_title=lambda *a: asked.append(a))
+    turn, asked = turn_asking_for_titles(repo, titling, settings, clock)
     first = turn.run("alice", ChatRequest(message="I want to plan a trip to Lyon in May"))
     conversation_id = first.response.conversation_id
     assert first.response.title == "I want to plan a trip to Lyon in May"  # at once
@@ -102,8 +110,7 @@ def test_a_title_the_user_chose_is_never_replaced(
     generator: TitleGenerator,
     conversations: ConversationService,
 ) -> None:
-    asked: list[tuple[str, str]] = []
-    turn = ChatTurn(repo, titling, settings, clock=clock, request_title=lambda *a: asked.append(a))
+    turn, asked = turn_asking_for_titles(repo, titling, settings, clock)
     named = conversations.create("alice", CreateConversationRequest(title="My Lyon plans"))
     turn.run("alice", ChatRequest(message="hello", conversation_id=named.id))
     assert asked == []  # created with a title: nothing to ask

@@ -3,6 +3,10 @@
 import { useState } from "react";
 
 const COMMENT_MAX = 2000;
+const RATINGS = [
+  { rating: "up", label: "Good reply" },
+  { rating: "down", label: "Bad reply" },
+];
 
 // Material Design's "thumb_up" (Apache 2.0); drawn, so it shows without an emoji font.
 function Thumb({ down = false }) {
@@ -59,26 +63,19 @@ export function FeedbackButtons({ seq, feedback, onRate }) {
 
   return (
     <span className="feedback" role="group" aria-label={`Rate reply ${seq}`}>
-      <button
-        type="button"
-        className="thumb"
-        aria-pressed={current?.rating === "up"}
-        aria-label="Good reply"
-        disabled={saving}
-        onClick={() => choose("up")}
-      >
-        <Thumb />
-      </button>
-      <button
-        type="button"
-        className="thumb"
-        aria-pressed={current?.rating === "down"}
-        aria-label="Bad reply"
-        disabled={saving}
-        onClick={() => choose("down")}
-      >
-        <Thumb down />
-      </button>
+      {RATINGS.map(({ rating, label }) => (
+        <button
+          key={rating}
+          type="button"
+          className="thumb"
+          aria-pressed={current?.rating === rating}
+          aria-label={label}
+          disabled={saving}
+          onClick={() => choose(rating)}
+        >
+          <Thumb down={rating === "down"} />
+        </button>
+      ))}
       {current && !open && (
         <button type="button" className="link" onClick={() => setOpen(true)}>
           {current.comment ? "Edit comment" : "Add a comment"}
