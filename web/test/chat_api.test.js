@@ -31,6 +31,24 @@ function setup(responses, { renew = async () => ({ token: "fresh" }) } = {}) {
 }
 
 describe("chat_api", () => {
+  it("rates a reply with PUT and takes the rating back with DELETE", async () => {
+    const { api, calls } = setup([json(200, { seq: 2, feedback: { rating: "down" } }), json(200, { seq: 2, feedback: null })]);
+    await api.rateReply("c/1", 2, { rating: "down", comment: "wrong" });
+    await api.rateReply("c/1", 2, null);
+    expect(calls.map((c) => [c.init.method, c.url])).toEqual([
+      ["PUT", "http://api/v1/conversations/c%2F1/messages/2/feedback"],
+      ["DELETE", "http://api/v1/conversations/c%2F1/messages/2/feedback"],
+    ]);
+    expect(JSON.parse(calls[0].init.body)).toEqual({ rating: "down", comment: "wrong" });
+    expect(calls[1].init.body).toBeUndefined();
+  });
+
+  it("searches titles with the query, the page size and the cursor", async () => {
+    const { api, calls } = setup([json(200, { items: [], next_cursor: null })]);
+    await api.searchConversations({ q: "café & co", cursor: "abc" });
+    expect(calls[0].url).toBe("http://api/v1/search/conversations?q=caf%C3%A9+%26+co&cursor=abc&limit=20");
+  });
+
   it("attaches the token and sends the contract's chat body", async () => {
     const { api, calls } = setup([json(201, { conversation_id: "c1" })]);
     await api.chat({ message: "hi", agentType: "coder", idempotencyKey: "k1" });
