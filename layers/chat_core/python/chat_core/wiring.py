@@ -58,16 +58,15 @@ def cursor_codec() -> CursorCodec:
 def turn_runner() -> TurnRunner:
     """The worker's half of a turn: model, live events, the reply's storage."""
     from chat_core.agent.model import OpenAIChatModel
+    from chat_core.services.title_dispatch import TitlingTurnRunner
     from chat_core.services.turn_runner import TurnRunner
 
     settings = get_settings()
-    return TurnRunner(
-        repository(),
-        OpenAIChatModel(settings),
-        settings,
-        _poster(settings),
-        request_title=_title_requests(settings),
-    )
+    model, poster = OpenAIChatModel(settings), _poster(settings)
+    request_title = _title_requests(settings)
+    if request_title is None:
+        return TurnRunner(repository(), model, settings, poster)
+    return TitlingTurnRunner(repository(), model, settings, poster, request_title=request_title)
 
 
 def _poster(settings: Settings) -> ConnectionPoster:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import TypeVar
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.model_port import ChatModel
@@ -40,12 +40,10 @@ from chat_core.services.api_shapes import message_to_api
 from chat_core.services.dispatch import DispatchFailed, InProcessDispatcher, TurnDispatcher
 from chat_core.services.ownership import raise_missing, require_conversation
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
+from chat_core.services.title_dispatch import TitleRequest, TitlingTurnRunner
 from chat_core.services.titles import title_from_message
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 from chat_core.settings import Settings
-
-if TYPE_CHECKING:
-    from chat_core.services.title_dispatch import TitleRequest
 
 Prepared = tuple[TurnClaim, AgentType]  # a claim read from storage, not yet written
 MaybePrepared = TypeVar("MaybePrepared", Prepared, Prepared | None)
@@ -69,8 +67,12 @@ class ChatTurn:
     ) -> None:
         self._repo = repo
         self._settings = settings
-        self.runner = TurnRunner(
-            repo, model, settings, poster, clock, ids, retry=retry, request_title=request_title
+        self.runner = (
+            TurnRunner(repo, model, settings, poster, clock, ids, retry=retry)
+            if request_title is None
+            else TitlingTurnRunner(
+                repo, model, settings, poster, clock, ids, retry=retry, request_title=request_title
+            )
         )
         self._dispatcher = dispatcher or InProcessDispatcher(self.runner)
         self._clock = clock

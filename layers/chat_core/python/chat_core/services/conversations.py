@@ -51,15 +51,17 @@ class ConversationService:
 
         def attempt() -> Conversation:
             now = self._clock()
-            conversation = ConversationRecord.new(
-                id=self._ids(),
-                sub=sub,
-                title=request.title or DEFAULT_TITLE,
-                agent_type=agent.name,
-                now=now,
-                first_message=False,
-                metadata=request.metadata,
-                title_by_user=request.title is not None,
+            conversation = replace(
+                ConversationRecord.new(
+                    id=self._ids(),
+                    sub=sub,
+                    title=request.title or DEFAULT_TITLE,
+                    agent_type=agent.name,
+                    now=now,
+                    first_message=False,
+                    metadata=request.metadata,
+                ),
+                title_by_user=request.title is not None,  # never replaced by a generated one
             )
             observed, archive = plan_cap(
                 self._repo, sub, agent.name, self._settings.max_active_conversations, now

@@ -15,9 +15,30 @@ from typing import Any
 
 from chat_core.observability import logger
 from chat_core.services.title_generator import TitleGenerator
+from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 
 # What the turn worker calls after a conversation's first reply: (sub, conversation id).
 TitleRequest = Callable[[str, str], None]
+
+
+class TitlingTurnRunner(TurnRunner):
+    """A turn runner that, once a conversation's first reply is stored and sent, asks
+    for its generated title: after the turn, never for a title the user chose, and a
+    request that fails does not fail the turn."""
+
+    def __init__(self, *args: Any, request_title: TitleRequest, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._request_title = request_title
+
+    def run(self, started: StartedTurn) -> TurnOutcome:
+        outcome = super().run(started)
+        claim, reply = started.claim, outcome.response.reply
+        if reply.seq == 2 and reply.content and not claim.conversation.title_by_user:
+            try:
+                self._request_title(claim.sub, claim.conversation.id)
+            except Exception:  # the turn is done; a missing title is no reason to fail it
+                logger.exception("could not ask for a title")
+        return outcome
 
 
 def in_process(generator: TitleGenerator) -> TitleRequest:

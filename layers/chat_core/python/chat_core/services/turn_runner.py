@@ -79,7 +79,6 @@ class TurnRunner:
         monotonic: Callable[[], float] = time.monotonic,
         *,
         retry: RetryPolicy = LOST_RACES,
-        request_title: Callable[[str, str], None] | None = None,
     ) -> None:
         self._repo = repo
         self._model = model
@@ -89,7 +88,6 @@ class TurnRunner:
         self._ids = ids
         self._monotonic = monotonic
         self._retry = retry
-        self._request_title = request_title  # (sub, conversation id) after a first reply
 
     def run(self, started: StartedTurn) -> TurnOutcome:
         try:
@@ -253,7 +251,6 @@ class TurnRunner:
                 error=_detail(error, claim) if error else None,
             )
         )
-        self._title_after_first_reply(claim, reply)
         ended = self._monotonic()
         first = generation.first_piece_at or ended
         details: dict[str, object] = {
@@ -284,18 +281,6 @@ class TurnRunner:
             usage=api_usage,
         )
         return TurnOutcome(claim.is_new, response)
-
-    def _title_after_first_reply(self, claim: TurnClaim, reply: MessageRecord) -> None:
-        """Asks for a generated title once the conversation's first reply is stored and
-        sent: off the turn's path, and never for a title the user chose."""
-        if self._request_title is None or reply.seq != 2 or not reply.content:
-            return
-        if claim.conversation.title_by_user:
-            return
-        try:
-            self._request_title(claim.sub, claim.conversation.id)
-        except Exception:  # the turn is done; a missing title is no reason to fail it
-            logger.exception("could not ask for a title")
 
     def release(self, claim: TurnClaim) -> None:
         """Best effort: mark the user message failed and free the conversation."""
