@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chat_core.clock import iso_from_ms
 from chat_core.errors import Forbidden, InvalidRequest, NotFound
 from chat_core.models import ChatRequest, FeedbackRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
@@ -58,6 +59,7 @@ def test_a_rating_shows_on_the_reply_can_change_and_be_taken_back_with_exact_cou
         "alice", conversation_id, 2, FeedbackRequest(rating="down", comment="Wrong date.")
     )
     assert rated.feedback is not None and rated.feedback.rating == "down"
+    assert rated.feedback.updated_at == iso_from_ms(clock())  # when it was given
     ratings.rate("alice", conversation_id, 4, FeedbackRequest(rating="up"))
     page = reader.page_messages("alice", conversation_id, limit=10, order="asc", cursor=None)
     shown = {m.seq: m.feedback for m in page.items}

@@ -4,6 +4,7 @@ never over a title the user chose, and nothing lost when the model fails."""
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 
 import pytest
@@ -12,9 +13,12 @@ from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
 from chat_core.agent.model_port import ModelUnavailable
 from chat_core.agent.titling import TITLE_INSTRUCTIONS, clean_title
+from chat_core.errors import ApiError
 from chat_core.live.connections import Delivery
 from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.port import StorageFault
+from chat_core.services import title_dispatch
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.title_generator import TitleGenerator
@@ -177,3 +181,81 @@ def test_a_failing_title_request_does_not_fail_the_turn(
 )
 def test_the_model_s_answer_is_cleaned(answer: str, title: str) -> None:
     assert clean_title(answer) == title
+
+
+def test_no_title_without_a_reply_nor_when_the_model_repeats_the_title(
+    repo: DynamoChatRepository, settings: Settings, clock: ManualClock, titling: TitlingModel
+) -> None:
+    failing = ChatTurn(repo, FakeModel(fail_with="down"), settings, clock=clock)
+    with pytest.raises(ApiError):
+        failing.run("alice", ChatRequest(message="unanswered"))
+    (only,) = repo.list_conversations(
+        "alice", status="active", agent_type=None, limit=5, start_key=None
+    ).items
+    posts = Posts()
+    repo.add_connection("alice", "conn-1", clock(), 10**10)
+    assert TitleGenerator(repo, titling, posts).run("alice", only.id) is None
+    assert titling.title_prompts == []  # the model is not asked without a reply
+
+    answered = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    conversation_id = answered.run("alice", ChatRequest(message="Trip to Lyon")).response
+    titling.answer = "Trip to Lyon"  # what the title already is
+    assert (
+        TitleGenerator(repo, titling, posts).run("alice", conversation_id.conversation_id) is None
+    )
+    assert posts.sent == []  # nothing written, nobody told
+
+
+def test_a_title_stored_while_storage_fails_to_list_connections_is_kept(
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    titling: TitlingModel,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+
+    def unavailable(sub: str) -> None:
+        raise StorageFault("ProvisionedThroughputExceededException", transient=True)
+
+    monkeypatch.setattr(repo, "live_state", unavailable)
+    posts = Posts()
+    assert TitleGenerator(repo, titling, posts).run("alice", conversation_id) == "Trip to Lyon"
+    assert posts.sent == []
+    assert repo.get_conversation("alice", conversation_id).title == "Trip to Lyon"  # type: ignore[union-attr]
+
+
+def test_the_title_worker_is_invoked_without_waiting_and_a_thread_runs_it_in_process(
+    repo: DynamoChatRepository, settings: Settings, clock: ManualClock, titling: TitlingModel
+) -> None:
+    calls: list[dict[str, object]] = []
+
+    class LambdaApi:
+        def invoke(self, **call: object) -> None:
+            calls.append(call)
+
+    title_dispatch.lambda_event("chat-title-worker-dev", LambdaApi())("alice", "c-1")
+    assert calls == [
+        {
+            "FunctionName": "chat-title-worker-dev",
+            "InvocationType": "Event",
+            "Payload": b'{"sub": "alice", "conversation_id": "c-1"}',
+        }
+    ]
+
+    conversation_id = (
+        ChatTurn(repo, FakeModel(), settings, clock=clock)
+        .run("alice", ChatRequest(message="notes"))
+        .response.conversation_id
+    )
+    generator = TitleGenerator(repo, titling, Posts())
+    title_dispatch.in_process(generator)("alice", conversation_id)
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        if repo.get_conversation("alice", conversation_id).title == "Trip to Lyon":  # type: ignore[union-attr]
+            break
+        time.sleep(0.02)
+    assert repo.get_conversation("alice", conversation_id).title == "Trip to Lyon"  # type: ignore[union-attr]
+    # A generator that raises on its thread is logged, never raised into the turn.
+    title_dispatch.in_process(None)("alice", conversation_id)  # type: ignore[arg-type]
