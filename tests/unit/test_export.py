@@ -8,12 +8,18 @@ from typing import Any
 import pytest
 
 from chat_core.errors import AgentUnavailable, Forbidden, InvalidCursor, NotFound
-from chat_core.models import ChatRequest, CreateConversationRequest, ExportFormat
+from chat_core.models import (
+    ChatRequest,
+    Conversation,
+    CreateConversationRequest,
+    ExportFormat,
+    Message,
+)
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
-from chat_core.services.export import EXPORT_PART_MESSAGES
+from chat_core.services.export import EXPORT_PART_MESSAGES, export_page, filename
 from chat_core.services.pagination import CursorCodec
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
@@ -110,3 +116,60 @@ def test_only_the_owner_exports_and_a_cursor_binds_its_format(
         exporter.export_part("alice", conversation_id, "markdown", json_cursor)
     with pytest.raises(InvalidCursor):
         exporter.export_part("mallory", conversation_id, "json", json_cursor)
+
+
+def _conversation(title: str) -> Conversation:
+    return Conversation(
+        id="3f2b8c1e-2a4d-4c6e-9f10-1234567890ab",
+        title=title,
+        agent_type="general",
+        status="active",
+        created_at="2026-11-29T08:00:00.000Z",
+        updated_at="2026-11-29T08:00:00.000Z",
+        last_message_at=None,
+        message_count=1,
+    )
+
+
+@pytest.mark.parametrize(
+    ("title", "export_format", "name"),
+    [
+        ("Packing list: Lyon!", "markdown", "packing-list-lyon-3f2b8c1e.md"),
+        ("¡Hola, Zoë!", "json", "hola-zo-3f2b8c1e.json"),
+        ("!!!", "markdown", "conversation-3f2b8c1e.md"),
+        ("a" * 70, "json", "a" * 60 + "-3f2b8c1e.json"),
+    ],
+)
+def test_the_file_name_is_the_title_as_a_slug_and_the_id_s_start(
+    title: str, export_format: ExportFormat, name: str
+) -> None:
+    assert filename(_conversation(title), export_format) == name
+
+
+def test_a_part_carries_its_messages_in_one_form_only() -> None:
+    message = Message(
+        id="m1",
+        conversation_id="3f2b8c1e-2a4d-4c6e-9f10-1234567890ab",
+        seq=1,
+        role="system",
+        content="Be brief.",
+        created_at="2026-11-29T08:00:00.000Z",
+    )
+    as_json = export_page(_conversation("t"), [message], "json", first=True, next_cursor=None)
+    assert as_json.markdown is None and as_json.messages == [message]
+    assert as_json.filename.endswith(".json")
+    as_markdown = export_page(
+        _conversation("t"), [message], "markdown", first=False, next_cursor="c"
+    )
+    assert as_markdown.messages == [] and as_markdown.next_cursor == "c"
+    assert as_markdown.markdown == "## System · 2026-11-29T08:00:00.000Z · #1\n\nBe brief.\n\n"
+
+
+def test_an_export_made_while_a_reply_is_written_says_so(
+    repo: DynamoChatRepository, exporter: ConversationReader, clock: ManualClock
+) -> None:
+    turn = ChatTurn(repo, FakeModel(), Settings(table_name="chat-unit"), clock=clock)
+    started = turn.start("alice", ChatRequest(message="Notes"))  # claimed, not answered
+    part = exporter.export_part("alice", started.claim.conversation.id, "json", None)
+    assert part.conversation.live_turn is not None
+    assert part.conversation.live_turn.user_message_seq == 1

@@ -9,7 +9,7 @@ import boto3
 import pytest
 
 from chat_core.clock import iso_from_ms
-from chat_core.errors import Forbidden, InvalidRequest, NotFound
+from chat_core.errors import ConversationBusy, Forbidden, InvalidRequest, NotFound
 from chat_core.models import ChatRequest, FeedbackRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import ClaimRejected
@@ -18,6 +18,7 @@ from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
 from chat_core.services.feedback import FeedbackService
+from chat_core.services.retry_policy import RetryPolicy
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
@@ -103,14 +104,15 @@ def test_deleting_a_conversation_takes_its_ratings_out_of_the_totals(
         ratings.rate("alice", gone, 2, FeedbackRequest(rating="down"))
 
 
+@pytest.mark.parametrize("rating", ["up", "down"])
 def test_a_delete_read_before_a_rating_is_refused_and_the_counts_stay_exact(
-    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock, rating: str
 ) -> None:
     """Interleaved by hand: the delete reads the conversation, a rating commits, then
     the delete's transaction (prepared from the read) must be refused, or the rating
     would stay counted in the totals forever."""
     seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
-    repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
+    repo.rate_message("alice", seen, reply, Feedback(rating, None, clock()))
     with pytest.raises(ClaimRejected, match="conversation"):
         repo.delete_conversation("alice", seen, clock(), 0)
 
@@ -170,3 +172,46 @@ def test_a_rating_costs_three_requests_and_its_billed_units(
     assert meter.operations == {"GetItem": 2, "TransactWriteItems": 1}
     # Transactional: reply 2 + conversation 2 (+1 its listing-index copy) + stats 2.
     assert bill.write_units == 7
+
+
+def test_a_rating_that_keeps_colliding_is_409_with_retry_after(
+    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> None:
+    conversation_id = two_turns(turn, clock)
+
+    class AlwaysRefused:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(repo, name)
+
+        def rate_message(self, *_: object) -> None:
+            raise ClaimRejected("message")
+
+    ratings = FeedbackService(
+        AlwaysRefused(),
+        settings,
+        clock=clock,
+        retry=RetryPolicy(attempts=3, sleep=lambda _: None),
+    )
+    with pytest.raises(ConversationBusy) as busy:
+        ratings.rate("alice", conversation_id, 2, FeedbackRequest(rating="up"))
+    assert busy.value.retry_after == settings.busy_retry_after_seconds
+
+
+def test_the_user_s_stats_item_holds_no_counter_of_an_unnamed_agent(
+    dynamodb: Any,
+    turn: ChatTurn,
+    ratings: FeedbackService,
+    conversations: ConversationService,
+    clock: ManualClock,
+) -> None:
+    """Every counter written is named for what it counts: a rating touches the rating
+    counts only, never an agent type's (which would read \"active#None\")."""
+    conversation_id = two_turns(turn, clock)
+    ratings.rate("alice", conversation_id, 2, FeedbackRequest(rating="up"))
+    ratings.rate("alice", conversation_id, 2, None)
+    conversations.delete("alice", conversation_id)
+    item = dynamodb.get_item(
+        TableName="chat-unit", Key={"PK": {"S": "USER#alice"}, "SK": {"S": "STATS"}}
+    )["Item"]
+    assert not [name for name in item if "None" in name]
+    assert {"active#general", "feedback_up", "feedback_down"} <= set(item)

@@ -12,7 +12,7 @@ import pytest
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
 from chat_core.agent.model_port import ModelUnavailable
-from chat_core.agent.titling import TITLE_INSTRUCTIONS, clean_title
+from chat_core.agent.titling import TITLE_AGENT, TITLE_INSTRUCTIONS, clean_title
 from chat_core.errors import ApiError
 from chat_core.live.connections import Delivery
 from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
@@ -22,6 +22,7 @@ from chat_core.services import title_dispatch
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.title_generator import TitleGenerator
+from chat_core.services.titles import title_from_message
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, FakeReplyStream, ManualClock
 
@@ -32,11 +33,13 @@ class TitlingModel(FakeModel):
 
     answer: str = '"Trip to Lyon."\nSome explanation the model added'
     title_prompts: list[list[PromptMessage]] = field(default_factory=list)
+    title_agents: list[AgentType] = field(default_factory=list)
 
     def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> FakeReplyStream:
         if prompt[0].content != TITLE_INSTRUCTIONS:
             return super().stream(agent, prompt)
         self.title_prompts.append(prompt)
+        self.title_agents.append(agent)
         if self.fail_with:
             raise ModelUnavailable(self.fail_with)
         return FakeReplyStream([self.answer[:5], self.answer[5:]], None)
@@ -91,6 +94,7 @@ def test_the_first_reply_asks_for_a_title_once_and_the_model_s_title_replaces_th
     assert generator.run("alice", conversation_id) == "Trip to Lyon"
     stored = repo.get_conversation("alice", conversation_id)
     assert stored is not None and stored.title == "Trip to Lyon" and not stored.title_by_user
+    assert titling.title_agents == [TITLE_AGENT]  # short, cool, a few tokens
     transcript = titling.title_prompts[0][1].content
     assert "User: I want to plan a trip to Lyon in May" in transcript
     assert "Assistant: reply to" in transcript
@@ -259,3 +263,34 @@ def test_the_title_worker_is_invoked_without_waiting_and_a_thread_runs_it_in_pro
     assert repo.get_conversation("alice", conversation_id).title == "Trip to Lyon"  # type: ignore[union-attr]
     # A generator that raises on its thread is logged, never raised into the turn.
     title_dispatch.in_process(None)("alice", conversation_id)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("message", "title"),
+    [
+        ("  plan   a\ntrip ", "plan a trip"),
+        ("x" * 60, "x" * 60),  # exactly the limit: kept whole
+        ("word " * 11 + "last", "word " * 11 + "last"),  # 59 characters
+        ("one two three four five six seven eight nine ten eleven twelve, more", None),
+        ("y" * 80, "y" * 60 + "…"),  # one long word is cut inside itself
+    ],
+)
+def test_the_title_cut_from_a_message_ends_at_a_word(message: str, title: str | None) -> None:
+    expected = title or "one two three four five six seven eight nine ten eleven…"
+    assert title_from_message(message) == expected
+
+
+def test_changing_only_the_metadata_leaves_the_title_to_the_model(
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    titling: TitlingModel,
+    generator: TitleGenerator,
+    conversations: ConversationService,
+) -> None:
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+    conversations.update(
+        "alice", conversation_id, UpdateConversationRequest(metadata={"project": "atlas"})
+    )
+    assert generator.run("alice", conversation_id) == "Trip to Lyon"

@@ -8,15 +8,16 @@ from typing import Any
 import pytest
 
 from chat_core.errors import InvalidCursor
-from chat_core.models import CreateConversationRequest, UpdateConversationRequest
+from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository import table_reads
 from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.pagination import CursorCodec
 from chat_core.services.search import ConversationSearch, fold
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
-from tests.support.fakes import ManualClock
+from tests.support.fakes import FakeModel, ManualClock
 
 
 @pytest.fixture
@@ -146,3 +147,12 @@ def test_a_deleted_conversation_keyed_by_the_upgrade_s_migration_is_never_found(
         ExpressionAttributeValues={":key": {"S": f"active#9999999999999#{gone}"}},
     )
     assert titles(search, "plan") == ["Plan kept"]
+
+
+def test_a_conversation_whose_reply_is_being_written_is_found_as_such(
+    repo: DynamoChatRepository, settings: Settings, clock: ManualClock, search: ConversationSearch
+) -> None:
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    started = turn.start("alice", ChatRequest(message="Plan the week"))  # claimed, not answered
+    (found,) = search.search("alice", "plan", limit=5, cursor=None).items
+    assert found.live_turn is not None and found.live_turn.turn_id == started.claim.turn_id

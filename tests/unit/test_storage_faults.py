@@ -17,7 +17,8 @@ from botocore.exceptions import ClientError
 from chat_core.errors import StorageUnavailable
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.repository.port import StorageFault
+from chat_core.repository.port import ClaimRejected, StorageFault, WriteConflict
+from chat_core.repository.transactions import NamedItem, transact
 from chat_core.services.chat import ChatTurn
 from chat_core.services.stats import read_stats
 from tests.support.fakes import ManualClock
@@ -206,3 +207,37 @@ def test_a_reply_whose_transaction_keeps_conflicting_is_a_503_with_the_message_k
     assert [(m.content, m.status) for m in messages][-1] == ("contended", "failed")
     conversation = repo.get_conversation("alice", conversation_id)
     assert conversation is not None and conversation.turn_id is None
+
+
+class _Refusing:
+    """A client whose transactions are cancelled with the given reasons."""
+
+    def __init__(self, *codes: str, reasons: bool = True) -> None:
+        response: dict[str, Any] = {
+            "Error": {"Code": "TransactionCanceledException", "Message": "cancelled"}
+        }
+        if reasons:
+            response["CancellationReasons"] = [{"Code": code} for code in codes]
+        self.error = ClientError(response, "TransactWriteItems")
+
+    def transact_write_items(self, **_: Any) -> None:
+        raise self.error
+
+
+def test_a_cancelled_transaction_names_the_refused_item_or_says_why() -> None:
+    items: list[NamedItem] = [("conversation", {}), ("message", {}), ("stats", {})]
+    with pytest.raises(ClaimRejected) as refused:
+        transact(_Refusing("None", "ConditionalCheckFailed", "None"), items)
+    assert refused.value.reason == "message"
+    # DynamoDB may list fewer reasons than items: the ones it lists still count.
+    with pytest.raises(ClaimRejected) as refused:
+        transact(_Refusing("ConditionalCheckFailed"), items)
+    assert refused.value.reason == "conversation"
+    with pytest.raises(WriteConflict):
+        transact(_Refusing("None", "TransactionConflict", "None"), items)
+    with pytest.raises(StorageFault) as fault:
+        transact(_Refusing("ValidationError", "None", "ThrottlingError"), items)
+    assert (fault.value.code, fault.value.transient) == ("ThrottlingError,ValidationError", True)
+    with pytest.raises(StorageFault) as fault:
+        transact(_Refusing(reasons=False), items)
+    assert (fault.value.code, fault.value.transient) == ("TransactionCanceled", True)

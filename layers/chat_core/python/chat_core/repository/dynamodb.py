@@ -318,7 +318,7 @@ class DynamoChatRepository(TableReads):
             ("conversation", w.conversation_rated(sub, conv.id, up, down)),
         ]
         if up or down:
-            items.append(("stats", w.stats(sub, conv.agent_type, rated=(up, down))))
+            items.append(("stats", w.rating_stats(sub, up, down)))
         transact(self.client, items)
 
     def deleted_conversation_of(self, stream_keys: Mapping[str, object]) -> tuple[str, str]:

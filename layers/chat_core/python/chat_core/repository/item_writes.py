@@ -337,6 +337,14 @@ class ItemWrites(Writes):
             values=values,
         )
 
+    def rating_stats(self, sub: str, up: int, down: int) -> dict[str, Any]:
+        """A rating's change in the user's counts of replies rated up and down."""
+        return self.update(
+            {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
+            "ADD feedback_up :up, feedback_down :down",
+            values={"up": up, "down": down},
+        )
+
     def reply_stats(self, sub: str, tokens: dict[str, int]) -> dict[str, Any]:
         """A reply counts one message and its tokens, into the day's budget too.
 

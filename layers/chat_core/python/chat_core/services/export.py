@@ -64,7 +64,7 @@ def markdown_message(message: Message) -> str:
     """A heading per message (who, when, its seq), then the text as it was written: the
     replies are Markdown already, and the user's text is shown as they typed it."""
     note = f" ({_NOT_OK[message.status]})" if message.status in _NOT_OK else ""
-    speaker = _SPEAKERS.get(message.role, message.role)
+    speaker = _SPEAKERS[message.role]
     return f"## {speaker} · {message.created_at} · #{message.seq}{note}\n\n{message.content}\n\n"
 
 

@@ -41,9 +41,7 @@ class TitleGenerator:
         if not title or title == conversation.title:
             return None
         if not self._repo.set_generated_title(sub, conversation_id, title):
-            logger.info(
-                "title kept: the user chose one", extra={"conversation_id": conversation_id}
-            )
+            logger.info("title kept: the user chose one", extra={"id": conversation_id})
             return None
         self._tell_clients(sub, ConversationTitled(conversation_id=conversation_id, title=title))
         return title

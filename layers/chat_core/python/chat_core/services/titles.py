@@ -10,5 +10,6 @@ def title_from_message(message: str) -> str:
     words = " ".join(message.split())
     if len(words) <= TITLE_MAX_CHARS:
         return words
-    cut = words[:TITLE_MAX_CHARS].rsplit(" ", 1)[0] or words[:TITLE_MAX_CHARS]
+    window = words[:TITLE_MAX_CHARS]
+    cut = window.rpartition(" ")[0] or window  # one long word is cut inside itself
     return cut.rstrip(" ,.;:") + "…"
