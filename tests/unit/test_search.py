@@ -156,3 +156,19 @@ def test_a_conversation_whose_reply_is_being_written_is_found_as_such(
     started = turn.start("alice", ChatRequest(message="Plan the week"))  # claimed, not answered
     (found,) = search.search("alice", "plan", limit=5, cursor=None).items
     assert found.live_turn is not None and found.live_turn.turn_id == started.claim.turn_id
+
+
+def test_one_request_reads_exactly_its_budget_of_conversations(
+    many: ConversationService,
+    search: ConversationSearch,
+    clock: ManualClock,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(table_reads, "_SEARCH_BATCH", 5)
+    monkeypatch.setattr(table_reads, "_SEARCH_EXAMINED", 10)
+    create(many, clock, "needle one")  # the 10th most recent: the budget's last
+    for n in range(8):
+        create(many, clock, f"hay {n}")
+    create(many, clock, "needle two")
+    first = search.search("alice", "needle", limit=10, cursor=None)
+    assert [c.title for c in first.items] == ["needle two", "needle one"]
