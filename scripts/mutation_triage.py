@@ -317,6 +317,31 @@ def _unused_parameter(m: Mutant) -> bool:
     return m.function == "_run" and "return self._store(claim, None, prompt" in m.added_text
 
 
+def _caught_by_the_catch_all(m: Mutant) -> bool:
+    """_run's answer to a history it cannot read is exactly what run()'s catch-all does
+    for any crash (release, turn.failed, StorageUnavailable(retry_after=1)): a mutant
+    that breaks that call crashes into the same answer (its retry_after is tested)."""
+    added = m.added_text
+    return (
+        m.function == "_run"
+        and "StorageUnavailable(retry_after=1)) from fault" in m.removed_text
+        and ("retry_after=1" in added or "StorageUnavailable" not in added)
+    )
+
+
+def _release_of_a_lost_turn(m: Mutant) -> bool:
+    """A turn that lost its conversation is not released (release=False): None is as
+    false, and a release (True, or the default) is refused by its own condition when
+    another turn holds the lease, or marks items of a deleted conversation no read
+    returns."""
+    added = m.added_text
+    return (
+        m.function == "_run"
+        and "NotFound(_TAKEN), release=False" in m.removed_text
+        and ("release=None" in added or "release=True" in added or "NotFound(_TAKEN), )" in added)
+    )
+
+
 def _lease_sentinel(m: Mutant) -> bool:
     """_keep_lease returns -1 (lost) or an epoch-ms time: < 0, <= 0 and < 1 agree, and
     so do -1 and -2; a lease in ms from whole seconds is even, so // 2 and / 2 agree."""
@@ -671,6 +696,16 @@ RULES = (
         lambda m: m.function == "list" and "agent_type or 'XXXX'" in m.added_text,
     ),
     Rule("equivalent: a parameter the callee never reads", _unused_parameter),
+    Rule(
+        "equivalent: a crash there is answered by run()'s catch-all exactly as the code "
+        "answers (release, turn.failed, 503 with retry_after 1, which a test pins)",
+        _caught_by_the_catch_all,
+    ),
+    Rule(
+        "equivalent: releasing a turn that lost its conversation is refused by the "
+        "release's own condition, or touches only a deleted conversation's items",
+        _release_of_a_lost_turn,
+    ),
     Rule(
         "equivalent: read options (consistency, projection) or one more small item read: "
         "the same items come back, at another cost",

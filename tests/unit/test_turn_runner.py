@@ -15,6 +15,7 @@ from chat_core.live.connections import Delivery
 from chat_core.live.relay import MAX_PIECE_CHARS
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.repository.port import StorageFault
 from chat_core.services.chat import ChatTurn
 from chat_core.services.turn_runner import TurnRunner
 from chat_core.settings import Settings
@@ -391,3 +392,51 @@ def test_a_crash_inside_a_turn_fails_it_cleanly_and_tells_the_tabs(
     assert (kept.content, kept.status) == ("second", "failed")
     conversation = repo.get_conversation("alice", conversation_id)
     assert conversation is not None and conversation.turn_id is None
+
+
+def test_a_history_that_cannot_be_read_fails_the_turn_as_storage_keeping_the_message(
+    repo: DynamoChatRepository, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    poster = RecordingPoster()
+    turn = ChatTurn(repo, FakeModel(), fast_settings(), poster=poster, clock=clock)
+    repo.add_connection("alice", "tab", 0, 2**31)
+    conversation_id = turn.run("alice", ChatRequest(message="one")).response.conversation_id
+
+    def unreadable(*_: object) -> None:
+        raise StorageFault("ProvisionedThroughputExceededException", transient=True)
+
+    monkeypatch.setattr(repo, "latest_messages", unreadable)
+    with pytest.raises(StorageUnavailable) as failed:
+        turn.run("alice", ChatRequest(message="two", conversation_id=conversation_id))
+    assert failed.value.retry_after == 1
+    assert poster.received["tab"][-1]["type"] == "turn.failed"
+    monkeypatch.undo()
+    last = repo.latest_messages("alice", conversation_id, 1)[0]
+    assert (last.seq, last.content, last.status) == (3, "two", "failed")
+
+
+def test_a_stream_that_breaks_before_any_text_fails_the_turn_with_the_model_s_reason(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    model = FakeModel(break_after=0)
+    turn = ChatTurn(repo, model, fast_settings(), clock=clock)
+    with pytest.raises(AgentUnavailable) as failed:
+        turn.run("alice", ChatRequest(message="hello"))
+    assert failed.value.extra["reason"] == "model stream broke: fake"
+    conversation_id = str(failed.value.extra["conversation_id"])
+    stored = repo.latest_messages("alice", conversation_id, 5)
+    assert [(m.role, m.status) for m in stored] == [("user", "failed")]  # no empty reply
+
+
+def test_a_turn_that_lost_its_conversation_says_so(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    model = FakeModel(pause_seconds=0.05, pieces_per_reply=40)
+    poster = RecordingPoster()
+    turn = ChatTurn(repo, model, fast_settings(turn_lease_seconds=10), poster=poster, clock=clock)
+    repo.add_connection("alice", "tab", 0, 2**31)
+    conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
+    poster.on_post = deleting_at_the_first_text(repo, conversation_id, clock, then_ms=6_000)
+    with pytest.raises(NotFound) as lost:
+        turn.run("alice", ChatRequest(message="go on", conversation_id=conversation_id))
+    assert "another turn took it over" in lost.value.message
