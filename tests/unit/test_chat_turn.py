@@ -221,3 +221,23 @@ def test_new_conversations_beyond_the_cap_archive_the_least_recently_active(
     assert (
         len(repo.active_conversations("alice", "general", 10)) == settings.max_active_conversations
     )
+
+
+def test_a_new_conversation_at_the_cap_archives_around_a_reply_being_written(
+    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> None:
+    """The least recently active conversation is answering right now: the cap archives
+    the next one instead (archiving it would be refused until its reply is stored)."""
+    ids = []
+    for i in range(settings.max_active_conversations):
+        clock.advance(1000)
+        ids.append(send(turn, "alice", f"conversation {i}").response.conversation_id)
+    clock.advance(1000)
+    turn.start("alice", ChatRequest(message="still going", conversation_id=ids[0]))  # in flight
+    for later in ids[1:]:  # the others are active more recently
+        clock.advance(1000)
+        send(turn, "alice", "later", later)
+    clock.advance(1000)
+    send(turn, "alice", "one more")
+    statuses = [repo.get_conversation("alice", i).status for i in ids]  # type: ignore[union-attr]
+    assert statuses == ["active", "archived", "active"]
