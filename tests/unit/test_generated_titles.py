@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from chat_core.repository.port import StorageFault
 from chat_core.services import title_dispatch
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
+from chat_core.services.pagination import CursorCodec
 from chat_core.services.title_generator import TitleGenerator
 from chat_core.services.titles import title_from_message
 from chat_core.settings import Settings
@@ -294,3 +296,32 @@ def test_changing_only_the_metadata_leaves_the_title_to_the_model(
         "alice", conversation_id, UpdateConversationRequest(metadata={"project": "atlas"})
     )
     assert generator.run("alice", conversation_id) == "Trip to Lyon"
+
+
+def test_only_a_title_this_service_made_is_replaced(
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    titling: TitlingModel,
+    generator: TitleGenerator,
+    dynamodb: Any,
+) -> None:
+    """A conversation created with a title before title_by_user was recorded reads as
+    not chosen by its user; its title is neither the default nor cut from its first
+    message, so it stays. An empty conversation's default title is replaced."""
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+    dynamodb.update_item(
+        TableName="chat-unit",
+        Key={"PK": {"S": "USER#alice"}, "SK": {"S": f"CONV#{conversation_id}"}},
+        UpdateExpression="SET title = :t",
+        ExpressionAttributeValues={":t": {"S": "Named before the upgrade"}},
+    )
+    assert generator.run("alice", conversation_id) is None
+    conversations = ConversationService(
+        repo, CursorCodec(settings.cursor_signing_key), settings, clock=clock
+    )
+    empty = conversations.create("alice", CreateConversationRequest())
+    turn.run("alice", ChatRequest(message="hello", conversation_id=empty.id))
+    assert empty.title == "New conversation"
+    assert generator.run("alice", empty.id) == "Trip to Lyon"

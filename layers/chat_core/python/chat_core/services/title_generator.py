@@ -15,6 +15,7 @@ from chat_core.live.connections import ConnectionPoster
 from chat_core.live.events import ConversationTitled
 from chat_core.observability import logger
 from chat_core.repository.port import ChatRepository, StorageFault
+from chat_core.services.conversations import DEFAULT_TITLE
 from chat_core.services.titles import title_from_message
 
 
@@ -37,6 +38,8 @@ class TitleGenerator:
         ).items
         if len(first) < 2 or not first[1].content:
             return None  # no reply yet (it failed): the next first reply asks again
+        if conversation.title not in (DEFAULT_TITLE, title_from_message(first[0].content)):
+            return None  # a title someone chose (before title_by_user was recorded)
         title = self._ask(first[0].content, first[1].content)
         if not title or title == conversation.title:
             return None
