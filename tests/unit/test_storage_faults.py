@@ -241,3 +241,21 @@ def test_a_cancelled_transaction_names_the_refused_item_or_says_why() -> None:
     with pytest.raises(StorageFault) as fault:
         transact(_Refusing(reasons=False), items)
     assert (fault.value.code, fault.value.transient) == ("TransactionCanceled", True)
+
+
+def test_a_failed_call_becomes_a_storage_fault_named_for_its_error() -> None:
+    class Failing:
+        def __init__(self, code: str) -> None:
+            self.code = code
+
+        def get_item(self, **_: Any) -> None:
+            raise ClientError({"Error": {"Code": self.code, "Message": "no"}}, "GetItem")
+
+    throttled = DynamoChatRepository("chat-unit", client=Failing("ThrottlingException"))
+    with pytest.raises(StorageFault) as fault:
+        throttled.get_stats("alice")
+    assert (fault.value.code, fault.value.transient) == ("ThrottlingException", True)
+    refused = DynamoChatRepository("chat-unit", client=Failing("ValidationException"))
+    with pytest.raises(StorageFault) as fault:
+        refused.get_stats("alice")
+    assert (fault.value.code, fault.value.transient) == ("ValidationException", False)
