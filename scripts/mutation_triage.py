@@ -342,6 +342,49 @@ def _release_of_a_lost_turn(m: Mutant) -> bool:
     )
 
 
+def _never_happens(m: Mutant) -> bool:
+    """Changes that differ only in a state this code never produces: a cap count read
+    as positive comes from an existing counter (so "absent or equal" is "equal"); the
+    spend's SET list starts empty; a conversation record's title_by_user read as None
+    is as false; turn_seq is only read with a turn_id; zip's strict left out or None
+    is False; every cancellation reason DynamoDB returns carries a Code; the slug is
+    lower case, so stripping X changes nothing."""
+    added, removed = m.added_text.strip(), m.removed_text.strip()
+    return (
+        (m.function == "stats" and "seen if (observed_active) and False else" in added)
+        or (
+            m.function == "stats"
+            and removed == "sets += spend.sets()"
+            and added == "sets = spend.sets()"
+        )
+        or (m.function == "conversation_from" and added == "title_by_user=None,")
+        or (m.function == "conversation_item" and "if (conv.turn_id) or True else None" in added)
+        or (
+            m.function == "transact"
+            and "zip(named_items, cancellations" in added
+            and "strict=True" not in added
+        )
+        or (
+            m.function == "transact" and re.search(r'c\.get\("Code", ?(None)?\)', added) is not None
+        )
+        or (m.function == "filename" and 'strip("XX-XX")' in added)
+    )
+
+
+def _titling_branch_defaults(m: Mutant) -> bool:
+    """ChatTurn's titling runner: leaving out ids or retry passes the defaults, which are
+    what production passes (new_id, LOST_RACES); a titling runner given no request
+    logs the failed call and goes on, as a plain runner does without asking."""
+    if m.function != "__init__" or "request_title" not in m.text:
+        return False
+    added = m.added_text.strip()
+    return added in {
+        "if (request_title is None) and False",
+        "repo, model, settings, poster, clock, retry=retry, request_title=request_title",
+        "repo, model, settings, poster, clock, ids, request_title=request_title",
+    }
+
+
 def _lease_sentinel(m: Mutant) -> bool:
     """_keep_lease returns -1 (lost) or an epoch-ms time: < 0, <= 0 and < 1 agree, and
     so do -1 and -2; a lease in ms from whole seconds is even, so // 2 and / 2 agree."""
@@ -350,7 +393,7 @@ def _lease_sentinel(m: Mutant) -> bool:
         return (removed == "return -1" and m.added_text.strip() == "return -2") or (
             "lease_ms // 2" in removed and "lease_ms / 2" in m.added_text
         )
-    return m.function == "_generate" and m.removed_text.strip() == "if lease_until < 0:"
+    return m.function in {"_generate", "_run"} and m.removed_text.strip() == "if lease_until < 0:"
 
 
 def _lost_or_ok_spelling(m: Mutant) -> bool:
@@ -696,6 +739,12 @@ RULES = (
         lambda m: m.function == "list" and "agent_type or 'XXXX'" in m.added_text,
     ),
     Rule("equivalent: a parameter the callee never reads", _unused_parameter),
+    Rule("equivalent: differs only in a state this code never produces", _never_happens),
+    Rule(
+        "equivalent: the titling runner's defaults are production's values, and without a "
+        "request it logs and goes on",
+        _titling_branch_defaults,
+    ),
     Rule(
         "equivalent: a crash there is answered by run()'s catch-all exactly as the code "
         "answers (release, turn.failed, 503 with retry_after 1, which a test pins)",

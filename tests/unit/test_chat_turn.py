@@ -241,3 +241,11 @@ def test_a_new_conversation_at_the_cap_archives_around_a_reply_being_written(
     send(turn, "alice", "one more")
     statuses = [repo.get_conversation("alice", i).status for i in ids]  # type: ignore[union-attr]
     assert statuses == ["active", "archived", "active"]
+
+
+def test_a_new_conversation_has_its_first_message_s_time_while_the_reply_is_written(
+    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    started = turn.start("alice", ChatRequest(message="hello"))  # claimed, not answered
+    stored = repo.get_conversation("alice", started.claim.conversation.id)
+    assert stored is not None and stored.last_message_ms == clock() == stored.created_ms

@@ -162,6 +162,7 @@ def test_a_part_carries_its_messages_in_one_form_only() -> None:
         _conversation("t"), [message], "markdown", first=False, next_cursor="c"
     )
     assert as_markdown.messages == [] and as_markdown.next_cursor == "c"
+    assert as_markdown.filename.endswith(".md")
     assert as_markdown.markdown == "## System · 2026-11-29T08:00:00.000Z · #1\n\nBe brief.\n\n"
 
 

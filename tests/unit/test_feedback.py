@@ -95,11 +95,11 @@ def test_deleting_a_conversation_takes_its_ratings_out_of_the_totals(
 ) -> None:
     kept = two_turns(turn, clock)
     gone = two_turns(turn, clock)
-    ratings.rate("alice", kept, 2, FeedbackRequest(rating="up"))
+    ratings.rate("alice", kept, 2, FeedbackRequest(rating="down"))
     ratings.rate("alice", gone, 2, FeedbackRequest(rating="up"))
-    ratings.rate("alice", gone, 4, FeedbackRequest(rating="down"))
+    ratings.rate("alice", gone, 4, FeedbackRequest(rating="up"))
     conversations.delete("alice", gone)
-    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 1, "down": 0}
+    assert read_stats(repo, "alice").feedback.model_dump() == {"up": 0, "down": 1}
     with pytest.raises(NotFound):
         ratings.rate("alice", gone, 2, FeedbackRequest(rating="down"))
 

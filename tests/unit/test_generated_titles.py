@@ -275,6 +275,14 @@ def test_the_title_worker_is_invoked_without_waiting_and_a_thread_runs_it_in_pro
         ("word " * 11 + "last", "word " * 11 + "last"),  # 59 characters
         ("one two three four five six seven eight nine ten eleven twelve, more", None),
         ("y" * 80, "y" * 60 + "…"),  # one long word is cut inside itself
+        (  # no punctuation left dangling at the cut
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa, lambda mu nu xi",
+            "alpha beta gamma delta epsilon zeta eta theta iota kappa…",
+        ),
+        (  # but the start stays as written
+            "...and then we went on and on about the trip to the mountains in May",
+            "...and then we went on and on about the trip to the…",
+        ),
     ],
 )
 def test_the_title_cut_from_a_message_ends_at_a_word(message: str, title: str | None) -> None:

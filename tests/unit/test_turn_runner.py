@@ -382,8 +382,9 @@ def test_a_crash_inside_a_turn_fails_it_cleanly_and_tells_the_tabs(
     turn = ChatTurn(broken, FakeModel(), fast_settings(), poster=poster, clock=clock)
     started = turn.start("alice", ChatRequest(message="second", conversation_id=conversation_id))
     repo.add_connection("alice", "tab", 0, 2**31)
-    with pytest.raises(StorageUnavailable):
+    with pytest.raises(StorageUnavailable) as crashed:
         turn.runner.run(started)
+    assert crashed.value.retry_after == 1
     *opened, failed = poster.received["tab"]
     assert opened and all(e["type"] == "turn.started" for e in opened)
     assert all(e["text"] == "" and e["turn_id"] == started.claim.turn_id for e in opened)
@@ -440,3 +441,38 @@ def test_a_turn_that_lost_its_conversation_says_so(
     with pytest.raises(NotFound) as lost:
         turn.run("alice", ChatRequest(message="go on", conversation_id=conversation_id))
     assert "another turn took it over" in lost.value.message
+
+
+def test_a_turn_whose_lease_is_gone_before_the_model_is_asked_says_so(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    model = FakeModel()
+    turn = ChatTurn(repo, model, fast_settings(turn_lease_seconds=10), clock=clock)
+    conversation_id = turn.run("alice", ChatRequest(message="one")).response.conversation_id
+    started = turn.start("alice", ChatRequest(message="two", conversation_id=conversation_id))
+    clock.advance(6_000)  # past half the lease: the worker extends it first, and cannot
+    conversation = repo.get_conversation("alice", conversation_id)
+    assert conversation is not None
+    repo.delete_conversation("alice", conversation, clock(), 2**31)
+    asked = len(model.prompts)
+    with pytest.raises(NotFound) as lost:
+        turn.runner.run(started)
+    assert "another turn took it over" in lost.value.message and len(model.prompts) == asked
+
+
+def test_a_titling_turn_runner_streams_to_the_tabs_like_any(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    poster = RecordingPoster()
+    asked: list[tuple[str, str]] = []
+    turn = ChatTurn(
+        repo,
+        FakeModel(),
+        fast_settings(),
+        poster=poster,
+        clock=clock,
+        request_title=lambda *a: asked.append(a),
+    )
+    repo.add_connection("alice", "tab", 0, 2**31)
+    reply = turn.run("alice", ChatRequest(message="hello")).response
+    assert poster.text("tab") == reply.reply.content and len(asked) == 1
