@@ -66,6 +66,12 @@ def generator(repo: DynamoChatRepository, titling: TitlingModel) -> TitleGenerat
     return TitleGenerator(repo, titling, Posts())
 
 
+def answered(repo: DynamoChatRepository, settings: Settings, clock: ManualClock, text: str) -> str:
+    """A new conversation whose first message has its reply (no title asked for)."""
+    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    return turn.run("alice", ChatRequest(message=text)).response.conversation_id
+
+
 def turn_asking_for_titles(
     repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
 ) -> tuple[ChatTurn, list[tuple[str, str]]]:
@@ -141,8 +147,7 @@ def test_a_title_the_user_chose_is_never_replaced(
 def test_a_failed_or_empty_answer_keeps_the_first_message_s_title(
     repo: DynamoChatRepository, settings: Settings, clock: ManualClock, titling: TitlingModel
 ) -> None:
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
-    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+    conversation_id = answered(repo, settings, clock, "notes")
     titling.fail_with = "model down"
     assert TitleGenerator(repo, titling, Posts()).run("alice", conversation_id) is None
     titling.fail_with, titling.answer = None, '  ""  \n'
@@ -158,8 +163,7 @@ def test_a_deleted_conversation_is_not_titled(
     generator: TitleGenerator,
     conversations: ConversationService,
 ) -> None:
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
-    conversation_id = turn.run("alice", ChatRequest(message="secret")).response.conversation_id
+    conversation_id = answered(repo, settings, clock, "secret")
     conversations.delete("alice", conversation_id)
     assert generator.run("alice", conversation_id) is None
     assert repo.set_generated_title("alice", conversation_id, "Trip to Lyon") is False
@@ -219,8 +223,7 @@ def test_a_title_stored_while_storage_fails_to_list_connections_is_kept(
     titling: TitlingModel,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
-    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+    conversation_id = answered(repo, settings, clock, "notes")
 
     def unavailable(sub: str) -> None:
         raise StorageFault("ProvisionedThroughputExceededException", transient=True)
@@ -298,8 +301,7 @@ def test_changing_only_the_metadata_leaves_the_title_to_the_model(
     generator: TitleGenerator,
     conversations: ConversationService,
 ) -> None:
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
-    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+    conversation_id = answered(repo, settings, clock, "notes")
     conversations.update(
         "alice", conversation_id, UpdateConversationRequest(metadata={"project": "atlas"})
     )
@@ -317,8 +319,7 @@ def test_only_a_title_this_service_made_is_replaced(
     """A conversation created with a title before title_by_user was recorded reads as
     not chosen by its user; its title is neither the default nor cut from its first
     message, so it stays. An empty conversation's default title is replaced."""
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
-    conversation_id = turn.run("alice", ChatRequest(message="notes")).response.conversation_id
+    conversation_id = answered(repo, settings, clock, "notes")
     dynamodb.update_item(
         TableName="chat-unit",
         Key={"PK": {"S": "USER#alice"}, "SK": {"S": f"CONV#{conversation_id}"}},
@@ -330,6 +331,8 @@ def test_only_a_title_this_service_made_is_replaced(
         repo, CursorCodec(settings.cursor_signing_key), settings, clock=clock
     )
     empty = conversations.create("alice", CreateConversationRequest())
-    turn.run("alice", ChatRequest(message="hello", conversation_id=empty.id))
+    ChatTurn(repo, FakeModel(), settings, clock=clock).run(
+        "alice", ChatRequest(message="hello", conversation_id=empty.id)
+    )
     assert empty.title == "New conversation"
     assert generator.run("alice", empty.id) == "Trip to Lyon"
