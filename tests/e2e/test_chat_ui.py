@@ -220,6 +220,7 @@ def test_export_downloads_the_conversation_as_markdown_and_json(
     send(page, "Packing list for Lyon")
     replies = page.locator("ol.messages .message.assistant")
     expect(replies.first).to_contain_text('You said: "Packing list for Lyon"')
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)  # the first is stored
     send(page, "and for Turin")
     expect(replies.nth(1)).to_contain_text('You said: "and for Turin"')
     expect(page.get_by_role("button", name="Stop")).to_have_count(0)  # the reply is stored
