@@ -5,7 +5,8 @@ stub model over HTTP. Units are given twice: **billed**, computed from DynamoDB'
 published per-item rules (tests/support/billing.py: item sizes, transactional writes
 twice, each local index write), which is what AWS charges; and **Local**, DynamoDB
 Local's own ReturnConsumedCapacity, which does not bill each item of a transaction.
-Rows: a new conversation's first turn, turns at the given messages, and a turn with an
+Rows: a new conversation's first turn, turns at the given messages, a regeneration of
+the last reply, an edit and resend of the last message, and a turn with an
 Idempotency-Key (Powertools' record in the idempotency table).
 Usage: python -m benchmarks.turn_cost [--at 3 101 201]
 """
@@ -21,8 +22,9 @@ from typing import Any
 from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 from benchmarks.report import print_table, write_json
-from chat_core.models import ChatRequest
+from chat_core.models import ChatRequest, EditMessageRequest, RegenerateRequest
 from chat_core.services.idempotent_chat import IdempotentChat
+from chat_core.services.rewrites import Rewrites
 from chat_core.settings import Settings
 from local.testing import running_stack
 from tests.support.direct_turn import metered_turn, stack_client
@@ -86,6 +88,25 @@ def measure(checkpoints: list[int], samples: int = 3) -> list[dict[str, object]]
             samples_at = [sample(meter, next_turn) for _ in range(samples)]
             seq += 2 * samples
             rows.append(row(f"at message {checkpoint}", meter, samples_at))
+        rewrites = Rewrites(turn, turn.runner._repo, turn._settings)
+        regenerated = [
+            sample(
+                meter,
+                lambda: rewrites.regenerate("bench", conversation_id, RegenerateRequest()),
+            )
+            for _ in range(samples)
+        ]
+        rows.append(row("regenerate the last reply", meter, regenerated))
+        edited = [
+            sample(
+                meter,
+                lambda: rewrites.edit(
+                    "bench", conversation_id, seq, EditMessageRequest(message=TEXT + "!")
+                ),
+            )
+            for _ in range(samples)
+        ]
+        rows.append(row("edit and resend the last message", meter, edited))
         # Powertools' record goes through a client of its own, metered the same way.
         records = stack_client(stack)
         meter.attach(records)

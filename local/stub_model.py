@@ -13,7 +13,9 @@ Development-only directives in the latest user message:
 - ``[stub:echo]``: reply with exactly the message, directives removed (Markdown for the
   UI's tests: tables, code, long words);
 - ``[stub:flaky=NAME]``: fail with 503 the first 3 times NAME is asked (one request
-  and its client's 2 retries), answer after that: a model that is down, then back.
+  and its client's 2 retries), answer after that: a model that is down, then back;
+- ``[stub:vary]``: the same conversation asked again gets another answer ("Take 2: ..."),
+  as a real model's regenerated reply differs.
 
 A title request (the system message is chat_core's TITLE_INSTRUCTIONS) is answered
 with the first four words of the transcript's user message, capitalised, directives
@@ -40,9 +42,11 @@ _WORDS = re.compile(r"\[stub:words=(\d+)\]")
 _BREAK = re.compile(r"\[stub:break=(\d+)\]")
 _FLAKY = re.compile(r"\[stub:flaky=([\w-]+)\]")
 _ECHO = re.compile(r"\[stub:echo\]")
+_VARY = re.compile(r"\[stub:vary\]")
 _DIRECTIVE = re.compile(r"\[stub:[^\]]*\]")
 FLAKY_FAILURES = 3
 _flaky_seen: dict[str, int] = {}
+_asked: dict[tuple[str, ...], int] = {}  # [stub:vary]: times each conversation was asked
 
 # What the stub streamed, by completion id (GET /local/openai/v1/_streams): lets a
 # test see that Stop really closed the model's stream.
@@ -67,6 +71,9 @@ def _reply(users: list[str], latest: str) -> str:
     if _ECHO.search(latest):
         return _DIRECTIVE.sub("", latest).strip()
     reply = f'You said: "{latest}".'
+    if _VARY.search(latest):
+        asked = _asked[tuple(users)] = _asked.get(tuple(users), 0) + 1
+        reply = f"Take {asked}: {reply}" if asked > 1 else reply
     reply += (
         f' Before that you said: "{users[-2]}".'
         if len(users) > 1

@@ -29,7 +29,9 @@ _ERROR_TEXT = {
     409: "Conflict: conversation_busy (a turn of the conversation is in flight, or too "
     "many changes at once) or "
     "request_in_progress (the same Idempotency-Key is still running), both with "
-    "Retry-After; no_turn_in_progress (stop: nothing is being generated)",
+    "Retry-After; no_turn_in_progress (stop: nothing is being generated); "
+    "nothing_to_regenerate (regenerate: the last message is not a reply); "
+    "message_not_editable (edit: not the last user message)",
     413: "Message over the length limit (message_too_long)",
     422: "Conversation full, or Idempotency-Key reused with another body",
     429: "Request or token budget spent (rate_limited); Retry-After",
@@ -71,12 +73,17 @@ _GATEWAY_431 = {
 }
 
 
+_REWRITES = ("/v1/conversations/{id}/regenerate", "/v1/conversations/{id}/messages/{seq}")
+
+
 def _error_statuses(path: str, method: str) -> list[int]:
     statuses = {400, 503}
     if "{id}" in path:
         statuses |= {403, 404}
     if (method, path) == ("post", "/v1/chat"):
         statuses |= {403, 404, 409, 413, 422, 429}
+    if path in _REWRITES:  # turns too: busy, the budgets; an edit's text has a limit
+        statuses |= {409, 413, 429} if method == "put" else {409, 429}
     if (method, path) in (("post", "/v1/conversations"), ("post", "/v1/conversations/{id}/stop")):
         statuses |= {409}
     if method in ("patch", "put", "delete"):
@@ -116,6 +123,7 @@ _LINKED_OPERATIONS = {
     "RenameConversation": f"{_CONVERSATION}/patch",
     "DeleteConversation": f"{_CONVERSATION}/delete",
     "StopTurn": "#/paths/~1v1~1conversations~1{id}~1stop/post",
+    "RegenerateReply": "#/paths/~1v1~1conversations~1{id}~1regenerate/post",
 }
 
 

@@ -8,35 +8,17 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Header
-from aws_lambda_powertools.event_handler.openapi.types import (
-    OpenAPIResponseContentModel,
-    OpenAPIResponseContentSchema,
-)
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
-from chat_core.models import IDEMPOTENCY_KEY_PATTERN, ChatRequest, ChatResponse, TurnAccepted
+from chat_core.models import IDEMPOTENCY_KEY_PATTERN, ChatRequest
 from chat_core.snapstart import warm_before_snapshot
+from chat_core.turn_responses import CHAT_RESPONSES
 from chat_core.wiring import idempotent_chat
 
 app = create_app()
 
-Content = dict[str, OpenAPIResponseContentModel | OpenAPIResponseContentSchema]
-_TURN: Content = {"application/json": {"model": ChatResponse}}
-_ACCEPTED: Content = {"application/json": {"model": TurnAccepted}}
 
-
-@app.post(
-    "/v1/chat",
-    responses={
-        200: {"description": "The turn of an existing conversation", "content": _TURN},
-        201: {"description": "The first turn of a new conversation", "content": _TURN},
-        202: {
-            "description": "The message is stored and the reply is being generated: it "
-            "streams to the caller's WebSocket connections, then is stored",
-            "content": _ACCEPTED,
-        },
-    },
-)
+@app.post("/v1/chat", responses=CHAT_RESPONSES)
 def post_chat(
     request: ChatRequest,
     idempotency_key: Annotated[

@@ -163,6 +163,16 @@ def send_hostile_bodies(base_url: str, token: str, report: FuzzReport) -> None:
             f"/v1/conversations/{conversation}/messages/2/feedback",
             "/v1/conversations/{id}/messages/{seq}/feedback",
         ),
+        (
+            "POST",
+            f"/v1/conversations/{conversation}/regenerate",
+            "/v1/conversations/{id}/regenerate",
+        ),
+        (
+            "PUT",
+            f"/v1/conversations/{conversation}/messages/1",
+            "/v1/conversations/{id}/messages/{seq}",
+        ),
     ]
     for name, body in MALFORMED_BODIES.items():
         for variant in variants(body):

@@ -9,6 +9,7 @@ import pytest
 
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
+from tests.support.live_client import LiveClient
 
 pytestmark = pytest.mark.integration
 
@@ -52,3 +53,18 @@ def alice(client_for: Callable[[str], ApiClient], unique_user: str) -> ApiClient
 @pytest.fixture
 def mallory(client_for: Callable[[str], ApiClient], unique_user: str) -> ApiClient:
     return client_for(unique_user + "-mallory")
+
+
+@pytest.fixture
+def live(stack: Any, unique_user: str) -> Iterator[Callable[[], LiveClient]]:
+    """Opens WebSocket connections as the test's user; closes them afterwards."""
+    opened: list[LiveClient] = []
+
+    def open_one() -> LiveClient:
+        client = LiveClient(stack.base_url, stack.token(unique_user))
+        opened.append(client)
+        return client
+
+    yield open_one
+    for client in opened:
+        client.close()

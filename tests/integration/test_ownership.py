@@ -21,6 +21,9 @@ def test_another_user_gets_403_on_every_route_that_takes_an_id_and_changes_nothi
         mallory.patch(f"/v1/conversations/{conversation_id}", {"title": "pwned"}),
         mallory.put(f"/v1/conversations/{conversation_id}/messages/2/feedback", {"rating": "down"}),
         mallory.delete(f"/v1/conversations/{conversation_id}/messages/2/feedback"),
+        mallory.post(f"/v1/conversations/{conversation_id}/regenerate", {}),
+        mallory.put(f"/v1/conversations/{conversation_id}/messages/1", {"message": "mine now"}),
+        mallory.get(f"/v1/conversations/{conversation_id}/messages/2/versions/1"),
         mallory.delete(f"/v1/conversations/{conversation_id}"),
     ]
     for response in attempts:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -23,21 +23,6 @@ from tests.support.forged_tokens import attack_tokens
 from tests.support.live_client import LiveClient, websocket_url
 
 SLOW = "[stub:words=60] [stub:rate=20]"  # about 3 s of streaming
-
-
-@pytest.fixture
-def live(stack: Any, unique_user: str) -> Iterator[Callable[[], LiveClient]]:
-    """Opens WebSocket connections as the test's user; closes them afterwards."""
-    opened: list[LiveClient] = []
-
-    def open_one() -> LiveClient:
-        client = LiveClient(stack.base_url, stack.token(unique_user))
-        opened.append(client)
-        return client
-
-    yield open_one
-    for client in opened:
-        client.close()
 
 
 def start(api: ApiClient, message: str, conversation_id: str | None = None, **kw: Any) -> Any:

@@ -274,3 +274,28 @@ def test_a_message_bringing_a_conversation_back_racing_a_creation_keeps_the_cap_
     assert stats.conversations.active == settings.max_active_conversations
     assert stats.conversations.archived == 1  # "a", the least recently active
     assert listed(conversations, "archived") == ["a"]
+
+
+def test_a_conversation_coming_back_is_never_its_own_cap_victim() -> None:
+    """The listing index is eventually consistent: just after an archive it may still
+    list that conversation as active. Unarchiving it must not plan to archive it in the
+    same transaction (DynamoDB refuses one item twice: a 500, not a retry)."""
+    from chat_core.repository.records import ConversationRecord
+    from chat_core.services.active_cap import plan_cap
+
+    def listed(id: str, ms: int) -> ConversationRecord:
+        return ConversationRecord.new(
+            id=id, sub="alice", title=id, agent_type="general", now=ms, first_message=False
+        )
+
+    # Least recently active first, as the index lists them for the cap.
+    stale = [listed("oldest", 1), listed("coming-back", 2), listed("newest", 3)]
+
+    class StaleIndex:
+        def active_conversations(self, *_: object) -> list[ConversationRecord]:
+            return stale
+
+    index: Any = StaleIndex()
+    observed, archive = plan_cap(index, "alice", "general", 2, joining="coming-back")
+    assert observed == 2  # the two that are active
+    assert [c.id for c in archive] == ["oldest"]  # room for the one coming back

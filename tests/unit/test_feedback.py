@@ -112,7 +112,7 @@ def test_a_delete_read_before_a_rating_is_refused_and_the_counts_stay_exact(
     the delete's transaction (prepared from the read) must be refused, or the rating
     would stay counted in the totals forever."""
     seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
-    repo.rate_message("alice", seen, reply, Feedback(rating, None, clock()))
+    repo.rate_message("alice", seen, reply, Feedback(rating, None, clock()), clock())
     with pytest.raises(ClaimRejected, match="conversation"):
         repo.delete_conversation("alice", seen, clock(), 0)
 
@@ -123,7 +123,7 @@ def test_a_rating_prepared_before_a_delete_is_refused(
     seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
     repo.delete_conversation("alice", seen, clock(), 0)
     with pytest.raises(ClaimRejected, match="conversation"):
-        repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
+        repo.rate_message("alice", seen, reply, Feedback("up", None, clock()), clock())
     assert read_stats(repo, "alice").feedback.model_dump() == {"up": 0, "down": 0}
 
 
@@ -131,9 +131,9 @@ def test_two_ratings_prepared_from_one_read_count_once(
     turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
-    repo.rate_message("alice", seen, reply, Feedback("up", None, clock()))
+    repo.rate_message("alice", seen, reply, Feedback("up", None, clock()), clock())
     with pytest.raises(ClaimRejected, match="message"):
-        repo.rate_message("alice", seen, reply, Feedback("down", None, clock()))
+        repo.rate_message("alice", seen, reply, Feedback("down", None, clock()), clock())
     assert read_stats(repo, "alice").feedback.model_dump() == {"up": 1, "down": 0}
 
 

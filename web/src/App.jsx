@@ -195,6 +195,7 @@ function SignedIn({ user, setUser }) {
         onOpenSidebar={() => setSidebarOpen(true)}
         onExport={(format) => exportFile(api, conversationId, format).then(download)}
         onRate={(seq, feedback) => api.rateReply(conversationId, seq, feedback)}
+        onVersion={(seq, version) => api.messageVersion(conversationId, seq, version)}
       />
     </div>
   );

@@ -320,3 +320,75 @@ describe("useChat failures", () => {
     expect(result.current.draft).toBe("typed before the conversation had an id");
   });
 });
+
+describe("useChat regenerate and edit", () => {
+  const stored = (messages) => async () => ({ id: "c1", title: "T", agent_type: "general", messages, live_turn: null });
+  const exchange = [
+    { id: "u1", seq: 1, role: "user", content: "hi", status: "ok", version: 1 },
+    { id: "a2", seq: 2, role: "assistant", content: "old reply", status: "ok", version: 1 },
+  ];
+
+  it("regenerating hides the old reply while the new one streams, then shows the new version", async () => {
+    const api = fakeApi({ getConversation: vi.fn(stored(exchange)), regenerate: vi.fn(async () => accepted("c1", 1, "hi", "t9")) });
+    const live = fakeLive();
+    const { result } = render(api, live, { conversationId: "c1" });
+    await waitFor(() => expect(result.current.messages).toHaveLength(2));
+    await act(() => result.current.regenerate());
+    expect(api.regenerate).toHaveBeenCalledWith("c1");
+    live.emit(started("c1", "t9", "new", 1));
+    expect(result.current.messages.map((m) => m.content)).toEqual(["hi"]); // the old reply is being replaced
+    live.emit({ ...completed("c1", "t9", 2, "new reply"), reply: { id: "a2b", seq: 2, role: "assistant", content: "new reply", status: "ok", version: 2 } });
+    expect(result.current.messages.map((m) => [m.content, m.version ?? 1])).toEqual([["hi", 1], ["new reply", 2]]);
+  });
+
+  it("a failed regeneration brings the old reply back and does not fail the question", async () => {
+    const api = fakeApi({ getConversation: vi.fn(stored(exchange)), regenerate: vi.fn(async () => accepted("c1", 1, "hi", "t9")) });
+    const live = fakeLive();
+    const { result } = render(api, live, { conversationId: "c1" });
+    await waitFor(() => expect(result.current.messages).toHaveLength(2));
+    await act(() => result.current.regenerate());
+    live.emit({ type: "turn.failed", conversation_id: "c1", turn_id: "t9", user_message_seq: 1, error: { code: "agent_unavailable", message: "down" } });
+    expect(result.current.messages.map((m) => [m.content, m.status])).toEqual([["hi", "ok"], ["old reply", "ok"]]);
+    expect(result.current.errorText).toMatch(/unavailable/);
+  });
+
+  it("an edit replaces the message, drops its old reply, and keeps the edit's text until the server has it", async () => {
+    let answer;
+    const api = fakeApi({
+      getConversation: vi.fn(stored(exchange)),
+      editMessage: vi.fn(() => new Promise((resolve) => (answer = resolve))),
+    });
+    const live = fakeLive();
+    const { result } = render(api, live, { conversationId: "c1" });
+    await waitFor(() => expect(result.current.messages).toHaveLength(2));
+    act(() => result.current.setEditDraft(1, "hi, edited"));
+    let sending;
+    act(() => {
+      sending = result.current.editMessage(1, "hi, edited");
+    });
+    expect(result.current.editDraft(1)).toBe("hi, edited"); // not gone before the server has it
+    await act(async () => {
+      answer({ ...accepted("c1", 1, "hi, edited", "t5"), user_message: { ...accepted("c1", 1, "hi, edited").user_message, id: "u1b", version: 2 } });
+      await sending;
+    });
+    expect(api.editMessage).toHaveBeenCalledWith("c1", 1, "hi, edited");
+    expect(result.current.editDraft(1)).toBe("");
+    expect(result.current.messages.map((m) => [m.content, m.version])).toEqual([["hi, edited", 2]]);
+  });
+
+  it("a refused edit keeps its text to send again", async () => {
+    const api = fakeApi({
+      getConversation: vi.fn(stored(exchange)),
+      editMessage: vi.fn(async () => {
+        throw new ApiError(429, "rate_limited", "slow down", { retryAfter: 3 });
+      }),
+    });
+    const { result } = render(api, fakeLive(), { conversationId: "c1" });
+    await waitFor(() => expect(result.current.messages).toHaveLength(2));
+    act(() => result.current.setEditDraft(1, "keep me"));
+    expect(await act(() => result.current.editMessage(1, "keep me"))).toBe(false);
+    expect(result.current.editDraft(1)).toBe("keep me");
+    expect(result.current.messages.map((m) => m.content)).toEqual(["hi", "old reply"]);
+    expect(result.current.errorText).toMatch(/too fast/);
+  });
+});

@@ -5,6 +5,7 @@ import { Markdown } from "./Markdown.jsx";
 import { CopyButton } from "./CopyButton.jsx";
 import { ExportButtons } from "./ExportButtons.jsx";
 import { FeedbackButtons } from "./FeedbackButtons.jsx";
+import { EditBox, RegenerateButton, VersionPager, useEditor, useVersionView } from "./MessageRewrites.jsx";
 import { shortTime } from "./time.js";
 
 const ENDINGS = {
@@ -32,19 +33,36 @@ function UserText({ content }) {
   );
 }
 
-function MessageView({ message, onRetry, disabled, onRate }) {
-  const failed = message.status === "failed";
-  const ending = ENDINGS[message.status];
+function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenerate, editor }) {
+  const view = useVersionView(message, onVersion);
+  const earlier = view.earlier; // an earlier version on screen (the pager)
+  const content = earlier ? earlier.message.content : message.content;
+  const failed = message.status === "failed" && !earlier;
+  const ending = ENDINGS[earlier ? earlier.message.status : message.status];
   const mine = message.role === "user";
+  const current = !earlier && !message.pending;
   return (
     <li
-      className={`message ${message.role}${failed ? " failed" : ""}${message.pending ? " pending" : ""}${ending ? " ended" : ""}`}
+      className={`message ${message.role}${failed ? " failed" : ""}${message.pending ? " pending" : ""}${ending ? " ended" : ""}${earlier ? " earlier" : ""}`}
       data-role={message.role}
       data-seq={message.seq}
       data-status={message.status || "ok"}
+      data-version={view.number}
     >
       <span className="sr-only">{mine ? "You said:" : "Assistant:"}</span>
-      {mine ? <UserText content={message.content} /> : <Markdown text={message.content} />}
+      {editor?.open ? (
+        <EditBox text={editor.text} setText={editor.setText} onSend={editor.send} onCancel={editor.cancel} disabled={disabled} />
+      ) : mine ? (
+        <UserText content={content} />
+      ) : (
+        <Markdown text={content} />
+      )}
+      {earlier && mine && (
+        <div className="version-reply">
+          <span className="version-reply-label">{earlier.reply ? "The reply it had:" : "It had no reply."}</span>
+          {earlier.reply && <Markdown text={earlier.reply.content} />}
+        </div>
+      )}
       {ending && <div className="ending-note">{ending}</div>}
       {failed && !message.retried && (
         <div className="failed-note">
@@ -57,13 +75,25 @@ function MessageView({ message, onRetry, disabled, onRate }) {
       <div className="message-foot">
         {message.created_at && (
           <time dateTime={message.created_at} title={new Date(message.created_at).toLocaleString()}>
-            {shortTime(message.created_at)}
+            {shortTime(earlier ? earlier.message.created_at : message.created_at)}
           </time>
         )}
-        {!message.pending && message.content && <CopyButton text={message.content} label="Copy message" />}
-        {!mine && onRate && message.seq && !message.pending && (
+        {message.version > 1 && onVersion && !message.pending && <VersionPager view={view} role={message.role} />}
+        {view.problem && (
+          <span className="version-problem" role="alert">
+            {view.problem}
+          </span>
+        )}
+        {!message.pending && content && <CopyButton text={content} label="Copy message" />}
+        {!mine && onRate && message.seq && current && (
           <FeedbackButtons seq={message.seq} feedback={message.feedback} onRate={onRate} />
         )}
+        {editor && !editor.open && current && (
+          <button type="button" className="edit" onClick={editor.start} disabled={disabled}>
+            Edit
+          </button>
+        )}
+        {onRegenerate && current && <RegenerateButton onRegenerate={onRegenerate} disabled={disabled} />}
       </div>
     </li>
   );
@@ -185,9 +215,18 @@ function Composer({ draft, setDraft, onSubmit, live, stop, stopping, busy, waitS
   );
 }
 
-export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice, undoable, onUndoDelete, onExport, onRate }) {
+export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOpenSidebar, menuButton, liveStatus, notice, onDismissNotice, undoable, onUndoDelete, onExport, onRate, onVersion }) {
   const { conversation, messages, live, draft, setDraft, send, retry, stop, stopping, sending, busy, loading, loadError, reload, announcement, error, errorText, dismissError } = chat;
   const last = messages[messages.length - 1];
+  // Only the last exchange can be rewritten: its user message edited, its reply regenerated.
+  const lastUser = [...messages].reverse().find((m) => m.role === "user");
+  const editableSeq = lastUser?.seq && !lastUser.pending && !lastUser.unsent ? lastUser.seq : null;
+  const editorFor = useEditor(chat, editableSeq);
+  const regenerable = last?.role === "assistant" && last.seq && !live && !sending;
+  // A failed last message with no request of ours to resend (a reload, another tab):
+  // resent as an edit with the same text, which the server runs again in place.
+  const retryMessage = (m) =>
+    !m.request && m.seq && m.seq === editableSeq && m.seq === last?.seq ? chat.editMessage(m.seq, m.content) : retry(m);
   const { list, onScroll, behind, toBottom } = useStickToBottom(
     `${messages.length}:${last?.id}:${sending}:${live?.text.length ?? -1}`,
     conversation?.id,
@@ -262,7 +301,16 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
             </li>
           )}
           {messages.map((m) => (
-            <MessageView key={m.id} message={m} onRetry={retry} disabled={busy} onRate={onRate} />
+            <MessageView
+              key={m.id}
+              message={m}
+              onRetry={retryMessage}
+              disabled={busy}
+              onRate={onRate}
+              onVersion={onVersion}
+              onRegenerate={regenerable && m === last ? chat.regenerate : null}
+              editor={editorFor(m)}
+            />
           ))}
           {live && <LiveReply turn={live} />}
           {sending && !live && (

@@ -12,6 +12,9 @@
 //   for another conversation, are never lost and never misplaced.
 // - The text of a live turn is rebuilt from offsets: a repeat is dropped, a late joiner's
 //   turn.started replaces what it had only when it knows more.
+// - A turn answers its user message (userSeq); stored messages after it are being
+//   replaced (a regeneration) and are not shown while it runs. A regeneration that fails
+//   leaves them as they were; an edit took them out when the server accepted it.
 
 export const initialChatState = {
   conversationId: null,
@@ -31,6 +34,8 @@ export const initialChatState = {
 export const NEW_DRAFT = "new";
 export const draftKey = (state) => state.conversationId || NEW_DRAFT;
 export const draftOf = (state) => state.drafts[draftKey(state)] || "";
+// The text of an edit being written for a conversation's message: a draft like any other.
+export const editKey = (conversationId, seq) => `${conversationId}#edit#${seq}`;
 
 function withDraft(drafts, key, text) {
   const others = { ...drafts };
@@ -86,12 +91,16 @@ function onEvent(state, event) {
     };
   }
   if (event.type === "turn.failed") {
+    // A reply after the message answered: a regeneration failed, and that reply stays.
+    const regenerating = state.messages.some((m) => m.seq > event.user_message_seq);
     return {
       ...state,
       turns,
       stopping: false,
       messages: state.messages.map((m) =>
-        m.seq === event.user_message_seq && m.role === "user" ? { ...m, status: "failed", retried: false } : m,
+        m.seq === event.user_message_seq && m.role === "user" && !regenerating
+          ? { ...m, status: "failed", retried: false }
+          : m,
       ),
       error: { status: event.error.code === "agent_unavailable" ? 503 : 500, code: event.error.code, message: event.error.message },
     };
@@ -154,8 +163,12 @@ function reduce(state, action) {
     case "LOAD_FAILED":
       if (action.conversationId !== state.conversationId) return state;
       return { ...state, loading: false, loadError: action.error };
-    case "DRAFT":
-      return { ...state, drafts: withDraft(state.drafts, draftKey(state), action.text) };
+    case "DRAFT": // the message box's draft, or (``key``) an edit's
+      return { ...state, drafts: withDraft(state.drafts, action.key ?? draftKey(state), action.text) };
+    case "REWRITE_STARTED":
+      return { ...state, sending: true, error: null, announcement: action.announcement };
+    case "REWRITE_FAILED":
+      return { ...state, sending: false, error: action.error, announcement: "" };
     case "SEND_STARTED":
       return {
         ...state,
@@ -171,7 +184,10 @@ function reduce(state, action) {
     case "TURN_ACCEPTED": {
       // 202: the message is stored; the reply streams (its events may have come already).
       const accepted = action.accepted;
-      const messages = state.messages.filter((m) => m.id !== action.pendingId);
+      // An edit's reply (and anything after it) is out of the conversation on the server.
+      const messages = state.messages.filter(
+        (m) => m.id !== action.pendingId && !(action.edited && m.seq > accepted.user_message.seq),
+      );
       const isHere = !state.conversationId || state.conversationId === accepted.conversation_id;
       const turns = state.turns[accepted.turn_id]
         ? state.turns
@@ -254,6 +270,11 @@ function reduce(state, action) {
     default:
       return state;
   }
+}
+
+/** The messages to show: not those a live turn is replacing (a regeneration's old reply). */
+export function shownMessages(messages, live) {
+  return live ? messages.filter((m) => m.seq == null || m.seq <= live.userSeq) : messages;
 }
 
 /** The live turn of the conversation on screen, if one is being written. */

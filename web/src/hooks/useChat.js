@@ -2,7 +2,7 @@
 // State lives in chatState.js (a reducer with named actions); this hook only runs the
 // effects: loading a conversation, sending, stopping, and listening to live events.
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { chatReducer, draftKey, draftOf, initialChatState, liveTurnOnScreen } from "./chatState.js";
+import { chatReducer, draftKey, draftOf, editKey, initialChatState, liveTurnOnScreen, shownMessages } from "./chatState.js";
 
 const newKey = () =>
   globalThis.crypto?.randomUUID ? globalThis.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -97,13 +97,17 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
         return;
       }
       if (event.conversation_id === shown.conversationId) lastEventAt.current = Date.now();
+      // Another tab or device sent it (not on screen yet), or edited it (on screen with
+      // messages after it, which the edit took out): show what the server has.
       const unseen =
         event.type === "turn.started" &&
         event.conversation_id === shown.conversationId &&
         !shown.sending &&
-        !shown.messages.some((m) => m.seq === event.user_message_seq);
+        !shown.turns[event.turn_id] &&
+        (!shown.messages.some((m) => m.seq === event.user_message_seq) ||
+          shown.messages.some((m) => m.seq > event.user_message_seq));
       dispatch({ type: "EVENT", event });
-      if (unseen) load(event.conversation_id); // another tab or device sent it: show its message
+      if (unseen) load(event.conversation_id);
       if (event.type === "turn.completed" || event.type === "turn.failed") onActivity?.();
     });
   }, [live, load, onActivity]);
@@ -192,6 +196,36 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     [deliver],
   );
 
+  // Regenerate the last reply, or (``edit``: { seq, text }) edit and resend the last user
+  // message. An edit's text stays in its draft until the server has it.
+  const rewrite = useCallback(
+    async (edit) => {
+      const id = current.current.conversationId;
+      if (!id || busy(current.current)) return false;
+      dispatch({ type: "REWRITE_STARTED", announcement: edit ? "Sending the edited message…" : "Regenerating…" });
+      lastEventAt.current = Date.now();
+      try {
+        const answer = edit ? await api.editMessage(id, edit.seq, edit.text) : await api.regenerate(id);
+        if (edit) dispatch({ type: "DRAFT", key: editKey(id, edit.seq), text: "" });
+        if (answer.reply) dispatch({ type: "TURN_DONE", turn: answer });
+        else dispatch({ type: "TURN_ACCEPTED", accepted: answer, edited: Boolean(edit) });
+        onActivity?.();
+        return true;
+      } catch (failure) {
+        if (failure.status === 429 && failure.retryAfter) failure.until = Date.now() + failure.retryAfter * 1000;
+        dispatch({ type: "REWRITE_FAILED", error: failure });
+        if (failure.status === 401) onSignedOut?.();
+        if (failure.status === 503 && edit) {
+          dispatch({ type: "DRAFT", key: editKey(id, edit.seq), text: "" }); // stored, as failed
+          load(id);
+          return true; // the edit reached the server: its editor closes
+        }
+        return false;
+      }
+    },
+    [api, load, onActivity, onSignedOut],
+  );
+
   const stop = useCallback(async () => {
     const id = current.current.conversationId;
     if (!id || !liveTurnOnScreen(current.current)) return;
@@ -207,12 +241,20 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
   return {
     conversationId: state.conversationId,
     conversation: state.conversation,
-    messages: state.messages,
+    messages: shownMessages(state.messages, liveTurn),
     live: liveTurn,
     draft: draftOf(state),
     setDraft: useCallback((text) => dispatch({ type: "DRAFT", text }), []),
     send,
     retry,
+    regenerate: useCallback(() => rewrite(null), [rewrite]),
+    editMessage: useCallback((seq, text) => rewrite({ seq, text }), [rewrite]),
+    // The edit being written for a message (empty: no editor open).
+    editDraft: (seq) => state.drafts[editKey(state.conversationId, seq)] || "",
+    setEditDraft: useCallback(
+      (seq, text) => dispatch({ type: "DRAFT", key: editKey(current.current.conversationId, seq), text }),
+      [],
+    ),
     stop,
     stopping: state.stopping,
     sending: state.sending,

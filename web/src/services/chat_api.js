@@ -121,6 +121,14 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
       feedback
         ? request("PUT", `/v1/conversations/${id(conversationId)}/messages/${seq}/feedback`, { body: feedback })
         : request("DELETE", `/v1/conversations/${id(conversationId)}/messages/${seq}/feedback`),
+    // Regenerate the last reply / edit and resend the last user message (docs/api.md
+    // "Regenerate and edit"): turns, answered like chat's (202 when streamed).
+    regenerate: (conversationId) =>
+      request("POST", `/v1/conversations/${id(conversationId)}/regenerate`, { body: { stream: true } }),
+    editMessage: (conversationId, seq, message) =>
+      request("PUT", `/v1/conversations/${id(conversationId)}/messages/${seq}`, { body: { message, stream: true } }),
+    messageVersion: (conversationId, seq, version) =>
+      request("GET", `/v1/conversations/${id(conversationId)}/messages/${seq}/versions/${version}`),
     exportPart: (conversationId, format, cursor) =>
       request("GET", `/v1/conversations/${id(conversationId)}/export` + query({ format, cursor })),
   };

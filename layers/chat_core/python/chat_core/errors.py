@@ -132,3 +132,18 @@ def error_from_payload(payload: dict[str, object]) -> ApiError:
     error.status = status if isinstance(status, int) else 500
     error.code = str(payload.get("code") or "internal_error")
     return error
+
+
+class NothingToRegenerate(ApiError):
+    status, code = 409, "nothing_to_regenerate"
+    default_message = (
+        "The conversation's last message is not a reply; send or edit a message instead."
+    )
+
+
+class MessageNotEditable(ApiError):
+    status, code = 409, "message_not_editable"
+    default_message = (
+        "Only the conversation's last user message can be edited; editing an earlier "
+        "one would branch the conversation, which the API does not do."
+    )

@@ -61,28 +61,23 @@ class StrictRequest(BaseModel):
         return data
 
 
-class ChatRequest(StrictRequest):
-    """One turn. ``agent_type`` only starts a new conversation: with ``conversation_id``
-    it must be left out (the conversation's own type applies)."""
+class RegenerateRequest(StrictRequest):
+    """A new version of the last reply (docs/api.md "Regenerate and edit")."""
 
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={"not": {"required": ["conversation_id", "agent_type"]}},
+    stream: StrictBool = Field(
+        default=False,
+        description="true: answer 202 as soon as the message is stored; the reply "
+        "streams to the caller's WebSocket connections (docs/api.md).",
     )
+
+
+class EditMessageRequest(RegenerateRequest):
+    """The last user message's new text, answered as a turn (docs/api.md)."""
 
     message: str = Field(
         min_length=1,
         max_length=_SCHEMA_MAX_MESSAGE,
         json_schema_extra={"maxLength": _DEPLOYED_MAX_MESSAGE, "pattern": NOT_BLANK},
-    )
-    conversation_id: ConversationId | SkipJsonSchema[None] = None
-    agent_type: str | SkipJsonSchema[None] = Field(
-        default=None, min_length=1, max_length=64, json_schema_extra={"enum": AGENT_TYPE_NAMES}
-    )
-    stream: StrictBool = Field(
-        default=False,
-        description="true: answer 202 as soon as the message is stored; the reply "
-        "streams to the caller's WebSocket connections (docs/api.md).",
     )
 
     @field_validator("message")
@@ -91,6 +86,21 @@ class ChatRequest(StrictRequest):
         if not value.strip():
             raise ValueError("message must contain more than whitespace")
         return value
+
+
+class ChatRequest(EditMessageRequest):
+    """One turn. ``agent_type`` only starts a new conversation: with ``conversation_id``
+    it must be left out (the conversation's own type applies)."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"not": {"required": ["conversation_id", "agent_type"]}},
+    )
+
+    conversation_id: ConversationId | SkipJsonSchema[None] = None
+    agent_type: str | SkipJsonSchema[None] = Field(
+        default=None, min_length=1, max_length=64, json_schema_extra={"enum": AGENT_TYPE_NAMES}
+    )
 
 
 Title = Annotated[
@@ -197,6 +207,21 @@ class Message(BaseModel):
     created_at: str
     status: MessageStatus = "ok"
     feedback: Feedback | None = None
+    version: int = Field(
+        default=1,
+        ge=1,
+        description="Which version of this seq the message is: regenerating a reply or "
+        "editing a user message makes a new one; the earlier ones (1 to version - 1) "
+        "stay readable at .../messages/{seq}/versions/{version}.",
+    )
+
+
+class MessageVersionView(BaseModel):
+    """A superseded version of a message; a user message's comes with the reply it had."""
+
+    message: Message
+    reply: Message | None
+    current_version: int = Field(description="The version the conversation shows now.")
 
 
 class LiveTurn(BaseModel):

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chat_core.services.idempotent_chat import IdempotentChat
     from chat_core.services.live_connections import LiveConnections
     from chat_core.services.pagination import CursorCodec
+    from chat_core.services.rewrites import Rewrites
     from chat_core.services.search import ConversationSearch
     from chat_core.services.stop_turn import StopTurn
     from chat_core.services.title_dispatch import TitleRequest
@@ -154,6 +155,13 @@ def feedback_service() -> FeedbackService:
 
 
 @lru_cache(maxsize=1)
+def rewrites() -> Rewrites:
+    from chat_core.services.rewrites import Rewrites
+
+    return Rewrites(chat_turn(), repository(), get_settings())
+
+
+@lru_cache(maxsize=1)
 def idempotent_chat() -> IdempotentChat:
     from chat_core.services.idempotent_chat import IdempotentChat
 
@@ -203,6 +211,7 @@ def reset() -> None:
         feedback_service,
         conversation_search,
         idempotent_chat,
+        rewrites,
         live_connections,
         stop_turn,
         jwt_verifier,

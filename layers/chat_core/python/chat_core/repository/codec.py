@@ -16,6 +16,7 @@ from chat_core.repository.records import (
     ConversationRecord,
     Feedback,
     MessageRecord,
+    MessageVersion,
     Quota,
     StatsRecord,
 )
@@ -67,6 +68,7 @@ def conversation_from(values: dict[str, Any]) -> ConversationRecord:
             turn_id=None,
             turn_lease_until=None,
             turn_seq=None,
+            turn_replaces=None,
             feedback_up=0,
             feedback_down=0,
             title_by_user=False,
@@ -82,8 +84,15 @@ def message_from(values: dict[str, Any]) -> MessageRecord:
             ("id", "conversation_id", "seq", "role", "content", "created_ms"),
             status="ok",
             tokens=0,
+            version=1,
+            answers=1,
         ),
     )
+
+
+def message_version_from(values: dict[str, Any]) -> MessageVersion:
+    reply = values.get("reply")
+    return MessageVersion(message_from(values), message_from(reply) if reply else None)
 
 
 def feedback_from(values: dict[str, Any]) -> Feedback | None:
@@ -164,13 +173,45 @@ def message_item(sub: str, msg: MessageRecord) -> dict[str, Any]:
             "PK": keys.messages_pk(sub, msg.conversation_id),
             "SK": keys.message_sk(msg.seq),
             "type": "message",
-            "id": msg.id,
-            "conversation_id": msg.conversation_id,
-            "seq": msg.seq,
-            "role": msg.role,
-            "content": msg.content,
-            "created_ms": msg.created_ms,
-            "status": msg.status,
-            "tokens": msg.tokens,
+            **_message_values(msg),
         }
     )
+
+
+def message_version_item(
+    sub: str, version: MessageVersion, sort_key: str, replaced_ms: int
+) -> dict[str, Any]:
+    """A superseded version, rating included; a user message's holds the reply it had."""
+    reply = version.reply
+    return to_item(
+        {
+            "PK": keys.messages_pk(sub, version.message.conversation_id),
+            "SK": sort_key,
+            "type": "message_version",
+            **_message_values(version.message, with_feedback=True),
+            "replaced_ms": replaced_ms,
+            "reply": _message_values(reply, with_feedback=True) if reply else None,
+        }
+    )
+
+
+def _message_values(msg: MessageRecord, *, with_feedback: bool = False) -> dict[str, Any]:
+    """A message's attributes; a first version does not store its version numbers, so
+    an ordinary message's item (and what it bills) is as it was before versions."""
+    feedback = msg.feedback if with_feedback else None
+    values = {
+        "id": msg.id,
+        "conversation_id": msg.conversation_id,
+        "seq": msg.seq,
+        "role": msg.role,
+        "content": msg.content,
+        "created_ms": msg.created_ms,
+        "status": msg.status,
+        "tokens": msg.tokens,
+        "version": msg.version if msg.version != 1 else None,
+        "answers": msg.answers if msg.answers != 1 else None,
+        "feedback_rating": feedback.rating if feedback else None,
+        "feedback_comment": feedback.comment if feedback else None,
+        "feedback_ms": feedback.updated_ms if feedback else None,
+    }
+    return {k: v for k, v in values.items() if v is not None}

@@ -17,6 +17,7 @@ from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
 from chat_core.repository.rate_spend import RateSpend
 from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord, Quota
+from chat_core.repository.rewrite_items import regenerated_items, rewrite_claim_items
 from chat_core.repository.table_reads import TableReads
 from chat_core.repository.transactions import NamedItem, transact, update_if
 
@@ -63,29 +64,39 @@ class DynamoChatRepository(TableReads):
     def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> None:
         """Transaction 2: store the reply, release the lease, bump every counter.
 
+        A regeneration's reply replaces the old one, which is read again here (one
+        GetItem) so its version keeps the rating it ended with.
         TurnLost when the turn no longer holds its conversation; WriteConflict (still
         ours, the storage too contended to write now) is for the caller to retry.
         """
         sub, conv, reply, w = claim.sub, claim.conversation, result.reply, self.writes
         tokens = {"pt": result.prompt_tokens, "ct": result.completion_tokens}
+        message_items: list[NamedItem] = [("message", w.new_message(sub, reply))]
+        if claim.rewrite is not None and claim.rewrite.reply and claim.regenerates:
+            replaced = self.get_message(sub, conv.id, reply.seq)
+            if replaced is None or replaced.id != claim.rewrite.reply.id:
+                raise TurnLost("message")
+            message_items = regenerated_items(w, claim, replaced, reply, now)
         self._as_turn(
             [
-                ("message", w.new_message(sub, reply)),
+                *message_items,
                 (
                     "conversation",
                     w.conversation_replied(sub, conv, claim.turn_id, reply.seq, now, tokens),
                 ),
-                ("stats", w.reply_stats(sub, tokens)),
+                ("stats", w.reply_stats(sub, tokens, messages=0 if claim.regenerates else 1)),
             ]
         )
 
     def fail_turn(self, claim: TurnClaim) -> None:
-        """The model failed: mark the user message failed and release the lease; keep all."""
+        """The model failed: mark the user message failed and release the lease; keep all.
+        A failed regeneration only releases: the reply it would have replaced stays."""
         sub, conv, msg, w = claim.sub, claim.conversation, claim.user_message, self.writes
-        items = [
-            ("message", w.message_status(sub, conv.id, msg.seq, "failed")),
-            ("conversation", w.release_conversation(sub, conv.id, claim.turn_id)),
-        ]
+        release = ("conversation", w.release_conversation(sub, conv.id, claim.turn_id))
+        if claim.regenerates:
+            self._as_turn([release])
+            return
+        items = [("message", w.message_status(sub, conv.id, msg.seq, "failed")), release]
         if claim.request_key:
             items.append(
                 (
@@ -116,7 +127,12 @@ class DynamoChatRepository(TableReads):
         sub, conv, now, w = claim.sub, claim.conversation, claim.now, self.writes
         seq = claim.user_message.seq
         items: list[NamedItem]
-        if claim.is_new:
+        messages = 1
+        if claim.rewrite is not None:
+            items = rewrite_claim_items(w, claim, claim.rewrite)
+            # An edit takes its reply out; a regeneration adds nothing until it replaces.
+            messages = -1 if claim.rewrite.user and claim.rewrite.reply else 0
+        elif claim.is_new:
             items = self._creation_items(sub, conv, now)
         else:
             items = [
@@ -136,6 +152,8 @@ class DynamoChatRepository(TableReads):
             if conv.turn_id and conv.turn_seq:
                 # Taking over an expired lease: the dead turn's message was never answered.
                 items.append(("orphan", w.message_status(sub, conv.id, conv.turn_seq, "failed")))
+        if claim.rewrite is None:
+            items.append(("message", w.new_message(sub, claim.user_message)))
         archived = len(claim.archive)
         gained = 1 if (claim.is_new or claim.reactivate) else 0
         stats = w.stats(
@@ -144,13 +162,12 @@ class DynamoChatRepository(TableReads):
             active=gained - archived,
             archived=archived - (1 if claim.reactivate else 0),
             total=1 if claim.is_new else 0,
-            messages=1,
+            messages=messages,
             observed_active=claim.observed_active if gained else None,
             spend=spend,
         )
         return [
             *items,
-            ("message", w.new_message(sub, claim.user_message)),
             *(("cap", w.archive(sub, old, now)) for old in claim.archive),
             ("stats", stats),
         ]
@@ -160,18 +177,25 @@ class DynamoChatRepository(TableReads):
 
         The message stays where it is (same seq) and goes back to ``ok``; it must still
         be the conversation's last message, failed, and the retry item is consumed, so
-        two retries of the same key cannot both run. Counters already count it.
+        two retries of the same key cannot both run. Counters already count it. (Edit and
+        resend with the failed message's own text is the same rerun, without a key.)
         """
         sub, conv, seq, w = claim.sub, claim.conversation, claim.user_message.seq, self.writes
-        return [
+        items: list[NamedItem] = [
             (
                 "conversation",
                 w.reclaim_conversation(sub, conv, seq, claim.turn_id, claim.lease_until, claim.now),
             ),
-            ("message", w.message_status(sub, conv.id, seq, "ok", was="failed")),
-            ("retry", w.consume_failed_request(sub, claim.request_key or "")),
-            ("stats", w.stats(sub, conv.agent_type, spend=spend)),
+            (
+                "message",
+                w.message_status(
+                    sub, conv.id, seq, "ok", was="failed", message_id=claim.user_message.id
+                ),
+            ),
         ]
+        if claim.request_key:  # else an edit that resends the failed text as it is
+            items.append(("retry", w.consume_failed_request(sub, claim.request_key)))
+        return [*items, ("stats", w.stats(sub, conv.agent_type, spend=spend))]
 
     def add_connection(self, sub: str, connection_id: str, now: int, ttl: int) -> None:
         self.client.put_item(
@@ -303,6 +327,7 @@ class DynamoChatRepository(TableReads):
         conv: ConversationRecord,
         message: MessageRecord,
         feedback: Feedback | None,
+        now: int,
     ) -> None:
         """Set, change or clear a reply's rating; the counters of the conversation (what
         its delete takes back) and of the user move by exactly the change, in the same
@@ -314,8 +339,8 @@ class DynamoChatRepository(TableReads):
         down = (rating == "down") - (was == "down")
         w = self.writes
         items: list[NamedItem] = [
-            ("message", w.message_feedback(sub, conv.id, message.seq, was, feedback)),
-            ("conversation", w.conversation_rated(sub, conv.id, up, down)),
+            ("message", w.message_feedback(sub, conv.id, message.seq, message.id, was, feedback)),
+            ("conversation", w.conversation_rated(sub, conv.id, message.seq, up, down, now)),
         ]
         if up or down:
             items.append(("stats", w.rating_stats(sub, up, down)))
@@ -327,18 +352,20 @@ class DynamoChatRepository(TableReads):
         return keys.parse_conversation_key(str(stream_keys["PK"]), str(stream_keys["SK"]))
 
     def purge_messages(self, sub: str, conversation_id: str, batch: int = 25) -> int:
-        """Deletes a purged conversation's messages (called after its TTL expired)."""
+        """Deletes a purged conversation's messages and their superseded versions (called
+        after its TTL expired); how many items it deleted."""
         deleted = 0
-        while rows := self._messages(sub, conversation_id, batch, True):
-            self.client.batch_write_item(
-                RequestItems={
-                    self.table: [
-                        {"DeleteRequest": {"Key": to_item({"PK": r["PK"], "SK": r["SK"]})}}
-                        for r in rows
-                    ]
-                }
-            )
-            deleted += len(rows)
+        for versions in (False, True):
+            while rows := self._messages(sub, conversation_id, batch, True, versions=versions):
+                self.client.batch_write_item(
+                    RequestItems={
+                        self.table: [
+                            {"DeleteRequest": {"Key": to_item({"PK": r["PK"], "SK": r["SK"]})}}
+                            for r in rows
+                        ]
+                    }
+                )
+                deleted += len(rows)
         return deleted
 
     def _joining_active(

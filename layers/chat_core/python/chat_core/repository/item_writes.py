@@ -2,8 +2,9 @@
 
 The access patterns (repository/dynamodb.py) put these together into transactions;
 here is what each one writes and checks, so a condition is read next to its item:
-the conversation (claim, reply, release, archive, delete), a message, the ownership
-record, the stats item (counters and rate budgets) and a failed request's retry item.
+the conversation (claim, reply, release, archive, delete), the ownership record, the
+stats item (counters and rate budgets) and a failed request's retry item. A message's
+writes are in message_writes.py.
 """
 
 from __future__ import annotations
@@ -11,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from chat_core.repository import keys
-from chat_core.repository.codec import conversation_item, message_item, to_item
+from chat_core.repository.codec import conversation_item, to_item
+from chat_core.repository.message_writes import MessageWrites
 from chat_core.repository.rate_spend import RateSpend
-from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord
-from chat_core.repository.transactions import Writes
+from chat_core.repository.records import ConversationRecord
 
 RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by default)
 
@@ -37,7 +38,7 @@ def activity(conv: ConversationRecord, status: str, activity_ms: int) -> dict[st
     return {"activity": keys.activity_key(status, activity_ms, conv.id)}
 
 
-class ItemWrites(Writes):
+class ItemWrites(MessageWrites):
     def _conversation(self, sub: str, conversation_id: str) -> dict[str, str]:
         return {"PK": keys.user_pk(sub), "SK": keys.conversation_sk(conversation_id)}
 
@@ -55,26 +56,44 @@ class ItemWrites(Writes):
         now: int,
         *,
         reactivate: bool,
+        count: int | None = None,
+        replaces: int | None = None,
+        unchanged: bool = False,
     ) -> dict[str, Any]:
         """The turn's lease and the user message's seq, on the condition that nothing
         changed since the read: not deleted, the same message count and status, and no
         live lease. This condition keeps ``seq`` contiguous and a deleted conversation
-        deleted."""
+        deleted.
+
+        ``count``: the message count the claim leaves (``seq`` unless a rewrite drops a
+        reply, or a regeneration keeps the one it ``replaces``: then no message is the
+        turn's own to mark failed if it dies, and that reply is not rated meanwhile).
+        ``unchanged``: also on the condition that no write at all touched the
+        conversation since the read (``updated_ms``): a rewrite read its last exchange,
+        and any turn that ended in between (another regeneration, an edit) moved it."""
         reactivating = ", #status = :active" if reactivate else ""
+        answering, retired = (
+            ("turn_replaces = :replaces", "turn_seq")
+            if replaces
+            else ("turn_seq = :seq", "turn_replaces")
+        )
         return self.update(
             self._conversation(sub, conv.id),
             "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
-            "turn_seq = :count, last_message_ms = :now, updated_ms = :now, "
-            f"ActivitySK = :activity{reactivating}{_RETIRED_KEYS}",
-            condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}",
+            f"{answering}, last_message_ms = :now, updated_ms = :now, "
+            f"ActivitySK = :activity{reactivating}{_RETIRED_KEYS}, {retired}",
+            condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}"
+            + (" AND updated_ms = :seen" if unchanged else ""),
             names={"#status": "status"},
             values={
+                **({"seen": conv.updated_ms} if unchanged else {}),
                 "prev": conv.message_count,
                 "was": conv.status,
                 "now": now,
-                "count": seq,
+                "count": seq if count is None else count,
                 "tid": turn_id,
                 "lease": lease,
+                **({"replaces": replaces} if replaces else {"seq": seq}),
                 **activity(conv, "active", now),
                 **({"active": "active"} if reactivate else {}),
             },
@@ -83,12 +102,15 @@ class ItemWrites(Writes):
     def reclaim_conversation(
         self, sub: str, conv: ConversationRecord, seq: int, turn_id: str, lease: int, now: int
     ) -> dict[str, Any]:
-        """A rerun's lease: the failed message must still be the conversation's last."""
+        """A rerun's lease: the failed message must still be the conversation's last, in
+        a conversation still active (an archived one comes back through the cap)."""
         return self.update(
             self._conversation(sub, conv.id),
-            "SET turn_id = :tid, turn_lease_until = :lease, turn_seq = :count, updated_ms = :now",
-            condition=f"{_LIVE} AND message_count = :count AND {_LEASE_FREE}",
-            values={"tid": turn_id, "lease": lease, "count": seq, "now": now},
+            "SET turn_id = :tid, turn_lease_until = :lease, turn_seq = :count, updated_ms = :now "
+            "REMOVE turn_replaces",
+            condition=f"{_LIVE} AND message_count = :count AND #status = :active AND {_LEASE_FREE}",
+            names={"#status": "status"},
+            values={"tid": turn_id, "lease": lease, "count": seq, "now": now, "active": "active"},
         )
 
     def conversation_replied(
@@ -109,7 +131,7 @@ class ItemWrites(Writes):
             self._conversation(sub, conv.id),
             "SET message_count = :count, last_message_ms = :now, updated_ms = :now "
             "ADD prompt_tokens :pt, completion_tokens :ct "
-            "REMOVE turn_id, turn_lease_until, turn_seq",
+            "REMOVE turn_id, turn_lease_until, turn_seq, turn_replaces",
             condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
             values={
                 "tid": turn_id,
@@ -122,7 +144,7 @@ class ItemWrites(Writes):
     def release_conversation(self, sub: str, conversation_id: str, turn_id: str) -> dict[str, Any]:
         return self.update(
             self._conversation(sub, conversation_id),
-            "REMOVE turn_id, turn_lease_until, turn_seq",
+            "REMOVE turn_id, turn_lease_until, turn_seq, turn_replaces",
             condition="turn_id = :tid",
             values={"tid": turn_id},
         )
@@ -208,60 +230,19 @@ class ItemWrites(Writes):
         )
 
     def conversation_rated(
-        self, sub: str, conversation_id: str, up: int, down: int
+        self, sub: str, conversation_id: str, seq: int, up: int, down: int, now: int
     ) -> dict[str, Any]:
         """The conversation's own count of rated replies (what its delete subtracts from
-        the user's totals); only while it is live, so a rating never outlives a delete."""
+        the user's totals); only while it is live, so a rating never outlives a delete,
+        and not while a regeneration replaces this reply (its version keeps the rating
+        it had when the regeneration began)."""
         return self.update(
             self._conversation(sub, conversation_id),
             "ADD feedback_up :up, feedback_down :down",
-            condition=_LIVE,
-            values={"up": up, "down": down},
+            condition=f"{_LIVE} AND (attribute_not_exists(turn_replaces) OR "
+            "turn_replaces <> :seq OR turn_lease_until < :now)",
+            values={"up": up, "down": down, "seq": seq, "now": now},
         )
-
-    # ------------------------------------------------------------------ messages
-    def new_message(self, sub: str, msg: MessageRecord) -> dict[str, Any]:
-        return self.put_new(message_item(sub, msg))
-
-    def message_status(
-        self, sub: str, conversation_id: str, seq: int, status: str, *, was: str | None = None
-    ) -> dict[str, Any]:
-        """A stored message's status (``failed``, or ``ok`` again for a rerun of ``was``)."""
-        values = {"status": status, **({"was": was} if was else {})}
-        return self.update(
-            {"PK": keys.messages_pk(sub, conversation_id), "SK": keys.message_sk(seq)},
-            "SET #status = :status",
-            condition="#status = :was" if was else "attribute_exists(PK)",
-            names={"#status": "status"},
-            values=values,
-        )
-
-    def message_feedback(
-        self,
-        sub: str,
-        conversation_id: str,
-        seq: int,
-        was: str | None,
-        feedback: Feedback | None,
-    ) -> dict[str, Any]:
-        """A reply's rating set (or cleared, ``None``), on the condition that the rating
-        is still the one read (``was``): the counters move by exactly this change."""
-        key = {"PK": keys.messages_pk(sub, conversation_id), "SK": keys.message_sk(seq)}
-        condition = "attribute_exists(PK) AND " + (
-            "feedback_rating = :was" if was else "attribute_not_exists(feedback_rating)"
-        )
-        values: dict[str, Any] = {"was": was} if was else {}
-        if feedback is None:
-            expression = "REMOVE feedback_rating, feedback_comment, feedback_ms"
-        else:
-            expression = "SET feedback_rating = :rating, feedback_ms = :at"
-            values |= {"rating": feedback.rating, "at": feedback.updated_ms}
-            if feedback.comment is None:
-                expression += " REMOVE feedback_comment"
-            else:
-                expression += ", feedback_comment = :comment"
-                values["comment"] = feedback.comment
-        return self.update(key, expression, condition=condition, values=values)
 
     # ------------------------------------------------------------------ ownership
     def new_ownership(self, sub: str, conversation_id: str, now: int) -> dict[str, Any]:
@@ -345,8 +326,9 @@ class ItemWrites(Writes):
             values={"up": up, "down": down},
         )
 
-    def reply_stats(self, sub: str, tokens: dict[str, int]) -> dict[str, Any]:
-        """A reply counts one message and its tokens, into the day's budget too.
+    def reply_stats(self, sub: str, tokens: dict[str, int], messages: int = 1) -> dict[str, Any]:
+        """A reply counts one message (none when it replaces one) and its tokens, into
+        the day's budget too.
 
         The tokens go to the day the stats item counts when the reply is stored: a
         turn that spans midnight after another turn opened the new day is charged to
@@ -354,7 +336,7 @@ class ItemWrites(Writes):
         return self.update(
             {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
             "ADD messages :one, prompt_tokens :pt, completion_tokens :ct, day_tokens :spent",
-            values={"one": 1, "spent": sum(tokens.values()), **tokens},
+            values={"one": messages, "spent": sum(tokens.values()), **tokens},
         )
 
     # ------------------------------------------------------------------ failed requests

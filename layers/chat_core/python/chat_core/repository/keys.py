@@ -51,6 +51,18 @@ def message_sk(seq: int) -> str:
     return f"MSG#{seq:0{SEQ_DIGITS}d}"
 
 
+# Superseded versions of a message (docs/design.md "Versions"), beside the messages in
+# their partition; the message Queries ask for MSG# and never see them.
+VERSION_PREFIX = "VER#"
+
+
+def message_version_sk(seq: int, version: int, answers: int | None = None) -> str:
+    """A user message's version ``version``; a reply's is numbered within the version
+    of the user message it ``answers`` (an edit starts the reply's versions again)."""
+    within = "" if answers is None else f"{answers:04d}."
+    return f"{VERSION_PREFIX}{seq:0{SEQ_DIGITS}d}#{within}{version:04d}"
+
+
 def activity_key(status: str, activity_ms: int, conversation_id: str) -> str:
     """The listing index's sort key (``ActivitySK`` of ``ByActivity``): one status's
     conversations, most recent turn last (queried descending). Written once per turn,

@@ -15,6 +15,7 @@ from chat_core.repository.records import (
     ConversationRecord,
     Feedback,
     MessageRecord,
+    MessageVersion,
     Page,
     StatsRecord,
 )
@@ -43,6 +44,23 @@ class TurnLost(Exception):
 
 
 @dataclass(frozen=True)
+class Rewrite:
+    """What a turn replaces instead of adding a message (docs/design.md "Versions").
+
+    Regenerate: the last reply (``reply``), answered again from the same history.
+    Edit and resend: the last user message as it was (``user``) and its reply if it
+    had one; both go into version items and the new text is answered like a turn.
+    """
+
+    reply: MessageRecord | None = None
+    user: MessageRecord | None = None
+
+    @property
+    def regenerates(self) -> bool:
+        return self.user is None
+
+
+@dataclass(frozen=True)
 class TurnClaim:
     """Everything the first transaction of a turn writes or checks."""
 
@@ -63,6 +81,12 @@ class TurnClaim:
     request_key: str | None = None
     # This claim re-runs a failed turn: its user message is already stored.
     rerun: bool = False
+    # This claim regenerates the last reply or answers an edited last message.
+    rewrite: Rewrite | None = None
+
+    @property
+    def regenerates(self) -> bool:
+        return self.rewrite is not None and self.rewrite.regenerates
 
 
 @dataclass(frozen=True)
@@ -120,6 +144,10 @@ class ChatRepository(Protocol):
     def failed_request(self, sub: str, request_key: str) -> FailedRequest | None: ...
 
     def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None: ...
+
+    def get_message_version(
+        self, sub: str, conversation_id: str, message: MessageRecord, version: int
+    ) -> MessageVersion | None: ...
 
     def extend_lease(self, claim: TurnClaim, lease_until: int) -> None: ...
 
@@ -190,6 +218,7 @@ class ChatRepository(Protocol):
         conv: ConversationRecord,
         message: MessageRecord,
         feedback: Feedback | None,
+        now: int,
     ) -> None: ...
 
     def get_stats(self, sub: str) -> StatsRecord: ...

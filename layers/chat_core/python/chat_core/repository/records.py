@@ -22,6 +22,9 @@ class ConversationRecord:
     turn_id: str | None = None
     turn_lease_until: int | None = None
     turn_seq: int | None = None  # the user message of the turn holding (or that held) the lease
+    # The reply a regeneration holding the lease replaces: not rated meanwhile (its
+    # rating goes with it into its version item when the new reply is stored).
+    turn_replaces: int | None = None
     # The user chose the title (at creation or by a rename): a generated one never
     # replaces it.
     title_by_user: bool = False
@@ -84,6 +87,20 @@ class MessageRecord:
     status: str = "ok"
     tokens: int = 0
     feedback: Feedback | None = None
+    # Which version of this seq it is (docs/design.md "Versions"): 1 until a regenerate
+    # (a reply) or an edit (a user message) replaces it; the older ones are kept.
+    version: int = 1
+    # A reply: the version of the user message it answers. A reply's versions are
+    # numbered among those answering the same text, so an edit starts them again at 1.
+    answers: int = 1
+
+
+@dataclass(frozen=True)
+class MessageVersion:
+    """A superseded version of a message; a user message's carries the reply it had."""
+
+    message: MessageRecord
+    reply: MessageRecord | None = None
 
 
 @dataclass(frozen=True)

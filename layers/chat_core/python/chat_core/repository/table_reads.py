@@ -15,11 +15,18 @@ from chat_core.repository.codec import (
     expression_values,
     from_item,
     message_from,
+    message_version_from,
     stats_from,
     to_item,
 )
 from chat_core.repository.port import FailedRequest, LiveState
-from chat_core.repository.records import ConversationRecord, MessageRecord, Page, StatsRecord
+from chat_core.repository.records import (
+    ConversationRecord,
+    MessageRecord,
+    MessageVersion,
+    Page,
+    StatsRecord,
+)
 from chat_core.repository.transactions import FaultTranslatingClient, make_client
 
 # The listing index (a GSI: its writes are billed once, after the transaction commits,
@@ -191,10 +198,13 @@ class TableReads:
         limit: int,
         ascending: bool,
         start_key: dict[str, object] | None = None,
+        *,
+        versions: bool = False,
     ) -> list[dict[str, Any]]:
+        """The messages in seq order, or (``versions``) the superseded versions."""
         return self._query(
             keys.messages_pk(sub, conversation_id),
-            ("SK", "MSG#"),
+            ("SK", keys.VERSION_PREFIX if versions else "MSG#"),
             limit=limit,
             ascending=ascending,
             start_key=start_key,
@@ -303,6 +313,18 @@ class TableReads:
     def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None:
         values = self._get(keys.messages_pk(sub, conversation_id), keys.message_sk(seq))
         return message_from(values) if values else None
+
+    def get_message_version(
+        self, sub: str, conversation_id: str, message: MessageRecord, version: int
+    ) -> MessageVersion | None:
+        """A superseded version of ``message`` (one GetItem); a reply's are numbered
+        among those answering the user message's current text."""
+        answers = message.answers if message.role == "assistant" else None
+        values = self._get(
+            keys.messages_pk(sub, conversation_id),
+            keys.message_version_sk(message.seq, version, answers),
+        )
+        return message_version_from(values) if values else None
 
     def get_stats(self, sub: str) -> StatsRecord:
         """The user's counters: one GetItem (missing counters read as zero)."""

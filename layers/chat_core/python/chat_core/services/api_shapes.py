@@ -19,8 +19,10 @@ _STATUSES: dict[str, MessageStatus] = {
 def conversation_to_api(record: ConversationRecord, now_ms: int | None = None) -> Conversation:
     """With ``now_ms``, a reply being written shows as ``live_turn`` (a question of time)."""
     live = None
-    if now_ms is not None and record.turn_in_flight(now_ms) and record.turn_id and record.turn_seq:
-        live = LiveTurn(turn_id=record.turn_id, user_message_seq=record.turn_seq)
+    # A regeneration answers the message before the reply it replaces.
+    answering = record.turn_seq or (record.turn_replaces or 0) - 1
+    if now_ms is not None and record.turn_in_flight(now_ms) and record.turn_id and answering > 0:
+        live = LiveTurn(turn_id=record.turn_id, user_message_seq=answering)
     return Conversation(
         live_turn=live,
         id=record.id,
@@ -45,6 +47,7 @@ def message_to_api(record: MessageRecord) -> Message:
         created_at=iso_from_ms(record.created_ms),
         status=_STATUSES.get(record.status, "ok"),
         feedback=_feedback_to_api(record.feedback),
+        version=record.version,
     )
 
 

@@ -90,7 +90,7 @@ class ChatTurn:
         the caller waits for the reply up to JSON_REPLY_WAIT_SECONDS; a reply that
         needs longer finishes in the background and the caller gets the same 202.
         """
-        return self._hand_over(self.start(sub, request, request_key), request)
+        return self._hand_over(self.start(sub, request, request_key), request.stream)
 
     def retry_failed(self, sub: str, request: ChatRequest, request_key: str) -> TurnReply | None:
         """Runs a failed turn again on its stored message, if that is still possible.
@@ -102,9 +102,15 @@ class ChatTurn:
         if claimed is None:
             return None
         claim, agent = claimed
-        return self._hand_over(StartedTurn(claim=claim, agent_name=agent.name), request)
+        return self._hand_over(StartedTurn(claim=claim, agent_name=agent.name), request.stream)
 
-    def _hand_over(self, started: StartedTurn, request: ChatRequest) -> TurnReply:
+    def submit_prepared(self, prepare: Callable[[], Prepared], stream: bool) -> TurnReply:
+        """A turn whose claim ``prepare`` reads and builds (regenerate, edit and resend:
+        services/rewrites.py), claimed and handed over as POST /v1/chat's are."""
+        claim, agent = self._claim(prepare)
+        return self._hand_over(StartedTurn(claim=claim, agent_name=agent.name), stream)
+
+    def _hand_over(self, started: StartedTurn, stream: bool) -> TurnReply:
         """Dispatches a claimed turn: 202 at once when streamed, else waits for the reply."""
         claim = started.claim
         accepted = TurnAccepted(
@@ -115,7 +121,7 @@ class ChatTurn:
             user_message=message_to_api(claim.user_message),
         )
         try:
-            if request.stream:
+            if stream:
                 self._dispatcher.start(started)
                 return TurnReply(status_code=202, body=accepted)
             outcome = self._dispatcher.wait(started, self._settings.json_reply_wait_seconds)
@@ -135,11 +141,7 @@ class ChatTurn:
         ``request_key`` identifies the request (its Idempotency-Key): when a turn with
         the same key failed, this one runs again on the message already stored.
         """
-        if len(request.message) > self._settings.max_message_chars:
-            raise MessageTooLong(
-                f"The message has {len(request.message)} characters; the limit is "
-                f"{self._settings.max_message_chars}."
-            )
+        self.check_length(request.message)
 
         def prepare() -> Prepared:
             rerun = self._prepare_rerun(sub, request, request_key) if request_key else None
@@ -147,6 +149,13 @@ class ChatTurn:
 
         claim, agent = self._claim(prepare)
         return StartedTurn(claim=claim, agent_name=agent.name)
+
+    def check_length(self, message: str) -> None:
+        if len(message) > self._settings.max_message_chars:
+            raise MessageTooLong(
+                f"The message has {len(message)} characters; the limit is "
+                f"{self._settings.max_message_chars}."
+            )
 
     # ------------------------------------------------------------------ step 1
     def _claim(self, prepare: Callable[[], MaybePrepared]) -> MaybePrepared:
@@ -192,7 +201,7 @@ class ChatTurn:
             return None
         now = self._clock()
         if conversation.turn_in_flight(now):
-            raise self._busy(conversation, now)
+            raise self.busy(conversation, now)
         claim = TurnClaim(
             sub=sub,
             conversation=conversation,
@@ -234,7 +243,12 @@ class ChatTurn:
         observed_active, archive = 0, list[ConversationRecord]()
         if is_new or reactivate:
             observed_active, archive = plan_cap(
-                self._repo, sub, agent.name, self._settings.max_active_conversations, now
+                self._repo,
+                sub,
+                agent.name,
+                self._settings.max_active_conversations,
+                now,
+                joining=conversation.id if reactivate else None,
             )
         turn_id = self._ids()
         lease_until = now + self._settings.turn_lease_seconds * 1000
@@ -275,7 +289,7 @@ class ChatTurn:
                 "with conversation_id (the conversation's own type applies)."
             )
         if conversation.turn_in_flight(now):
-            raise self._busy(conversation, now)
+            raise self.busy(conversation, now)
         if conversation.message_count + 2 > self._settings.max_messages_per_conversation:
             raise ConversationFull(
                 f"This conversation reached its limit of "
@@ -306,11 +320,11 @@ class ChatTurn:
             if current is None:
                 raise_missing(self._repo, claim.sub, claim.conversation.id)
             if current.turn_in_flight(now):
-                raise self._busy(current, now)
+                raise self.busy(current, now)
         # Anything else (a turn finished in between, the cap moved, a write
         # conflict): the state changed under us, so read it again and retry.
 
-    def _busy(self, conversation: ConversationRecord, now: int) -> ConversationBusy:
+    def busy(self, conversation: ConversationRecord, now: int) -> ConversationBusy:
         remaining = math.ceil(((conversation.turn_lease_until or now) - now) / 1000)
         return ConversationBusy(
             retry_after=max(1, min(self._settings.busy_retry_after_seconds, remaining))

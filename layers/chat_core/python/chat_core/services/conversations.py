@@ -136,6 +136,7 @@ class ConversationService:
                     conversation.agent_type,
                     self._settings.max_active_conversations,
                     now,
+                    joining=conversation.id,
                 )
             self._repo.change_status(sub, conversation, status, now, archive, observed)
             return replace(conversation, status=status)

@@ -45,10 +45,16 @@ class FeedbackService:
                 raise NotFound("No message with this seq in this conversation.")
             if message.role != "assistant":
                 raise InvalidRequest("Only the assistant's replies can be rated.")
+            now = self._clock()
+            if conversation.turn_replaces == seq and conversation.turn_in_flight(now):
+                raise ConversationBusy(
+                    "This reply is being regenerated; rate the new one when it is stored.",
+                    retry_after=self._settings.busy_retry_after_seconds,
+                )
             feedback = None
             if request is not None:
-                feedback = Feedback(request.rating, request.comment, self._clock())
-            self._repo.rate_message(sub, conversation, message, feedback)
+                feedback = Feedback(request.rating, request.comment, now)
+            self._repo.rate_message(sub, conversation, message, feedback, now)
             return message_to_api(replace(message, feedback=feedback))
 
         return self._retry.run(attempt, self._too_busy)

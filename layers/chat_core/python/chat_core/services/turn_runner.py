@@ -110,13 +110,7 @@ class TurnRunner:
         began = self._monotonic()
         relay.poll("")
         try:
-            history = (
-                [claim.user_message]
-                if claim.is_new
-                else self._repo.latest_messages(
-                    claim.sub, claim.conversation.id, self._settings.history_max_messages
-                )
-            )
+            history = self._history(claim)
         except StorageFault as fault:
             raise self._fail(claim, relay, StorageUnavailable(retry_after=1)) from fault
         prompt = build_prompt(agent.system_prompt, history, agent.history_token_budget)
@@ -130,9 +124,20 @@ class TurnRunner:
         generation = self._generate(claim, StreamPump(stream), relay, began, lease_until)
         if generation.status == "lost":
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
-        if not generation.text and generation.status == "incomplete":
+        if generation.status == "incomplete" and (claim.regenerates or not generation.text):
+            # Nothing usable: a turn keeps its message as failed; a regeneration cut
+            # short keeps the reply it was to replace, which is whole.
             raise self._fail(claim, relay, generation.error or AgentUnavailable())
         return self._store(claim, agent, prompt, generation, relay, began)
+
+    def _history(self, claim: TurnClaim) -> list[MessageRecord]:
+        """The messages the reply answers, newest first: up to the turn's user message
+        (a regeneration's old reply is still stored after it, and is not shown)."""
+        if claim.is_new:
+            return [claim.user_message]
+        limit = self._settings.history_max_messages + (1 if claim.regenerates else 0)
+        latest = self._repo.latest_messages(claim.sub, claim.conversation.id, limit)
+        return [m for m in latest if m.seq <= claim.user_message.seq]
 
     # ------------------------------------------------------------------ streaming
     def _generate(
@@ -224,6 +229,8 @@ class TurnRunner:
             created_ms=now,
             status=generation.status,
             tokens=usage.completion_tokens,
+            version=_reply_version(claim),
+            answers=claim.user_message.version,
         )
         result = TurnResult(reply, usage.prompt_tokens, usage.completion_tokens)
         try:
@@ -311,6 +318,13 @@ class TurnRunner:
             )
         )
         return error
+
+
+def _reply_version(claim: TurnClaim) -> int:
+    """A regeneration's reply is the next version of the one it replaces; any other
+    reply is the first to answer its message's text."""
+    replaced = claim.rewrite.reply if claim.rewrite and claim.regenerates else None
+    return replaced.version + 1 if replaced else 1
 
 
 def _still_contended() -> StorageFault:

@@ -1,0 +1,184 @@
+"""Regenerate the last reply, edit and resend the last user message, and read the
+versions they leave (docs/api.md "Regenerate and edit", docs/design.md "Versions").
+
+Both are turns: claimed through ChatTurn (busy lease, rate and token budgets, the cap
+when an archived conversation comes back) and answered by the same worker. What they
+replace is kept as a version, never deleted; only the last exchange can be rewritten,
+because an earlier one would branch the conversation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from typing import NoReturn
+
+from chat_core.agent.catalogue import resolve_agent
+from chat_core.agent.tokens import estimate_tokens
+from chat_core.clock import now_ms
+from chat_core.errors import InvalidRequest, MessageNotEditable, NotFound, NothingToRegenerate
+from chat_core.ids import new_id
+from chat_core.models import (
+    EditMessageRequest,
+    MessageVersionView,
+    RegenerateRequest,
+    TurnReply,
+)
+from chat_core.repository.port import ChatRepository, Rewrite, TurnClaim
+from chat_core.repository.records import ConversationRecord, MessageRecord
+from chat_core.services.active_cap import plan_cap
+from chat_core.services.api_shapes import message_to_api
+from chat_core.services.chat import ChatTurn, Prepared
+from chat_core.services.ownership import require_conversation
+from chat_core.settings import Settings
+
+_NO_MESSAGE = "No message with this seq in this conversation."
+
+
+class Rewrites:
+    def __init__(
+        self,
+        turn: ChatTurn,
+        repo: ChatRepository,
+        settings: Settings,
+        clock: Callable[[], int] = now_ms,
+        ids: Callable[[], str] = new_id,
+    ) -> None:
+        self._turn = turn
+        self._repo = repo
+        self._settings = settings
+        self._clock = clock
+        self._ids = ids
+
+    def regenerate(self, sub: str, conversation_id: str, request: RegenerateRequest) -> TurnReply:
+        """POST .../regenerate: the last reply again, from the same history.
+
+        Reads: the conversation (GetItem) and its last two messages (one Query)."""
+
+        def prepare() -> Prepared:
+            conversation, last = self._last_exchange(sub, conversation_id)
+            if last is None or last[1] is None:
+                raise NothingToRegenerate()
+            user, reply = last
+            return self._claim(sub, conversation, user, Rewrite(reply=reply))
+
+        return self._turn.submit_prepared(prepare, request.stream)
+
+    def edit(
+        self, sub: str, conversation_id: str, seq: int, request: EditMessageRequest
+    ) -> TurnReply:
+        """PUT .../messages/{seq}: the last user message's new text, answered as a turn."""
+        self._turn.check_length(request.message)
+
+        def prepare() -> Prepared:
+            conversation, last = self._last_exchange(sub, conversation_id)
+            if last is None:
+                raise NotFound(_NO_MESSAGE)
+            user, reply = last
+            if seq != user.seq:
+                self._refuse_edit(sub, conversation_id, seq, reply)
+            resent = user.status == "failed" and reply is None and user.content == request.message
+            if resent and conversation.status == "active":
+                # The failed message resent as it is: a retry, not a new version.
+                return self._claim(sub, conversation, replace(user, status="ok"), None)
+            edited = replace(
+                user,
+                id=self._ids(),
+                content=request.message,
+                created_ms=self._clock(),
+                status="ok",
+                tokens=estimate_tokens(request.message),
+                version=user.version + 1,
+                feedback=None,
+            )
+            return self._claim(sub, conversation, edited, Rewrite(reply=reply, user=user))
+
+        return self._turn.submit_prepared(prepare, request.stream)
+
+    def version(self, sub: str, conversation_id: str, seq: int, version: int) -> MessageVersionView:
+        """GET .../messages/{seq}/versions/{version}: three GetItems (conversation,
+        message, version); the ownership record only when the conversation is missing."""
+        require_conversation(self._repo, sub, conversation_id)
+        message = self._repo.get_message(sub, conversation_id, seq)
+        if message is None:
+            raise NotFound(_NO_MESSAGE)
+        found = None
+        if version < message.version:
+            found = self._repo.get_message_version(sub, conversation_id, message, version)
+        if found is None:
+            raise NotFound(
+                f"This message has versions 1 to {message.version}; the earlier ones are "
+                f"read here, the current one ({message.version}) is the message itself."
+            )
+        return MessageVersionView(
+            message=message_to_api(found.message),
+            reply=message_to_api(found.reply) if found.reply else None,
+            current_version=message.version,
+        )
+
+    def _refuse_edit(
+        self, sub: str, conversation_id: str, seq: int, reply: MessageRecord | None
+    ) -> NoReturn:
+        """Why ``seq`` (not the last user message) cannot be edited: a reply is not the
+        caller's to edit, an earlier message would branch, a missing one is missing."""
+        message = reply if reply and reply.seq == seq else None
+        message = message or self._repo.get_message(sub, conversation_id, seq)
+        if message is None:
+            raise NotFound(_NO_MESSAGE)
+        if message.role == "assistant":
+            raise InvalidRequest("Only your own messages can be edited.")
+        raise MessageNotEditable()
+
+    def _last_exchange(
+        self, sub: str, conversation_id: str
+    ) -> tuple[ConversationRecord, tuple[MessageRecord, MessageRecord | None] | None]:
+        """The conversation, free of any running turn, and its last user message with
+        the reply after it, if there is one (None: no message yet)."""
+        conversation = require_conversation(self._repo, sub, conversation_id)
+        now = self._clock()
+        if conversation.turn_in_flight(now):
+            raise self._turn.busy(conversation, now)
+        latest = self._repo.latest_messages(sub, conversation_id, 2)
+        if not latest:
+            return conversation, None
+        if latest[0].role == "assistant" and len(latest) > 1:
+            return conversation, (latest[1], latest[0])
+        return conversation, (latest[0], None)
+
+    def _claim(
+        self,
+        sub: str,
+        conversation: ConversationRecord,
+        user: MessageRecord,
+        rewrite: Rewrite | None,
+    ) -> Prepared:
+        now = self._clock()
+        agent = resolve_agent(conversation.agent_type)
+        reactivate = conversation.status == "archived"
+        observed_active, archive = 0, list[ConversationRecord]()
+        if reactivate:
+            observed_active, archive = plan_cap(
+                self._repo,
+                sub,
+                agent.name,
+                self._settings.max_active_conversations,
+                now,
+                joining=conversation.id,
+            )
+        claim = TurnClaim(
+            sub=sub,
+            conversation=conversation,
+            is_new=False,
+            reactivate=reactivate,
+            user_message=user,
+            turn_id=self._ids(),
+            lease_until=now + self._settings.turn_lease_seconds * 1000,
+            now=now,
+            rate_limit_per_minute=self._settings.rate_limit_turns_per_minute,
+            daily_token_budget=self._settings.daily_token_budget,
+            observed_active=observed_active,
+            archive=archive,
+            rewrite=rewrite,
+            rerun=rewrite is None,
+        )
+        return claim, agent
