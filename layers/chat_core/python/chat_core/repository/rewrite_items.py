@@ -24,37 +24,24 @@ def rewrite_claim_items(w: ItemWrites, claim: TurnClaim, rewrite: Rewrite) -> li
     conversation ends at the edited message, exactly as after an ordinary claim.
     """
     sub, conv, user = claim.sub, claim.conversation, claim.user_message
-    lease = (claim.turn_id, claim.lease_until, claim.now)
+    regenerating = rewrite.user is None
+    count = user.seq + 1 if regenerating else user.seq  # what the conversation holds
+    conversation = w.claim_conversation(
+        sub,
+        conv,
+        user.seq,
+        claim.turn_id,
+        claim.lease_until,
+        claim.now,
+        reactivate=claim.reactivate,
+        count=count,
+        replaces=count if regenerating else None,
+        unchanged=True,
+    )
     if rewrite.user is None:
-        replaced = user.seq + 1
-        return [
-            (
-                "conversation",
-                w.claim_conversation(
-                    sub,
-                    conv,
-                    user.seq,
-                    *lease,
-                    reactivate=claim.reactivate,
-                    count=replaced,
-                    replaces=replaced,
-                    unchanged=True,
-                ),
-            )
-        ]
+        return [("conversation", conversation)]
     items: list[NamedItem] = [
-        (
-            "conversation",
-            w.claim_conversation(
-                sub,
-                conv,
-                user.seq,
-                *lease,
-                reactivate=claim.reactivate,
-                count=user.seq,
-                unchanged=True,
-            ),
-        ),
+        ("conversation", conversation),
         ("message", w.replaced_message(sub, user, was=rewrite.user)),
         ("version", w.message_version(sub, MessageVersion(rewrite.user, rewrite.reply), claim.now)),
     ]

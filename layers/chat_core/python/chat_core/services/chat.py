@@ -32,6 +32,7 @@ from chat_core.models import ChatRequest, TurnAccepted, TurnReply
 from chat_core.repository.port import (
     ChatRepository,
     ClaimRejected,
+    Rewrite,
     TurnClaim,
 )
 from chat_core.repository.records import ConversationRecord, MessageRecord
@@ -202,18 +203,11 @@ class ChatTurn:
         now = self._clock()
         if conversation.turn_in_flight(now):
             raise self.busy(conversation, now)
-        claim = TurnClaim(
-            sub=sub,
-            conversation=conversation,
-            is_new=False,
-            reactivate=False,
-            user_message=replace(message, status="ok"),
-            turn_id=self._ids(),
-            lease_until=now + self._settings.turn_lease_seconds * 1000,
-            now=now,
-            rate_limit_per_minute=self._settings.rate_limit_turns_per_minute,
-            daily_token_budget=self._settings.daily_token_budget,
-            observed_active=0,
+        claim = self.claim(
+            sub,
+            conversation,
+            replace(message, status="ok"),
+            now,
             request_key=request_key,
             rerun=True,
         )
@@ -242,18 +236,11 @@ class ChatTurn:
 
         observed_active, archive = 0, list[ConversationRecord]()
         if is_new or reactivate:
-            observed_active, archive = plan_cap(
-                self._repo,
-                sub,
-                agent.name,
-                self._settings.max_active_conversations,
-                now,
-                joining=conversation.id if reactivate else None,
-            )
+            joining = conversation.id if reactivate else None
+            observed_active, archive = self.cap(sub, agent.name, now, joining)
         turn_id = self._ids()
-        lease_until = now + self._settings.turn_lease_seconds * 1000
         if is_new:
-            conversation = _with_turn(conversation, turn_id, lease_until)
+            conversation = _with_turn(conversation, turn_id, self._lease_until(now))
         user_message = MessageRecord(
             id=self._ids(),
             conversation_id=conversation.id,
@@ -263,22 +250,66 @@ class ChatTurn:
             created_ms=now,
             tokens=estimate_tokens(request.message),
         )
-        claim = TurnClaim(
-            sub=sub,
-            conversation=conversation,
+        claim = self.claim(
+            sub,
+            conversation,
+            user_message,
+            now,
+            turn_id=turn_id,
             is_new=is_new,
             reactivate=reactivate,
-            user_message=user_message,
-            turn_id=turn_id,
-            lease_until=lease_until,
-            now=now,
-            rate_limit_per_minute=self._settings.rate_limit_turns_per_minute,
-            daily_token_budget=self._settings.daily_token_budget,
             observed_active=observed_active,
             archive=archive,
             request_key=request_key,
         )
         return claim, agent
+
+    def claim(
+        self,
+        sub: str,
+        conversation: ConversationRecord,
+        user_message: MessageRecord,
+        now: int,
+        *,
+        turn_id: str | None = None,
+        is_new: bool = False,
+        reactivate: bool = False,
+        observed_active: int = 0,
+        archive: list[ConversationRecord] | None = None,
+        request_key: str | None = None,
+        rerun: bool = False,
+        rewrite: Rewrite | None = None,
+    ) -> TurnClaim:
+        """A claim under this deployment's lease and budgets, whatever the kind of turn
+        (new, next, a rerun, a rewrite: services/rewrites.py)."""
+        return TurnClaim(
+            sub=sub,
+            conversation=conversation,
+            is_new=is_new,
+            reactivate=reactivate,
+            user_message=user_message,
+            turn_id=turn_id or self._ids(),
+            lease_until=self._lease_until(now),
+            now=now,
+            rate_limit_per_minute=self._settings.rate_limit_turns_per_minute,
+            daily_token_budget=self._settings.daily_token_budget,
+            observed_active=observed_active,
+            archive=archive or [],
+            request_key=request_key,
+            rerun=rerun,
+            rewrite=rewrite,
+        )
+
+    def cap(
+        self, sub: str, agent_type: str, now: int, joining: str | None = None
+    ) -> tuple[int, list[ConversationRecord]]:
+        """The active cap's read for a conversation that becomes active (new, or
+        ``joining`` from the archive): how many are active, and which to archive."""
+        cap = self._settings.max_active_conversations
+        return plan_cap(self._repo, sub, agent_type, cap, now, joining=joining)
+
+    def _lease_until(self, now: int) -> int:
+        return now + self._settings.turn_lease_seconds * 1000
 
     def _check_can_add(
         self, conversation: ConversationRecord, request: ChatRequest, now: int

@@ -24,9 +24,8 @@ from chat_core.models import (
     RegenerateRequest,
     TurnReply,
 )
-from chat_core.repository.port import ChatRepository, Rewrite, TurnClaim
+from chat_core.repository.port import ChatRepository, Rewrite
 from chat_core.repository.records import ConversationRecord, MessageRecord
-from chat_core.services.active_cap import plan_cap
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn, Prepared
 from chat_core.services.ownership import require_conversation
@@ -152,30 +151,19 @@ class Rewrites:
         user: MessageRecord,
         rewrite: Rewrite | None,
     ) -> Prepared:
+        """``rewrite`` None: the failed message resent as it is, a rerun."""
         now = self._clock()
         agent = resolve_agent(conversation.agent_type)
         reactivate = conversation.status == "archived"
         observed_active, archive = 0, list[ConversationRecord]()
         if reactivate:
-            observed_active, archive = plan_cap(
-                self._repo,
-                sub,
-                agent.name,
-                self._settings.max_active_conversations,
-                now,
-                joining=conversation.id,
-            )
-        claim = TurnClaim(
-            sub=sub,
-            conversation=conversation,
-            is_new=False,
+            observed_active, archive = self._turn.cap(sub, agent.name, now, conversation.id)
+        claim = self._turn.claim(
+            sub,
+            conversation,
+            user,
+            now,
             reactivate=reactivate,
-            user_message=user,
-            turn_id=self._ids(),
-            lease_until=now + self._settings.turn_lease_seconds * 1000,
-            now=now,
-            rate_limit_per_minute=self._settings.rate_limit_turns_per_minute,
-            daily_token_budget=self._settings.daily_token_budget,
             observed_active=observed_active,
             archive=archive,
             rewrite=rewrite,
