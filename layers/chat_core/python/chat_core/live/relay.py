@@ -30,12 +30,13 @@ class LiveRelay:
         repo: ChatRepository,
         poster: ConnectionPoster,
         sub: str,
-        started: Callable[[str], TurnStarted],
+        started: Callable[[str], TurnStarted] | None = None,
     ) -> None:
         self._repo = repo
         self._poster = poster
         self._sub = sub
-        self._started = started  # the turn.started event for a given text so far
+        # The turn.started event for a given text so far (None: no turn, see announce).
+        self._started = started
         self._connections: set[str] = set()
         self._gone: set[str] = set()
         self._stop_requested: frozenset[str] = frozenset()
@@ -61,11 +62,22 @@ class LiveRelay:
         for connection_id in sorted(self._connections):
             self._post(connection_id, data)
 
+    def announce(self, event: BaseModel) -> None:
+        """One event outside any turn (a new title) to every connection open now; a
+        connection that is gone is dropped, as during a turn."""
+        try:
+            self._connections |= self._repo.live_state(self._sub).connections - self._gone
+        except StorageFault:
+            return  # what it announces is stored: clients see it on their next read
+        self.send(event)
+
     def send_text(self, conversation_id: str, turn_id: str, offset: int, text: str) -> None:
         for delta in _deltas(conversation_id, turn_id, offset, text):
             self.send(delta)
 
     def _catch_up(self, connection_id: str, text: str) -> None:
+        if self._started is None:
+            return
         started = self._started(text[:MAX_PIECE_CHARS])
         rest = _deltas(
             started.conversation_id, started.turn_id, MAX_PIECE_CHARS, text[MAX_PIECE_CHARS:]

@@ -43,6 +43,7 @@ class ConversationRecord:
         now: int,
         first_message: bool,
         metadata: dict[str, str] | None = None,
+        title_by_user: bool = False,
     ) -> ConversationRecord:
         """A conversation as it is created: empty, or holding the first user message."""
         return cls(
@@ -56,6 +57,7 @@ class ConversationRecord:
             last_message_ms=now if first_message else None,
             message_count=1 if first_message else 0,
             metadata=dict(metadata or {}),
+            title_by_user=title_by_user,
         )
 
     @property

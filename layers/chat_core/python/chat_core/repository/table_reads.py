@@ -116,6 +116,28 @@ class TableReads:
         last = response.get("LastEvaluatedKey")
         return [from_item(i) for i in response.get("Items", [])], from_item(last) if last else None
 
+    def _listing(
+        self,
+        sub: str,
+        status: str,
+        *,
+        limit: int,
+        ascending: bool,
+        start_key: dict[str, Any] | None,
+        **extra: Any,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One Query of the listing index: one status's conversations in activity order
+        (``extra``: a filter and its values), and where the next one would start."""
+        return self._query_once(
+            keys.user_pk(sub),
+            ("ActivitySK", f"{status}#"),
+            limit=limit,
+            ascending=ascending,
+            index=BY_ACTIVITY,
+            start_key=start_key,
+            **extra,
+        )
+
     def _by_activity(
         self,
         sub: str,
@@ -142,12 +164,11 @@ class TableReads:
         cursor: dict[str, Any] | None = dict(start_key) if start_key else None
         limit = want  # first as if every item matched (one request when they do)
         while True:
-            items, cursor = self._query_once(
-                keys.user_pk(sub),
-                ("ActivitySK", f"{status}#"),
+            items, cursor = self._listing(
+                sub,
+                status,
                 limit=limit,
                 ascending=ascending,
-                index=BY_ACTIVITY,
                 start_key=cursor,
                 filter_values=values,
                 FilterExpression=condition,
@@ -272,13 +293,8 @@ class TableReads:
         resume_archived = cursor is not None and str(cursor["ActivitySK"]).startswith("archived#")
         for status in ("archived",) if resume_archived else ("active", "archived"):
             while True:
-                items, cursor = self._query_once(
-                    keys.user_pk(sub),
-                    ("ActivitySK", f"{status}#"),
-                    limit=_SEARCH_BATCH,
-                    ascending=False,
-                    index=BY_ACTIVITY,
-                    start_key=cursor,
+                items, cursor = self._listing(
+                    sub, status, limit=_SEARCH_BATCH, ascending=False, start_key=cursor
                 )
                 for item in items:
                     examined += 1

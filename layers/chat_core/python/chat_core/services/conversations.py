@@ -51,16 +51,14 @@ class ConversationService:
 
         def attempt() -> Conversation:
             now = self._clock()
-            conversation = replace(
-                ConversationRecord.new(
-                    id=self._ids(),
-                    sub=sub,
-                    title=request.title or DEFAULT_TITLE,
-                    agent_type=agent.name,
-                    now=now,
-                    first_message=False,
-                    metadata=request.metadata,
-                ),
+            conversation = ConversationRecord.new(
+                id=self._ids(),
+                sub=sub,
+                title=request.title or DEFAULT_TITLE,
+                agent_type=agent.name,
+                now=now,
+                first_message=False,
+                metadata=request.metadata,
                 title_by_user=request.title is not None,  # never replaced by a generated one
             )
             observed, archive = plan_cap(

@@ -73,29 +73,30 @@ class InProcessDispatcher:
             logger.exception("turn failed")
 
 
+def no_retry_lambda_client(read_timeout: float = 5) -> Any:
+    """A Lambda client that tries each Invoke once: an invoke whose answer was lost may
+    have been accepted, and a second one would run the work twice."""
+    import boto3
+    from botocore.config import Config
+
+    return boto3.client(
+        "lambda",
+        config=Config(
+            connect_timeout=2, read_timeout=read_timeout, retries={"total_max_attempts": 1}
+        ),
+    )
+
+
 class LambdaDispatcher:
     """Invokes the turn worker function (TURN_WORKER_FUNCTION) through Lambda's API."""
 
     def __init__(self, function_name: str, wait_seconds: float) -> None:
-        import boto3
-        from botocore.config import Config
-
         self._function = function_name
         # Never retried either: an Event invoke Lambda accepted but whose answer timed out
         # would start a second worker on the same claim.
-        self._async = boto3.client(
-            "lambda",
-            config=Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1}),
-        )
+        self._async = no_retry_lambda_client()
         # Never retried: a retry after a read timeout would run the turn a second time.
-        self._sync = boto3.client(
-            "lambda",
-            config=Config(
-                connect_timeout=2,
-                read_timeout=wait_seconds,
-                retries={"total_max_attempts": 1},
-            ),
-        )
+        self._sync = no_retry_lambda_client(read_timeout=wait_seconds)
 
     def start(self, started: StartedTurn) -> None:
         from botocore.exceptions import BotoCoreError, ClientError

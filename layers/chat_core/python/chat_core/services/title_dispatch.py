@@ -60,13 +60,9 @@ def _quietly(generator: TitleGenerator, sub: str, conversation_id: str) -> None:
 def lambda_event(function_name: str, client: Any | None = None) -> TitleRequest:
     """An asynchronous Invoke of the title worker; never retried (Lambda queues it)."""
     if client is None:
-        import boto3
-        from botocore.config import Config
+        from chat_core.services.dispatch import no_retry_lambda_client
 
-        client = boto3.client(
-            "lambda",
-            config=Config(connect_timeout=2, read_timeout=5, retries={"total_max_attempts": 1}),
-        )
+        client = no_retry_lambda_client()
 
     def request(sub: str, conversation_id: str) -> None:
         client.invoke(

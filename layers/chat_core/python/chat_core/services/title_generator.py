@@ -13,8 +13,9 @@ from chat_core.agent.model_port import ChatModel, ModelUnavailable
 from chat_core.agent.titling import TITLE_AGENT, clean_title, title_prompt
 from chat_core.live.connections import ConnectionPoster
 from chat_core.live.events import ConversationTitled
+from chat_core.live.relay import LiveRelay
 from chat_core.observability import logger
-from chat_core.repository.port import ChatRepository, StorageFault
+from chat_core.repository.port import ChatRepository
 from chat_core.services.conversations import DEFAULT_TITLE
 from chat_core.services.titles import title_from_message
 
@@ -59,10 +60,4 @@ class TitleGenerator:
         return title_from_message(clean_title(answer))
 
     def _tell_clients(self, sub: str, event: ConversationTitled) -> None:
-        try:
-            connections = self._repo.live_state(sub).connections
-        except StorageFault:
-            return  # the title is stored; the sidebar shows it on its next refresh
-        data = event.model_dump_json().encode()
-        for connection_id in sorted(connections):
-            self._poster.post(connection_id, data)
+        LiveRelay(self._repo, self._poster, sub).announce(event)

@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chat_core.agent.catalogue import AgentType, resolve_agent
+from chat_core.agent.catalogue import resolve_agent
 from chat_core.agent.history import PromptMessage, build_prompt
 from chat_core.agent.model_port import ChatModel, ModelUnavailable, ModelUsage
 from chat_core.agent.pump import Piece, StreamEnded, StreamPump
@@ -128,7 +128,7 @@ class TurnRunner:
             # Nothing usable: a turn keeps its message as failed; a regeneration cut
             # short keeps the reply it was to replace, which is whole.
             raise self._fail(claim, relay, generation.error or AgentUnavailable())
-        return self._store(claim, agent, prompt, generation, relay, began)
+        return self._store(claim, prompt, generation, relay, began)
 
     def _history(self, claim: TurnClaim) -> list[MessageRecord]:
         """The messages the reply answers, newest first: up to the turn's user message
@@ -209,7 +209,6 @@ class TurnRunner:
     def _store(
         self,
         claim: TurnClaim,
-        agent: AgentType,
         prompt: list[PromptMessage],
         generation: _Generation,
         relay: LiveRelay,
