@@ -336,3 +336,26 @@ def test_only_a_title_this_service_made_is_replaced(
     )
     assert empty.title == "New conversation"
     assert generator.run("alice", empty.id) == "Trip to Lyon"
+
+
+def test_an_edited_first_message_is_titled_again_from_its_new_text(
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    titling: TitlingModel,
+    generator: TitleGenerator,
+) -> None:
+    from chat_core.models import EditMessageRequest
+    from chat_core.services.rewrites import Rewrites
+
+    turn, asked = turn_asking_for_titles(repo, titling, settings, clock)
+    conversation_id = turn.run("alice", ChatRequest(message="Lyon in May")).response.conversation_id
+    generator.run("alice", conversation_id)  # "Trip to Lyon"
+    clock.advance(5)
+    titling.answer = "Turin in June"
+    Rewrites(turn, repo, settings, clock=clock).edit(
+        "alice", conversation_id, 1, EditMessageRequest(message="Turin in June, actually")
+    )
+    assert asked == [("alice", conversation_id)] * 2  # asked again after the new reply
+    assert generator.run("alice", conversation_id) == "Turin in June"
+    assert titling.title_prompts[-1][-1].content.startswith("User: Turin in June, actually")

@@ -408,3 +408,24 @@ def test_a_rating_read_before_a_regeneration_does_not_land_on_the_new_reply(
     with pytest.raises(ClaimRejected, match="message"):
         repo.rate_message("alice", seen, old, Feedback("up", None, clock()), clock())
     assert read_stats(repo, "alice").feedback.model_dump() == {"up": 0, "down": 0}
+
+
+def test_editing_the_first_message_retitles_only_a_conversation_the_user_did_not_name(
+    turn: ChatTurn,
+    rewrites: Rewrites,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    clock: ManualClock,
+) -> None:
+    unnamed = turn.run("alice", ChatRequest(message="Plans for Lyon")).response.conversation_id
+    answer: Any = rewrites.edit("alice", unnamed, 1, EditMessageRequest(message="Plans for Turin"))
+    assert answer.body.title == "Plans for Turin"
+    stored = repo.get_conversation("alice", unnamed)
+    assert stored is not None and stored.title == "Plans for Turin"
+
+    named = conversations.create("alice", CreateConversationRequest(title="Trips")).id
+    turn.run("alice", ChatRequest(message="Plans for Lyon", conversation_id=named))
+    clock.advance(5)
+    rewrites.edit("alice", named, 1, EditMessageRequest(message="Plans for Turin"))
+    stored = repo.get_conversation("alice", named)
+    assert stored is not None and stored.title == "Trips"

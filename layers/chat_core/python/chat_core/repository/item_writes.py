@@ -59,6 +59,7 @@ class ItemWrites(MessageWrites):
         count: int | None = None,
         replaces: int | None = None,
         unchanged: bool = False,
+        title: str | None = None,
     ) -> dict[str, Any]:
         """The turn's lease and the user message's seq, on the condition that nothing
         changed since the read: not deleted, the same message count and status, and no
@@ -70,7 +71,9 @@ class ItemWrites(MessageWrites):
         turn's own to mark failed if it dies, and that reply is not rated meanwhile).
         ``unchanged``: also on the condition that no write at all touched the
         conversation since the read (``updated_ms``): a rewrite read its last exchange,
-        and any turn that ended in between (another regeneration, an edit) moved it."""
+        and any turn that ended in between (another regeneration, an edit) moved it.
+        ``title``: a new title too (an edit of the first message; the read it is
+        conditional on saw that the user had not named the conversation)."""
         reactivating = ", #status = :active" if reactivate else ""
         answering, retired = (
             ("turn_replaces = :replaces", "turn_seq")
@@ -81,12 +84,14 @@ class ItemWrites(MessageWrites):
             self._conversation(sub, conv.id),
             "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
             f"{answering}, last_message_ms = :now, updated_ms = :now, "
-            f"ActivitySK = :activity{reactivating}{_RETIRED_KEYS}, {retired}",
+            f"ActivitySK = :activity{reactivating}{', title = :title' if title else ''}"
+            f"{_RETIRED_KEYS}, {retired}",
             condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}"
             + (" AND updated_ms = :seen" if unchanged else ""),
             names={"#status": "status"},
             values={
                 **({"seen": conv.updated_ms} if unchanged else {}),
+                **({"title": title} if title else {}),
                 "prev": conv.message_count,
                 "was": conv.status,
                 "now": now,

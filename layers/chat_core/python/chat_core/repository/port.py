@@ -54,6 +54,9 @@ class Rewrite:
 
     reply: MessageRecord | None = None
     user: MessageRecord | None = None
+    # An edit of the first message in a conversation the user did not name: the title
+    # follows the new text (and a generated one is asked again after the reply).
+    title: str | None = None
 
     @property
     def regenerates(self) -> bool:

@@ -37,6 +37,7 @@ def rewrite_claim_items(w: ItemWrites, claim: TurnClaim, rewrite: Rewrite) -> li
         count=count,
         replaces=count if regenerating else None,
         unchanged=True,
+        title=rewrite.title,
     )
     if rewrite.user is None:
         return [("conversation", conversation)]

@@ -29,6 +29,7 @@ from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn, Prepared
 from chat_core.services.ownership import require_conversation
+from chat_core.services.titles import title_from_message
 from chat_core.settings import Settings
 
 _NO_MESSAGE = "No message with this seq in this conversation."
@@ -90,7 +91,12 @@ class Rewrites:
                 version=user.version + 1,
                 feedback=None,
             )
-            return self._claim(sub, conversation, edited, Rewrite(reply=reply, user=user))
+            title = None
+            if user.seq == 1 and not conversation.title_by_user:
+                title = title_from_message(request.message)  # the old one was cut from it
+                conversation = replace(conversation, title=title)
+            rewrite = Rewrite(reply=reply, user=user, title=title)
+            return self._claim(sub, conversation, edited, rewrite)
 
         return self._turn.submit_prepared(prepare, request.stream)
 
