@@ -8,6 +8,7 @@ from typing import Any
 import boto3
 import pytest
 
+from chat_core.agent.catalogue import resolve_agent
 from chat_core.errors import (
     AgentUnavailable,
     ConversationBusy,
@@ -22,6 +23,7 @@ from chat_core.models import (
     EditMessageRequest,
     FeedbackRequest,
     RegenerateRequest,
+    UpdateConversationRequest,
 )
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import ClaimRejected
@@ -429,3 +431,39 @@ def test_editing_the_first_message_retitles_only_a_conversation_the_user_did_not
     rewrites.edit("alice", named, 1, EditMessageRequest(message="Plans for Turin"))
     stored = repo.get_conversation("alice", named)
     assert stored is not None and stored.title == "Trips"
+
+
+def test_a_rewrite_in_an_archived_conversation_brings_it_back_with_its_own_agent(
+    turn: ChatTurn,
+    rewrites: Rewrites,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    model: FakeModel,
+    clock: ManualClock,
+) -> None:
+    first = turn.run("alice", ChatRequest(message="sort a list", agent_type="coder"))
+    conversation_id = first.response.conversation_id
+    conversations.update("alice", conversation_id, UpdateConversationRequest(status="archived"))
+    assert read_stats(repo, "alice").conversations.active == 0
+    clock.advance(5)
+
+    rewrites.regenerate("alice", conversation_id, REGENERATE)
+
+    conversation = repo.get_conversation("alice", conversation_id)
+    assert conversation is not None and conversation.status == "active"
+    counts = read_stats(repo, "alice").conversations
+    assert (counts.active, counts.archived) == (1, 0)
+    coder = resolve_agent("coder").system_prompt
+    assert model.prompts[-1][0].content == coder  # the conversation's agent, not the default
+
+
+def test_a_turn_running_elsewhere_in_the_conversation_does_not_stop_rating_a_reply(
+    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> None:
+    """Only the reply a regeneration replaces waits; any other reply can be rated while
+    a turn runs (the lease is the conversation's, the refusal is that reply's)."""
+    conversation_id = two_turns(turn, clock)
+    turn.start("alice", ChatRequest(message="third", conversation_id=conversation_id))
+    ratings = FeedbackService(repo, settings, clock=clock)
+    rated = ratings.rate("alice", conversation_id, 2, FeedbackRequest(rating="up"))
+    assert rated.feedback is not None and rated.feedback.rating == "up"
