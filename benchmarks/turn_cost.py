@@ -88,7 +88,7 @@ def measure(checkpoints: list[int], samples: int = 3) -> list[dict[str, object]]
             samples_at = [sample(meter, next_turn) for _ in range(samples)]
             seq += 2 * samples
             rows.append(row(f"at message {checkpoint}", meter, samples_at))
-        rewrites = Rewrites(turn, turn.runner._repo, turn._settings)
+        rewrites = Rewrites(turn, turn.runner._repo)
         regenerated = [
             sample(
                 meter,

@@ -353,7 +353,7 @@ def test_an_edited_first_message_is_titled_again_from_its_new_text(
     generator.run("alice", conversation_id)  # "Trip to Lyon"
     clock.advance(5)
     titling.answer = "Turin in June"
-    Rewrites(turn, repo, settings, clock=clock).edit(
+    Rewrites(turn, repo, clock=clock).edit(
         "alice", conversation_id, 1, EditMessageRequest(message="Turin in June, actually")
     )
     assert asked == [("alice", conversation_id)] * 2  # asked again after the new reply

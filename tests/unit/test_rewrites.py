@@ -45,7 +45,7 @@ REGENERATE = RegenerateRequest()
 def rewrites(
     turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> Rewrites:
-    return Rewrites(turn, repo, settings, clock=clock)
+    return Rewrites(turn, repo, clock=clock)
 
 
 def two_turns(turn: ChatTurn, clock: ManualClock) -> str:
@@ -115,7 +115,7 @@ def test_a_regenerated_reply_keeps_its_rating_and_a_rating_waits_for_the_new_one
             claimed["ok"] = True
             return super().stream(agent, prompt)
 
-    midway = Rewrites(ChatTurn(repo, RateMidway(), settings, clock=clock), repo, settings, clock)
+    midway = Rewrites(ChatTurn(repo, RateMidway(), settings, clock=clock), repo, clock)
     midway.regenerate("alice", conversation_id, REGENERATE)
 
     assert claimed == {"ok": True}
@@ -143,7 +143,7 @@ def test_a_failed_regeneration_leaves_the_old_reply_and_frees_the_conversation(
     before = contents(repo, conversation_id)
     model.fail_with = "upstream 500"
     with pytest.raises(AgentUnavailable):
-        Rewrites(turn, repo, settings, clock=clock).regenerate("alice", conversation_id, REGENERATE)
+        Rewrites(turn, repo, clock=clock).regenerate("alice", conversation_id, REGENERATE)
     assert contents(repo, conversation_id) == before
     user = repo.get_message("alice", conversation_id, 3)
     assert user is not None and user.status == "ok"  # not failed: it has its reply
@@ -372,7 +372,7 @@ def test_a_regeneration_read_before_another_one_ended_reads_again(
                 clock.advance(5)
             return read
 
-    racing = Rewrites(turn, ReadThenLoseTheRace(), settings, clock=clock)
+    racing = Rewrites(turn, ReadThenLoseTheRace(), clock=clock)
     answer: Any = racing.regenerate("alice", conversation_id, REGENERATE)  # A
 
     assert interleaved == [True]

@@ -8,6 +8,11 @@ const newKey = () =>
   globalThis.crypto?.randomUUID ? globalThis.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
 const QUIET_MS = 3000; // no live event for this long: ask the server how the turn is doing
 
+// A 429 says when to retry: the screen counts down to that moment (``until``).
+function countDownFrom(failure) {
+  if (failure.status === 429 && failure.retryAfter) failure.until = Date.now() + failure.retryAfter * 1000;
+}
+
 export function describeError(error) {
   if (!error) return null;
   if (error.status === 429) {
@@ -160,8 +165,7 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
         onActivity?.();
         return true;
       } catch (failure) {
-        // A 429 says when to retry: the screen counts down to that moment.
-        if (failure.status === 429 && failure.retryAfter) failure.until = Date.now() + failure.retryAfter * 1000;
+        countDownFrom(failure);
         dispatch({ type: "SEND_FAILED", error: failure, text, pendingId, replacing, fromDraft, draftKey: draftAt });
         if (failure.status === 503 && wasNew && failure.conversationId) {
           onConversationStarted?.(failure.conversationId);
@@ -212,7 +216,7 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
         onActivity?.();
         return true;
       } catch (failure) {
-        if (failure.status === 429 && failure.retryAfter) failure.until = Date.now() + failure.retryAfter * 1000;
+        countDownFrom(failure);
         dispatch({ type: "REWRITE_FAILED", error: failure });
         if (failure.status === 401) onSignedOut?.();
         if (failure.status === 503 && edit) {

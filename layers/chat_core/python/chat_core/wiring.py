@@ -158,7 +158,7 @@ def feedback_service() -> FeedbackService:
 def rewrites() -> Rewrites:
     from chat_core.services.rewrites import Rewrites
 
-    return Rewrites(chat_turn(), repository(), get_settings())
+    return Rewrites(chat_turn(), repository())
 
 
 @lru_cache(maxsize=1)

@@ -178,15 +178,20 @@ def message_item(sub: str, msg: MessageRecord) -> dict[str, Any]:
     )
 
 
-def message_version_item(
-    sub: str, version: MessageVersion, sort_key: str, replaced_ms: int
-) -> dict[str, Any]:
+def message_version_sk(msg: MessageRecord, version: int) -> str:
+    """Where version ``version`` of ``msg``'s seq is kept: a reply's among the versions
+    answering the same text (``answers``), a user message's among its edits."""
+    answers = msg.answers if msg.role == "assistant" else None
+    return keys.message_version_sk(msg.seq, version, answers)
+
+
+def message_version_item(sub: str, version: MessageVersion, replaced_ms: int) -> dict[str, Any]:
     """A superseded version, rating included; a user message's holds the reply it had."""
     reply = version.reply
     return to_item(
         {
             "PK": keys.messages_pk(sub, version.message.conversation_id),
-            "SK": sort_key,
+            "SK": message_version_sk(version.message, version.message.version),
             "type": "message_version",
             **_message_values(version.message, with_feedback=True),
             "replaced_ms": replaced_ms,

@@ -72,9 +72,9 @@ class DynamoChatRepository(TableReads):
         sub, conv, reply, w = claim.sub, claim.conversation, result.reply, self.writes
         tokens = {"pt": result.prompt_tokens, "ct": result.completion_tokens}
         message_items: list[NamedItem] = [("message", w.new_message(sub, reply))]
-        if claim.rewrite is not None and claim.rewrite.reply and claim.regenerates:
+        if claim.replaces is not None:
             replaced = self.get_message(sub, conv.id, reply.seq)
-            if replaced is None or replaced.id != claim.rewrite.reply.id:
+            if replaced is None or replaced.id != claim.replaces.id:
                 raise TurnLost("message")
             message_items = regenerated_items(w, claim, replaced, reply, now)
         self._as_turn(

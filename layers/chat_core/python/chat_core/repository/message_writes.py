@@ -9,12 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from chat_core.repository import keys
-from chat_core.repository.codec import (
-    expression_values,
-    message_item,
-    message_version_item,
-    to_item,
-)
+from chat_core.repository.codec import message_item, message_version_item
 from chat_core.repository.records import Feedback, MessageRecord, MessageVersion
 from chat_core.repository.transactions import Writes
 
@@ -27,41 +22,20 @@ class MessageWrites(Writes):
         """A new version at an existing seq, only over the version that was read, with
         the rating that was read (its version keeps exactly the rating counted)."""
         condition, values = _as_read(was)
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": message_item(sub, msg),
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": expression_values(**values),
-            }
-        }
+        return self.put_if(message_item(sub, msg), condition, **values)
 
     def dropped_reply(self, sub: str, reply: MessageRecord) -> dict[str, Any]:
         """An edit takes the reply out of the conversation (a copy is in the edited
         message's version), only as it was read: the same version, the same rating."""
         condition, values = _as_read(reply)
-        return {
-            "Delete": {
-                "TableName": self.table,
-                "Key": to_item(
-                    {
-                        "PK": keys.messages_pk(sub, reply.conversation_id),
-                        "SK": keys.message_sk(reply.seq),
-                    }
-                ),
-                "ConditionExpression": condition,
-                "ExpressionAttributeValues": expression_values(**values),
-            }
-        }
+        key = {"PK": keys.messages_pk(sub, reply.conversation_id), "SK": keys.message_sk(reply.seq)}
+        return self.delete_if(key, condition, **values)
 
     def message_version(
         self, sub: str, version: MessageVersion, replaced_ms: int
     ) -> dict[str, Any]:
         """A superseded version, kept (never overwritten: its number is claimed)."""
-        msg = version.message
-        answers = msg.answers if msg.role == "assistant" else None
-        sort_key = keys.message_version_sk(msg.seq, msg.version, answers)
-        return self.put_new(message_version_item(sub, version, sort_key, replaced_ms))
+        return self.put_new(message_version_item(sub, version, replaced_ms))
 
     def message_status(
         self,

@@ -91,6 +91,11 @@ class TurnClaim:
     def regenerates(self) -> bool:
         return self.rewrite is not None and self.rewrite.regenerates
 
+    @property
+    def replaces(self) -> MessageRecord | None:
+        """The reply this claim's regeneration replaces (as read at the claim)."""
+        return self.rewrite.reply if self.rewrite and self.rewrite.regenerates else None
+
 
 @dataclass(frozen=True)
 class FailedRequest:

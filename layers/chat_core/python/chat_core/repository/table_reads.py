@@ -16,6 +16,7 @@ from chat_core.repository.codec import (
     from_item,
     message_from,
     message_version_from,
+    message_version_sk,
     stats_from,
     to_item,
 )
@@ -335,10 +336,8 @@ class TableReads:
     ) -> MessageVersion | None:
         """A superseded version of ``message`` (one GetItem); a reply's are numbered
         among those answering the user message's current text."""
-        answers = message.answers if message.role == "assistant" else None
         values = self._get(
-            keys.messages_pk(sub, conversation_id),
-            keys.message_version_sk(message.seq, version, answers),
+            keys.messages_pk(sub, conversation_id), message_version_sk(message, version)
         )
         return message_version_from(values) if values else None
 

@@ -78,13 +78,11 @@ class Writes:
 
     def put_new(self, item: dict[str, Any]) -> dict[str, Any]:
         """A Put of a new item (never overwrites: seq and ids are claimed, not assumed)."""
-        return {
-            "Put": {
-                "TableName": self.table,
-                "Item": item,
-                "ConditionExpression": "attribute_not_exists(PK)",
-            }
-        }
+        return self.put_if(item, "attribute_not_exists(PK)")
+
+    def put_if(self, item: dict[str, Any], condition: str, **values: Any) -> dict[str, Any]:
+        """A Put (of a typed item) only where ``condition`` holds (``values``: its ``:names``)."""
+        return {"Put": self._conditional({"Item": item}, condition, values)}
 
     def put(self, values: dict[str, Any]) -> dict[str, Any]:
         return {"Put": {"TableName": self.table, "Item": to_item(values)}}
@@ -112,13 +110,19 @@ class Writes:
         return {"Update": update}
 
     def delete_existing(self, key: dict[str, Any]) -> dict[str, Any]:
-        return {
-            "Delete": {
-                "TableName": self.table,
-                "Key": to_item(key),
-                "ConditionExpression": "attribute_exists(PK)",
-            }
-        }
+        return self.delete_if(key, "attribute_exists(PK)")
+
+    def delete_if(self, key: dict[str, Any], condition: str, **values: Any) -> dict[str, Any]:
+        """A Delete only where ``condition`` holds (``values``: its ``:names``)."""
+        return {"Delete": self._conditional({"Key": to_item(key)}, condition, values)}
+
+    def _conditional(
+        self, request: dict[str, Any], condition: str, values: dict[str, Any]
+    ) -> dict[str, Any]:
+        request = {"TableName": self.table, **request, "ConditionExpression": condition}
+        if values:
+            request["ExpressionAttributeValues"] = expression_values(**values)
+        return request
 
 
 def transact(client: Any, named_items: list[NamedItem]) -> None:

@@ -30,7 +30,6 @@ from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn, Prepared
 from chat_core.services.ownership import require_conversation
 from chat_core.services.titles import title_from_message
-from chat_core.settings import Settings
 
 _NO_MESSAGE = "No message with this seq in this conversation."
 
@@ -40,13 +39,11 @@ class Rewrites:
         self,
         turn: ChatTurn,
         repo: ChatRepository,
-        settings: Settings,
         clock: Callable[[], int] = now_ms,
         ids: Callable[[], str] = new_id,
     ) -> None:
         self._turn = turn
         self._repo = repo
-        self._settings = settings
         self._clock = clock
         self._ids = ids
 

@@ -322,8 +322,7 @@ class TurnRunner:
 def _reply_version(claim: TurnClaim) -> int:
     """A regeneration's reply is the next version of the one it replaces; any other
     reply is the first to answer its message's text."""
-    replaced = claim.rewrite.reply if claim.rewrite and claim.regenerates else None
-    return replaced.version + 1 if replaced else 1
+    return claim.replaces.version + 1 if claim.replaces else 1
 
 
 def _still_contended() -> StorageFault:
