@@ -1,9 +1,12 @@
 """Invokes the real handlers the way Lambda does, in this process.
 
-Lambda runs one request at a time per execution environment; a handler's module
-state (Powertools' resolver keeps the current event on itself) is never shared by
-two requests. So each concurrent invocation gets an environment of its own: a
-separately loaded copy of the function's app.py, kept warm in a pool afterwards.
+Lambda runs one request at a time per execution environment, and one environment
+is one process: a handler's module state is never shared by two requests. Here
+every function runs in one process, so each concurrent invocation gets an
+environment of its own (a separately loaded copy of the function's app.py, kept
+warm in a pool afterwards), and the one piece of Powertools state that is
+process-wide, the current event, is kept per resolver (see
+``keep_the_event_per_environment``).
 """
 
 from __future__ import annotations
@@ -25,6 +28,9 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl
 
+from aws_lambda_powertools.event_handler.api_gateway import ApiGatewayResolver
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
 from local.template import ROOT, Function, Route
 
 LAYER_PATH = ROOT / "layers" / "chat_core" / "python"
@@ -42,6 +48,38 @@ def load_module(path: Path, name: str) -> ModuleType:
     sys.modules[name] = module
     spec.loader.exec_module(module)
     return module
+
+
+def keep_the_event_per_environment() -> None:
+    """Powertools keeps the event being resolved on the ``BaseRouter`` class, for the
+    whole process: right in Lambda, where a process serves one request at a time,
+    wrong here, where a GET of one function would swap its event (no body) under a
+    POST of another running at the same moment ("body is required", seen in CI).
+    Each resolver (one per loaded app.py, that is per environment) keeps its own.
+    """
+    if getattr(ApiGatewayResolver, "_event_per_environment", False):
+        return
+    resolve = ApiGatewayResolver.resolve
+
+    def resolve_with_own_event(self: Any, event: Any, context: Any) -> Any:
+        raw = event.raw_event if isinstance(event, BaseProxyEvent) else event
+        self.__dict__["_own_event"] = self._to_proxy_event(raw)
+        self.__dict__["_own_context"] = context
+        return resolve(self, event, context)
+
+    def own(name: str) -> property:
+        return property(
+            lambda self: self.__dict__[name],
+            lambda self, value: self.__dict__.__setitem__(name, value),
+        )
+
+    ApiGatewayResolver.resolve = resolve_with_own_event  # type: ignore[method-assign]
+    ApiGatewayResolver.current_event = own("_own_event")  # type: ignore[assignment]
+    ApiGatewayResolver.lambda_context = own("_own_context")  # type: ignore[assignment]
+    ApiGatewayResolver._event_per_environment = True  # type: ignore[attr-defined]
+
+
+keep_the_event_per_environment()
 
 
 @dataclass
