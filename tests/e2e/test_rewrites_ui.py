@@ -89,6 +89,12 @@ def test_edit_the_last_message_and_resend_it_keeping_the_old_exchange(
     pager.get_by_role("button", name="Previous version of this message").click()
     expect(question).to_contain_text("What is 2 + 2?")
     expect(question.locator(".version-reply")).to_contain_text(old_reply[:40])
+    # The old question shows the reply it had; the new question's reply steps aside.
+    replies = page.locator("ol.messages .message.assistant")
+    expect(replies).to_have_count(0)
     screenshot(page, "18-edit-and-resend")
+    pager.get_by_role("button", name="Next version of this message").click()
+    expect(replies).to_have_count(1)
+    expect(replies.last).to_contain_text("What is 3 + 3?")
     expect(page.get_by_label("Edit your message")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)

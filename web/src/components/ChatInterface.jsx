@@ -1,5 +1,5 @@
 // The open conversation: its messages, the live reply, errors, and the input box.
-import { useEffect, useLayoutEffect, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "react";
 import { limits } from "../config.js";
 import { Markdown } from "./Markdown.jsx";
 import { CopyButton } from "./CopyButton.jsx";
@@ -33,13 +33,20 @@ function UserText({ content }) {
   );
 }
 
-function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenerate, editor }) {
+function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenerate, editor, onEarlierShown }) {
   const view = useVersionView(message, onVersion);
   const earlier = view.earlier; // an earlier version on screen (the pager)
   const content = earlier ? earlier.message.content : message.content;
   const failed = message.status === "failed" && !earlier;
   const ending = ENDINGS[earlier ? earlier.message.status : message.status];
   const mine = message.role === "user";
+  // An earlier text of the user's shows the reply it had; the list hides today's.
+  const replacedSeq = mine && earlier ? message.seq : null;
+  useEffect(() => {
+    if (!replacedSeq || !onEarlierShown) return undefined;
+    onEarlierShown(replacedSeq, true);
+    return () => onEarlierShown(replacedSeq, false);
+  }, [replacedSeq, onEarlierShown]);
   const current = !earlier && !message.pending;
   return (
     <li
@@ -97,6 +104,30 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
       </div>
     </li>
   );
+}
+
+/**
+ * The replies to hide: while a user message shows an earlier version (with the reply
+ * that version had), the reply its current text got would answer a question no longer
+ * on screen.
+ */
+function useRepliesOfEarlierVersions(messages) {
+  const [earlierShown, setShown] = useState({}); // user message seq -> true
+  const setEarlierShown = useCallback((seq, shown) => {
+    setShown((known) => {
+      const next = { ...known };
+      if (shown) next[seq] = true;
+      else delete next[seq];
+      return next;
+    });
+  }, []);
+  const hidden = (message) => {
+    if (message.role !== "assistant") return false;
+    const index = messages.indexOf(message);
+    const before = index > 0 ? messages[index - 1] : null;
+    return Boolean(before && before.role === "user" && earlierShown[before.seq]);
+  };
+  return { hidden, setEarlierShown };
 }
 
 function LiveReply({ turn }) {
@@ -222,6 +253,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
   const lastUser = [...messages].reverse().find((m) => m.role === "user");
   const editableSeq = lastUser?.seq && !lastUser.pending && !lastUser.unsent ? lastUser.seq : null;
   const editorFor = useEditor(chat, editableSeq);
+  const { hidden: hiddenReply, setEarlierShown } = useRepliesOfEarlierVersions(messages);
   const regenerable = last?.role === "assistant" && last.seq && !live && !sending;
   // A failed last message with no request of ours to resend (a reload, another tab):
   // resent as an edit with the same text, which the server runs again in place.
@@ -300,7 +332,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
               Your conversations are kept, so you can come back to any of them.
             </li>
           )}
-          {messages.map((m) => (
+          {messages.filter((m) => !hiddenReply(m)).map((m) => (
             <MessageView
               key={m.id}
               message={m}
@@ -310,6 +342,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
               onVersion={onVersion}
               onRegenerate={regenerable && m === last ? chat.regenerate : null}
               editor={editorFor(m)}
+              onEarlierShown={setEarlierShown}
             />
           ))}
           {live && <LiveReply turn={live} />}
