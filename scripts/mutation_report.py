@@ -28,16 +28,29 @@ from scripts.mutation_triage import Mutant, diff_lines, reason_for  # noqa: E402
 LINE = re.compile(r"^\s*(?P<name>[\w.ǁ]+__mutmut_\d+): (?P<status>[\w ]+)$")
 
 
-def parse(text: str) -> list[tuple[str, str, str]]:
-    """(module, mutant, status) of every listed mutant."""
+def parse(text: str, mutants: Path | None = None) -> list[tuple[str, str, str]]:
+    """(module, mutant, status) of every listed mutant whose function still exists.
+
+    mutmut keeps the verdicts of a function a refactor removed or renamed (its .meta
+    file still lists them) and lists them; they are not mutants of today's code, and
+    their diff can no longer be read. ``mutants``: the scratch copy's mutated tree.
+    """
+    mutants = mutants or Path("mutants")
+    sources: dict[str, str] = {}
     rows = []
     for line in text.splitlines():
         match = LINE.match(line)
         if not match:
             continue
         name = match.group("name")
-        module = re.match(r"^(.*?)\.x[ǁ_]", name)
-        rows.append((module.group(1) if module else name, name, match.group("status").strip()))
+        found = re.match(r"^(.*?)\.x[ǁ_]", name)
+        module = found.group(1) if found else name
+        if module not in sources:
+            source = mutants / "src" / (module.replace(".", "/") + ".py")
+            sources[module] = source.read_text() if source.exists() else ""
+        if f"def {name.rsplit('.', 1)[-1]}(" not in sources[module]:
+            continue  # a function that no longer exists
+        rows.append((module, name, match.group("status").strip()))
     return rows
 
 
