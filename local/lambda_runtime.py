@@ -4,9 +4,11 @@ Lambda runs one request at a time per execution environment, and one environment
 is one process: a handler's module state is never shared by two requests. Here
 every function runs in one process, so each concurrent invocation gets an
 environment of its own (a separately loaded copy of the function's app.py, kept
-warm in a pool afterwards), and the one piece of Powertools state that is
-process-wide, the current event, is kept per resolver (see
-``keep_the_event_per_environment``).
+warm in a pool afterwards). Powertools also keeps state for the whole process: the
+event being resolved, which decides what a handler reads, is kept per resolver here
+(``keep_the_event_per_environment``); the Logger's keys and the Metrics set stay
+shared, which only mixes what the local stack's own log lines say. (The async
+resolver, which no function uses, is left as it is.)
 """
 
 from __future__ import annotations
@@ -68,10 +70,13 @@ def keep_the_event_per_environment() -> None:
         return resolve(self, event, context)
 
     def own(name: str) -> property:
-        return property(
-            lambda self: self.__dict__[name],
-            lambda self, value: self.__dict__.__setitem__(name, value),
-        )
+        def read(self: Any) -> Any:
+            try:
+                return self.__dict__[name]
+            except KeyError:  # before the first request, as unpatched Powertools
+                raise AttributeError(name) from None
+
+        return property(read, lambda self, value: self.__dict__.__setitem__(name, value))
 
     ApiGatewayResolver.resolve = resolve_with_own_event  # type: ignore[method-assign]
     ApiGatewayResolver.current_event = own("_own_event")  # type: ignore[assignment]

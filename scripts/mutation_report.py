@@ -28,17 +28,21 @@ from scripts.mutation_triage import Mutant, diff_lines, reason_for  # noqa: E402
 LINE = re.compile(r"^\s*(?P<name>[\w.ǁ]+__mutmut_\d+): (?P<status>[\w ]+)$")
 
 
-def parse(text: str, mutants: Path | None = None) -> list[tuple[str, str, str]]:
-    """(module, mutant, status) of every listed mutant whose function still exists.
+def parse(results: Path) -> list[tuple[str, str, str]]:
+    """(module, mutant, status) of every listed mutant that today's code still has.
 
-    mutmut keeps the verdicts of a function a refactor removed or renamed (its .meta
-    file still lists them) and lists them; they are not mutants of today's code, and
-    their diff can no longer be read. ``mutants``: the scratch copy's mutated tree.
+    mutmut keeps the verdicts of mutants a refactor did away with (a function removed
+    or renamed, or the higher numbers of one that shrank: its .meta file still lists
+    them) and lists them; they are not mutants of today's code, and their diff can no
+    longer be read. The mutated tree (``mutants/``) sits beside the listing.
     """
-    mutants = mutants or Path("mutants")
+    mutants = results.parent / "mutants"
+    if not (mutants / "src").is_dir():
+        sys.exit(f"mutation: no mutated tree at {mutants}; run the report where mutmut ran")
     sources: dict[str, str] = {}
     rows = []
-    for line in text.splitlines():
+    dropped = 0
+    for line in results.read_text().splitlines():
         match = LINE.match(line)
         if not match:
             continue
@@ -49,8 +53,11 @@ def parse(text: str, mutants: Path | None = None) -> list[tuple[str, str, str]]:
             source = mutants / "src" / (module.replace(".", "/") + ".py")
             sources[module] = source.read_text() if source.exists() else ""
         if f"def {name.rsplit('.', 1)[-1]}(" not in sources[module]:
-            continue  # a function that no longer exists
+            dropped += 1
+            continue
         rows.append((module, name, match.group("status").strip()))
+    if dropped:
+        print(f"left out {dropped} verdicts of mutants today's code no longer has", file=sys.stderr)
     return rows
 
 
@@ -58,7 +65,7 @@ def unexplained_survivors(results: Path) -> list[str]:
     """The survivors no triage rule explains: run again, a test added since may kill them."""
     return [
         name
-        for module, name, status in parse(results.read_text())
+        for module, name, status in parse(results)
         if status == "survived" and described(name, module)["reason"] is None
     ]
 
@@ -67,7 +74,7 @@ def main() -> None:
     if sys.argv[1] == "--unexplained":
         print("\n".join(unexplained_survivors(Path(sys.argv[2]))))
         return
-    rows = parse(Path(sys.argv[1]).read_text())
+    rows = parse(Path(sys.argv[1]))
     per_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
     for module, name, status in rows:

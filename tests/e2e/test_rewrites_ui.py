@@ -98,3 +98,26 @@ def test_edit_the_last_message_and_resend_it_keeping_the_old_exchange(
     expect(replies.last).to_contain_text("What is 3 + 3?")
     expect(page.get_by_label("Edit your message")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_count(0)
+
+
+def test_paging_back_while_the_new_reply_streams_hides_it_until_paging_forward(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, new_user("edit-live"))
+    send(page, "Name a colour")
+    old_reply = stored_reply(page).locator(".markdown").inner_text()
+    question = page.locator("ol.messages .message.user").last
+    question.get_by_role("button", name="Edit", exact=True).click()
+    page.get_by_label("Edit your message").fill("Name a fruit [stub:rate=4] [stub:words=200]")
+    page.get_by_label("Edit your message").press("Enter")
+
+    live = page.locator("ol.messages [data-live]")
+    expect(live).to_contain_text("Name a fruit")  # the new reply is being written
+    question.get_by_role("button", name="Previous version of this message").click()
+    expect(question.locator(".version-reply")).to_contain_text(old_reply[:40])
+    expect(live).to_have_count(0)  # it answers the text no longer on screen
+    question.get_by_role("button", name="Next version of this message").click()
+    expect(live).to_contain_text("Name a fruit")
+    page.get_by_role("button", name="Stop").click()
+    expect(page.locator("ol.messages .message.assistant[data-seq]")).to_contain_text("Name a fruit")

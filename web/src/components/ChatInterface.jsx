@@ -42,7 +42,7 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
   const mine = message.role === "user";
   // An earlier text of the user's shows the reply it had; the list hides today's.
   const replacedSeq = mine && earlier ? message.seq : null;
-  useEffect(() => {
+  useLayoutEffect(() => {
     if (!replacedSeq || !onEarlierShown) return undefined;
     onEarlierShown(replacedSeq, true);
     return () => onEarlierShown(replacedSeq, false);
@@ -108,10 +108,10 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
 
 /**
  * The replies to hide: while a user message shows an earlier version (with the reply
- * that version had), the reply its current text got would answer a question no longer
- * on screen.
+ * that version had), the reply its current text got, stored or still being written,
+ * would answer a question no longer on screen.
  */
-function useRepliesOfEarlierVersions(messages) {
+function useRepliesOfEarlierVersions(messages, live) {
   const [earlierShown, setShown] = useState({}); // user message seq -> true
   const setEarlierShown = useCallback((seq, shown) => {
     setShown((known) => {
@@ -121,13 +121,10 @@ function useRepliesOfEarlierVersions(messages) {
       return next;
     });
   }, []);
-  const hidden = (message) => {
-    if (message.role !== "assistant") return false;
-    const index = messages.indexOf(message);
-    const before = index > 0 ? messages[index - 1] : null;
-    return Boolean(before && before.role === "user" && earlierShown[before.seq]);
-  };
-  return { hidden, setEarlierShown };
+  const answersEarlier = (before) => Boolean(before && before.role === "user" && earlierShown[before.seq]);
+  const visible = messages.filter((m, i) => m.role !== "assistant" || !answersEarlier(messages[i - 1]));
+  const liveHidden = Boolean(live) && answersEarlier(messages[messages.length - 1]);
+  return { visible, liveHidden, setEarlierShown };
 }
 
 function LiveReply({ turn }) {
@@ -253,7 +250,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
   const lastUser = [...messages].reverse().find((m) => m.role === "user");
   const editableSeq = lastUser?.seq && !lastUser.pending && !lastUser.unsent ? lastUser.seq : null;
   const editorFor = useEditor(chat, editableSeq);
-  const { hidden: hiddenReply, setEarlierShown } = useRepliesOfEarlierVersions(messages);
+  const { visible, liveHidden, setEarlierShown } = useRepliesOfEarlierVersions(messages, live);
   const regenerable = last?.role === "assistant" && last.seq && !live && !sending;
   // A failed last message with no request of ours to resend (a reload, another tab):
   // resent as an edit with the same text, which the server runs again in place.
@@ -332,7 +329,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
               Your conversations are kept, so you can come back to any of them.
             </li>
           )}
-          {messages.filter((m) => !hiddenReply(m)).map((m) => (
+          {visible.map((m) => (
             <MessageView
               key={m.id}
               message={m}
@@ -345,7 +342,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
               onEarlierShown={setEarlierShown}
             />
           ))}
-          {live && <LiveReply turn={live} />}
+          {live && !liveHidden && <LiveReply turn={live} />}
           {sending && !live && (
             <li className="message assistant typing" aria-label="Assistant is typing">
               <span className="dots" aria-hidden="true">
