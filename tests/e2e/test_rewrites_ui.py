@@ -25,6 +25,20 @@ def stored_reply(page: Page) -> Locator:
     return reply
 
 
+def editing_an_answered_message(
+    stack: Any, new_page: Callable[..., Page], user: str, text: str
+) -> tuple[Page, Locator, str]:
+    """A new user's message, answered, with its editor open: the page, the message, and
+    the text of the reply it got."""
+    page = new_page()
+    sign_in(page, stack.base_url, new_user(user))
+    send(page, text)
+    old_reply = stored_reply(page).locator(".markdown").inner_text()
+    question = page.locator("ol.messages .message.user").last
+    question.get_by_role("button", name="Edit", exact=True).click()
+    return page, question, old_reply
+
+
 def test_regenerate_a_reply_and_page_back_to_the_old_one(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:
@@ -63,12 +77,9 @@ def test_regenerate_a_reply_and_page_back_to_the_old_one(
 def test_edit_the_last_message_and_resend_it_keeping_the_old_exchange(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:
-    page = new_page()
-    sign_in(page, stack.base_url, new_user("edit"))
-    send(page, "What is 2 + 2?")
-    old_reply = stored_reply(page).locator(".markdown").inner_text()
-    question = page.locator("ol.messages .message.user").last
-    question.get_by_role("button", name="Edit", exact=True).click()
+    page, question, old_reply = editing_an_answered_message(
+        stack, new_page, "edit", "What is 2 + 2?"
+    )
     editor = page.get_by_label("Edit your message")
     expect(editor).to_have_value("What is 2 + 2?")
     editor.fill("What is 3 + 3?")
@@ -103,12 +114,9 @@ def test_edit_the_last_message_and_resend_it_keeping_the_old_exchange(
 def test_paging_back_while_the_new_reply_streams_hides_it_until_paging_forward(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:
-    page = new_page()
-    sign_in(page, stack.base_url, new_user("edit-live"))
-    send(page, "Name a colour")
-    old_reply = stored_reply(page).locator(".markdown").inner_text()
-    question = page.locator("ol.messages .message.user").last
-    question.get_by_role("button", name="Edit", exact=True).click()
+    page, question, old_reply = editing_an_answered_message(
+        stack, new_page, "edit-live", "Name a colour"
+    )
     page.get_by_label("Edit your message").fill("Name a fruit [stub:rate=4] [stub:words=200]")
     page.get_by_label("Edit your message").press("Enter")
 
