@@ -18,6 +18,7 @@ from botocore.exceptions import ClientError, ReadTimeoutError
 from chat_core.errors import AgentUnavailable, ApiError
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
+from chat_core.services import dispatch, title_dispatch
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn
 from chat_core.services.dispatch import (
@@ -150,3 +151,25 @@ def test_in_process_a_reply_slower_than_the_wait_is_none_and_finishes_after(
             break
         time.sleep(0.05)
     assert [m.role for m in reversed(stored)] == ["user", "assistant"]
+
+
+def test_every_lambda_invoke_is_tried_once_and_waits_no_longer_than_the_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """An invoke whose answer was lost may have been accepted: botocore's retries would
+    start the turn's worker (or the title's) a second time on the same claim."""
+    dispatcher = LambdaDispatcher("chat-turn-worker-dev", wait_seconds=25)
+    sync, fire = dispatcher._sync.meta.config, dispatcher._async.meta.config
+    assert sync.retries["total_max_attempts"] == fire.retries["total_max_attempts"] == 1
+    assert (sync.connect_timeout, sync.read_timeout) == (2, 25)  # the chat's wait
+    assert (fire.connect_timeout, fire.read_timeout) == (2, 5)  # an Event invoke answers at once
+
+    made: list[Any] = []
+
+    class Client:
+        def invoke(self, **call: Any) -> None:
+            made.append(call["FunctionName"])
+
+    monkeypatch.setattr(dispatch, "no_retry_lambda_client", lambda: Client())
+    title_dispatch.lambda_event("chat-title-worker-dev")("alice", "c-1")
+    assert made == ["chat-title-worker-dev"]

@@ -15,12 +15,21 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from chat_core.errors import AgentUnavailable, Forbidden, NoTurnInProgress, RateLimited
-from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
+from chat_core.models import (
+    ChatRequest,
+    CreateConversationRequest,
+    EditMessageRequest,
+    FeedbackRequest,
+    RegenerateRequest,
+    UpdateConversationRequest,
+)
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import TurnLost
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
+from chat_core.services.feedback import FeedbackService
 from chat_core.services.live_connections import LiveConnections
+from chat_core.services.rewrites import Rewrites
 from chat_core.services.stop_turn import StopTurn
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
@@ -408,3 +417,55 @@ def test_a_conversation_stored_before_the_listing_index_leaves_the_old_indexes_w
         assert "ActivitySK" not in item
     else:
         assert item["ActivitySK"].startswith("archived#" if move == "archive" else "active#")
+
+
+def test_a_regeneration_and_an_edit_keep_what_they_replace_in_these_version_items(
+    dynamodb: Any,
+    turn: ChatTurn,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+    ids: Ids,
+) -> None:
+    turn.run("alice", ChatRequest(message="Hello there"))
+    FeedbackService(repo, settings, clock=clock).rate(
+        "alice", C, 2, FeedbackRequest(rating="down", comment="too short")
+    )
+    rewrites = Rewrites(turn, repo, clock=clock, ids=ids)
+    clock.advance(10)
+    rewrites.regenerate("alice", C, RegenerateRequest())
+    clock.advance(10)
+    rewrites.edit("alice", C, 1, EditMessageRequest(message="Hello again"))
+
+    # ids: 1 conversation, 2 turn, 3 message, 4 reply; 5 turn, 6 reply (regenerated);
+    # 7 edited message, 8 turn, 9 reply. Times: the first reply at T+1, the regeneration
+    # at T+10 (its reply at T+11), the edit at T+20 (its reply at T+21).
+    messages = {k[1]: v for k, v in stored(dynamodb).items() if k[0] == f"USER#alice#CONV#{C}"}
+    regenerated = {
+        **message(2, "assistant", FIRST_REPLY, 7, id=ID(6), created_ms=T + 11),
+        "version": 2,
+    }
+    del regenerated["type"]
+    assert messages == {
+        # Current: the edited text (version 2) and the reply to it, first of its versions
+        # (answers: the user text it answers, stored because it is not 1).
+        "MSG#0000000001": message(1, "user", "Hello again", 7, id=ID(7), created_ms=T + 20)
+        | {"version": 2},
+        "MSG#0000000002": message(
+            2, "assistant", "reply to 'Hello again' (history 1)", 7, id=ID(9), created_ms=T + 21
+        )
+        | {"answers": 2},
+        # The first text, with the reply it ended with (the regenerated one).
+        "VER#0000000001#0001": message(1, "user", "Hello there", 7, id=ID(3))
+        | {"type": "message_version", "replaced_ms": T + 20, "reply": regenerated},
+        # The first reply to the first text, with its rating, replaced at T+11.
+        "VER#0000000002#0001.0001": message(2, "assistant", FIRST_REPLY, 7, id=ID(4))
+        | {
+            "type": "message_version",
+            "created_ms": T + 1,
+            "replaced_ms": T + 11,
+            "feedback_rating": "down",
+            "feedback_comment": "too short",
+            "feedback_ms": T,
+        },
+    }
