@@ -1,14 +1,17 @@
-"""In-process fakes of the ports that are not storage (storage runs on moto)."""
+"""In-process fakes of the ports that are not storage (storage runs on moto), and the
+one storage behaviour moto cannot show: a listing index that lags."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from typing import Any
 
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
 from chat_core.agent.model_port import ModelUnavailable, ModelUsage
+from chat_core.repository.records import ConversationRecord
 
 
 class FakeReplyStream:
@@ -88,3 +91,25 @@ class ManualClock:
 
     def advance(self, ms: int) -> None:
         self.now += ms
+
+
+class LaggingIndex:
+    """The repository, except that its listing index still lists one archived
+    conversation as active, least recently active of all: DynamoDB's global indexes are
+    eventually consistent, so just after an archive AWS may answer so (moto never does).
+    """
+
+    def __init__(self, repo: Any, sub: str, conversation_id: str) -> None:
+        self._repo, self._sub, self._id = repo, sub, conversation_id
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+    def active_conversations(
+        self, sub: str, agent_type: str, limit: int
+    ) -> list[ConversationRecord]:
+        listed: list[ConversationRecord] = self._repo.active_conversations(sub, agent_type, limit)
+        stale = self._repo.get_conversation(self._sub, self._id)
+        if stale is None or any(c.id == self._id for c in listed):
+            return listed
+        return [replace(stale, status="active"), *listed][:limit]

@@ -14,9 +14,10 @@ from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
+from chat_core.services.pagination import CursorCodec
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, LaggingIndex, ManualClock
 from tests.unit.test_claim_refusals import Interleaved
 
 
@@ -77,6 +78,29 @@ def test_unarchiving_at_the_cap_archives_the_least_recently_active(
     stats = read_stats(repo, "alice")
     assert stats.conversations.active == settings.max_active_conversations
     assert stats.conversations.archived == 1
+
+
+def test_unarchiving_one_the_index_still_lists_as_active_archives_another(
+    turn: ChatTurn,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    # The least recently active of all, and under a cap of its own.
+    turn.run("alice", ChatRequest(message="script", agent_type="coder"))
+    ids = chats(turn, clock, "old", "a", "b")
+    conversations.update("alice", ids["old"], UpdateConversationRequest(status="archived"))
+    chats(turn, clock, "c")  # back at the cap of 3
+    lagging = ConversationService(
+        LaggingIndex(repo, "alice", ids["old"]),
+        CursorCodec(settings.cursor_signing_key),
+        settings,
+        clock=clock,
+    )
+    lagging.update("alice", ids["old"], UpdateConversationRequest(status="active"))
+    assert sorted(listed(conversations, "active")) == ["b", "c", "old", "script"]
+    assert listed(conversations, "archived") == ["a"]
 
 
 def test_a_conversation_cannot_be_archived_while_its_reply_is_written(

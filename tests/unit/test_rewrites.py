@@ -36,7 +36,7 @@ from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, LaggingIndex, ManualClock
 
 REGENERATE = RegenerateRequest()
 
@@ -467,3 +467,106 @@ def test_a_turn_running_elsewhere_in_the_conversation_does_not_stop_rating_a_rep
     ratings = FeedbackService(repo, settings, clock=clock)
     rated = ratings.rate("alice", conversation_id, 2, FeedbackRequest(rating="up"))
     assert rated.feedback is not None and rated.feedback.rating == "up"
+
+
+def test_a_rewrite_that_brings_a_conversation_back_at_the_cap_archives_the_least_recent_idle_one(
+    turn: ChatTurn,
+    rewrites: Rewrites,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    back = turn.run("alice", ChatRequest(message="an old topic")).response.conversation_id
+    conversations.update("alice", back, UpdateConversationRequest(status="archived"))
+    clock.advance(5)
+    active = [
+        turn.run("alice", ChatRequest(message=text)).response.conversation_id
+        for text in ("one", "two", "three")
+    ]
+    assert len(active) == settings.max_active_conversations
+    # Another agent's conversations have a cap of their own.
+    turn.run("alice", ChatRequest(message="a script", agent_type="coder"))
+    # The least recently active one has a reply being written: it is archived last.
+    turn.start("alice", ChatRequest(message="more", conversation_id=active[0]))
+    for conversation_id in active[1:]:
+        clock.advance(5)
+        turn.run("alice", ChatRequest(message="again", conversation_id=conversation_id))
+    clock.advance(5)
+
+    rewrites.regenerate("alice", back, REGENERATE)
+
+    def status(conversation_id: str) -> str:
+        conversation = repo.get_conversation("alice", conversation_id)
+        assert conversation is not None
+        return conversation.status
+
+    assert [status(c) for c in (back, *active)] == ["active", "active", "archived", "active"]
+    counts = read_stats(repo, "alice").conversations
+    assert (counts.active, counts.archived) == (4, 1)  # 3 general, 1 coder
+
+
+def test_a_rewrite_that_brings_a_conversation_back_counts_one_started_meanwhile(
+    turn: ChatTurn,
+    rewrites: Rewrites,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    model: FakeModel,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    """Interleaved by hand: the cap reads two active conversations of three allowed, a
+    third starts, then the rewrite's claim (which counted two) must be refused and read
+    again, so that bringing one back archives one and three stay active, not four."""
+    back = turn.run("alice", ChatRequest(message="an old topic")).response.conversation_id
+    conversations.update("alice", back, UpdateConversationRequest(status="archived"))
+    clock.advance(5)
+    first = turn.run("alice", ChatRequest(message="one")).response.conversation_id
+    clock.advance(5)
+    second = turn.run("alice", ChatRequest(message="two")).response.conversation_id
+    started: list[str] = []
+
+    class StartOneDuringTheCapRead:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(repo, name)
+
+        def active_conversations(self, sub: str, agent_type: str, limit: int) -> Any:
+            read = repo.active_conversations(sub, agent_type, limit)
+            if not started:
+                clock.advance(5)
+                started.append(
+                    turn.run("alice", ChatRequest(message="three")).response.conversation_id
+                )
+                clock.advance(5)
+            return read
+
+    racing = ChatTurn(StartOneDuringTheCapRead(), model, settings, clock=clock)
+    Rewrites(racing, repo, clock=clock).regenerate("alice", back, REGENERATE)
+
+    assert len(started) == 1
+    listed = conversations.list("alice", status="active", agent_type=None, limit=10, cursor=None)
+    assert sorted(c.id for c in listed.items) == sorted([back, second, *started])
+    assert first not in [c.id for c in listed.items]  # the least recent went
+    assert read_stats(repo, "alice").conversations.active == settings.max_active_conversations
+
+
+def test_a_rewrite_bringing_back_one_the_index_still_lists_as_active_archives_another(
+    turn: ChatTurn,
+    conversations: ConversationService,
+    repo: DynamoChatRepository,
+    model: FakeModel,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    back = turn.run("alice", ChatRequest(message="an old topic")).response.conversation_id
+    conversations.update("alice", back, UpdateConversationRequest(status="archived"))
+    others = []
+    for text in ("one", "two", "three"):  # at the cap of 3
+        clock.advance(5)
+        others.append(turn.run("alice", ChatRequest(message=text)).response.conversation_id)
+    lagging = ChatTurn(LaggingIndex(repo, "alice", back), model, settings, clock=clock)
+
+    Rewrites(lagging, repo, clock=clock).regenerate("alice", back, REGENERATE)
+
+    listed = conversations.list("alice", status="active", agent_type=None, limit=10, cursor=None)
+    assert sorted(c.id for c in listed.items) == sorted([back, *others[1:]])
