@@ -19,6 +19,7 @@ EXPRESSION_KEYWORDS = {"SET", "REMOVE", "ADD", "DELETE", "AND", "OR", "NOT", "BE
 # the rate items, "message"/"retry" (claims) and "conversation" change what happens.
 TRANSACTION_LABELS = {
     "conversation", "ownership", "stats", "message", "retry", "cap", "reply", "rate_day",
+    "version",
 }  # fmt: skip
 
 
@@ -59,7 +60,7 @@ def _cap_time_only(m: Mutant) -> bool:
 def _unused_expression_value(m: Mutant) -> bool:
     added = m.added_text
     if m.function == "claim_conversation":
-        return "if (reactivate) or True" in added
+        return any(f"if ({flag}) or True" in added for flag in ("reactivate", "unchanged", "title"))
     return m.function in {"message_status", "message_feedback"} and (
         "if (was) or True" in added or "if (was) and False" in added
     )
@@ -89,7 +90,10 @@ def _error_default(m: Mutant) -> bool:
 def _transaction_label(m: Mutant) -> bool:
     if len(m.removed) != 1 or len(m.added) != 1:
         return False
-    before = re.match(r'\s*(?:items\.\w+\()?\*?\(*"(\w+)",', m.removed[0])
+    # ("label", ...) alone, appended, returned, or assigned (``release = ("label", ...)``).
+    before = re.match(
+        r'\s*(?:items\.\w+\(|return \[|\w+(?:: [\w\[\]]+)? = \[?)?\*?\(*"(\w+)",', m.removed[0]
+    )
     if not before or before.group(1) not in TRANSACTION_LABELS:
         return False
     # A refused claim or reply is told apart by these labels; elsewhere any refusal is
@@ -104,6 +108,11 @@ def _transaction_label(m: Mutant) -> bool:
         # FeedbackService reads the rating again after any refusal (tests interleave both
         # refusals by hand and check what each leaves; the label is not read).
         "rate_message",
+        # A running regeneration's reply: refused, it is a lost turn (its label is logged).
+        "regenerated_items",
+        # A rewrite's claim is not a rerun, so only "conversation" is read, and refused
+        # there it is read again (the claim's rule in _raise_if_final).
+        "rewrite_claim_items",
     } or (m.function == "_rerun_items" and before.group(1) == "conversation")
 
 
@@ -111,7 +120,7 @@ def _exception_text(m: Mutant) -> bool:
     joined = m.added_text
     return bool(
         re.search(
-            r"(raise ValueError\(|super\(\).__init__\(|raise TurnLost\(exc.reason\)"
+            r"(raise ValueError\(|super\(\).__init__\(|raise TurnLost\("
             r'|raise StorageFault\("TransactionConflict"|self\.code = code)',
             m.removed_text,
         )
@@ -369,6 +378,60 @@ def _never_happens(m: Mutant) -> bool:
         )
         or (m.function == "filename" and 'strip("XX-XX")' in added)
     )
+
+
+def _rewrite_equivalents(m: Mutant) -> bool:
+    """Regenerate and edit (issue 15): shortcuts and states their code never meets.
+
+    - The reply already read is passed so that refusing an edit of it reads nothing
+      more, and a version equal to the current one is refused without a read; without
+      the shortcut the same answer comes one GetItem later.
+    - Every version below the current one was written by the rewrite that made the
+      current one, so a version read below it always finds its item.
+    - A conversation never holds a reply alone (a reply follows its user message).
+    - A conversation whose turn died still ends at that turn's user message, which no
+      regeneration can take: a regeneration's claim never meets a ``turn_seq`` to retire.
+    - With no turn at all, the live turn's seq is 0 or -1 alike: not positive, no turn.
+    - The edited message's status and feedback are the record's defaults ("ok", None);
+      an edit's title None or "" alike means "no new title".
+    """
+    removed, added = m.removed_text.strip(), m.added_text.strip()
+    return (
+        (m.function == "edit" and "self._refuse_edit(sub, conversation_id, seq, None)" in added)
+        or (m.function == "_refuse_edit" and removed.startswith("message = reply if reply"))
+        or (m.function == "version" and removed == "if version < message.version:")
+        or (m.function == "get_message_version" and "if (values) or True else None" in added)
+        or (m.function == "_last_exchange" and "len(latest) >= 1" in added)
+        or (
+            m.function == "claim_conversation"
+            and removed == '("turn_replaces = :replaces", "turn_seq")'
+        )
+        or (m.function == "conversation_to_api" and "(record.turn_replaces or 1) - 1" in added)
+        or (
+            m.function == "edit"
+            and removed.startswith(('status="ok",', "feedback=None,"))
+            and added in ("", ")")
+        )
+        or (m.function == "edit" and removed == "title = None" and added == 'title = ""')
+    )
+
+
+def _rerun_retry_label(m: Mutant) -> bool:
+    """A rerun's retry record is consumed by the transaction that sets its message back
+    to ok, and written again with the message's next failure, so a refusal reaches the
+    message's condition first, and transact reports the first refused item."""
+    return (
+        m.function == "_rerun_items"
+        and m.removed_text.strip().startswith('items.append(("retry",')
+        and ('"XXretryXX"' in m.added_text or '"RETRY"' in m.added_text)
+    )
+
+
+def _ordinary_claim_on_updated_ms(m: Mutant) -> bool:
+    """Every claim also conditional on ``updated_ms`` as read: an ordinary claim is then
+    refused when anything touched the conversation since its read, and a refused claim
+    is read again and retried, so the turn is the same, one attempt later."""
+    return m.function == "claim_conversation" and m.added_text.strip() == "unchanged: bool = True,"
 
 
 def _titling_branch_defaults(m: Mutant) -> bool:
@@ -739,6 +802,21 @@ RULES = (
         lambda m: m.function == "list" and "agent_type or 'XXXX'" in m.added_text,
     ),
     Rule("equivalent: a parameter the callee never reads", _unused_parameter),
+    Rule(
+        "equivalent (regenerate and edit): a shortcut whose answer comes one read later "
+        "without it, or a state their code never meets; see _rewrite_equivalents",
+        _rewrite_equivalents,
+    ),
+    Rule(
+        "equivalent: a rerun's retry record is refused only with its message, whose "
+        "condition comes first in the transaction, so the 'retry' label is never reported",
+        _rerun_retry_label,
+    ),
+    Rule(
+        "equivalent outcome, one attempt later: an ordinary claim refused because the "
+        "conversation changed since its read is read again and retried",
+        _ordinary_claim_on_updated_ms,
+    ),
     Rule("equivalent: differs only in a state this code never produces", _never_happens),
     Rule(
         "equivalent: the titling runner's defaults are production's values, and without a "

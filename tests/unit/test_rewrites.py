@@ -3,6 +3,7 @@ replaced, what it replaced is kept as a version, and every turn guarantee holds.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import boto3
@@ -28,6 +29,7 @@ from chat_core.models import (
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import ClaimRejected
 from chat_core.repository.records import Feedback
+from chat_core.services.api_shapes import conversation_to_api
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.feedback import FeedbackService
@@ -110,15 +112,22 @@ def test_a_regenerated_reply_keeps_its_rating_and_a_rating_waits_for_the_new_one
     class RateMidway(FakeModel):
         def stream(self, agent: Any, prompt: Any) -> Any:
             # While the regeneration holds the lease, its reply cannot be rated.
-            with pytest.raises(ConversationBusy, match="regenerated"):
+            with pytest.raises(ConversationBusy, match="regenerated") as busy:
                 ratings.rate("alice", conversation_id, 4, FeedbackRequest(rating="up"))
+            assert busy.value.retry_after == settings.busy_retry_after_seconds
             claimed["ok"] = True
+            # The conversation still holds its 4 messages, and says which one is answered.
+            record = repo.get_conversation("alice", conversation_id)
+            assert record is not None
+            shown = conversation_to_api(record, clock())
+            assert shown.live_turn is not None
+            claimed["shown"] = (shown.message_count, shown.live_turn.user_message_seq)
             return super().stream(agent, prompt)
 
     midway = Rewrites(ChatTurn(repo, RateMidway(), settings, clock=clock), repo, clock)
     midway.regenerate("alice", conversation_id, REGENERATE)
 
-    assert claimed == {"ok": True}
+    assert claimed == {"ok": True, "shown": (4, 3)}
     old = rewrites.version("alice", conversation_id, 4, 1).message
     assert old.feedback is not None and (old.feedback.rating, old.feedback.comment) == (
         "down",
@@ -150,6 +159,39 @@ def test_a_failed_regeneration_leaves_the_old_reply_and_frees_the_conversation(
     conversation = repo.get_conversation("alice", conversation_id)
     assert conversation is not None and conversation.turn_id is None
     assert repo.latest_messages("alice", conversation_id, 50)[0].version == 1
+
+
+def test_a_regeneration_that_died_holding_the_lease_leaves_no_mark_on_the_next_turn(
+    turn: ChatTurn,
+    repo: DynamoChatRepository,
+    model: FakeModel,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    """Its worker died before releasing (no fail_turn): once the lease ran out, the next
+    turn's claim clears the mark of the reply it was replacing, so that reply can be
+    rated again while the new turn runs."""
+    conversation_id = two_turns(turn, clock)
+
+    class DiesBeforeReleasing:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(repo, name)
+
+        def fail_turn(self, claim: Any) -> None:
+            return None
+
+    model.fail_with = "the worker's process ended"
+    dying = ChatTurn(DiesBeforeReleasing(), model, settings, clock=clock)
+    with pytest.raises(AgentUnavailable):
+        Rewrites(dying, repo, clock=clock).regenerate("alice", conversation_id, REGENERATE)
+    clock.advance(settings.turn_lease_seconds * 1000 + 1)
+    model.fail_with = None
+    turn.start("alice", ChatRequest(message="third", conversation_id=conversation_id))
+
+    rated = FeedbackService(repo, settings, clock=clock).rate(
+        "alice", conversation_id, 4, FeedbackRequest(rating="up")
+    )
+    assert rated.feedback is not None and rated.feedback.rating == "up"
 
 
 def test_only_a_reply_can_be_regenerated_and_not_while_a_turn_runs(
@@ -291,8 +333,10 @@ def test_only_the_last_user_message_can_be_edited(
         rewrites.edit("alice", conversation_id, 2, EditMessageRequest(message="x"))
     with pytest.raises(InvalidRequest, match="your own"):
         rewrites.edit("alice", conversation_id, 4, EditMessageRequest(message="x"))
-    with pytest.raises(NotFound):
+    with pytest.raises(NotFound, match="No message with this seq"):
         rewrites.edit("alice", conversation_id, 9, EditMessageRequest(message="x"))
+    with pytest.raises(NotFound, match="No message with this seq"):
+        rewrites.version("alice", conversation_id, 9, 1)
     with pytest.raises(NotFound):  # version 1 is the message itself
         rewrites.version("alice", conversation_id, 3, 1)
 
@@ -570,3 +614,84 @@ def test_a_rewrite_bringing_back_one_the_index_still_lists_as_active_archives_an
 
     listed = conversations.list("alice", status="active", agent_type=None, limit=10, cursor=None)
     assert sorted(c.id for c in listed.items) == sorted([back, *others[1:]])
+
+
+def wait_until_free(repo: DynamoChatRepository, conversation_id: str) -> None:
+    """A streamed turn runs on the in-process dispatcher's thread: wait for its end."""
+    import time
+
+    for _ in range(250):
+        conversation = repo.get_conversation("alice", conversation_id)
+        if conversation is not None and conversation.turn_id is None:
+            return
+        time.sleep(0.02)
+    raise AssertionError("the streamed turn did not end")
+
+
+def test_a_streamed_rewrite_or_retry_answers_202_at_once_with_the_message_as_it_now_is(
+    turn: ChatTurn,
+    rewrites: Rewrites,
+    repo: DynamoChatRepository,
+    model: FakeModel,
+    clock: ManualClock,
+) -> None:
+    conversation_id = two_turns(turn, clock)
+    regenerated: Any = rewrites.regenerate("alice", conversation_id, RegenerateRequest(stream=True))
+    assert regenerated.status_code == 202
+    assert (regenerated.body.user_message.seq, regenerated.body.user_message.status) == (3, "ok")
+    wait_until_free(repo, conversation_id)
+
+    def fails(text: str) -> None:
+        model.fail_with = "timeout"
+        with pytest.raises(AgentUnavailable):
+            turn.submit(
+                "alice", ChatRequest(message=text, conversation_id=conversation_id), "key-" + text
+            )
+        model.fail_with = None
+
+    fails("third")  # message 5, failed: resent as it is, with stream
+    resent: Any = rewrites.edit(
+        "alice", conversation_id, 5, EditMessageRequest(message="third", stream=True)
+    )
+    assert resent.status_code == 202
+    assert (resent.body.user_message.seq, resent.body.user_message.status) == (5, "ok")
+    wait_until_free(repo, conversation_id)
+
+    fails("fourth")  # message 7, failed: retried with its Idempotency-Key, streamed
+    streamed = ChatRequest(message="fourth", conversation_id=conversation_id, stream=True)
+    retried: Any = turn.submit("alice", streamed, "key-fourth")
+    assert retried.status_code == 202
+    assert (retried.body.user_message.seq, retried.body.user_message.status) == (7, "ok")
+    wait_until_free(repo, conversation_id)
+    assert [s for s, *_ in contents(repo, conversation_id)] == [1, 2, 3, 4, 5, 6, 7, 8]
+
+
+def test_a_retry_that_reads_a_turn_in_flight_is_told_how_long_to_wait(
+    turn: ChatTurn,
+    repo: DynamoChatRepository,
+    model: FakeModel,
+    settings: Settings,
+    clock: ManualClock,
+) -> None:
+    """The retry read the conversation while another turn held it (a race: that turn
+    may end before the message is read): busy, for as long as that lease has left."""
+    conversation_id = two_turns(turn, clock)
+    model.fail_with = "timeout"
+    with pytest.raises(AgentUnavailable):
+        turn.submit("alice", ChatRequest(message="third", conversation_id=conversation_id), "k")
+    model.fail_with = None
+
+    class LeaseSeen:
+        def __getattr__(self, name: str) -> Any:
+            return getattr(repo, name)
+
+        def get_conversation(self, sub: str, cid: str) -> Any:
+            read = repo.get_conversation(sub, cid)
+            return read and replace(read, turn_id="other", turn_lease_until=clock.now + 1_000)
+
+    with pytest.raises(ConversationBusy) as busy:
+        ChatTurn(LeaseSeen(), model, settings, clock=clock).submit(
+            "alice", ChatRequest(message="third", conversation_id=conversation_id), "k"
+        )
+    assert busy.value.retry_after == 1  # the lease's second, not the default wait
+    assert settings.busy_retry_after_seconds > 1

@@ -435,6 +435,7 @@ def test_a_regeneration_and_an_edit_keep_what_they_replace_in_these_version_item
     clock.advance(10)
     rewrites.regenerate("alice", C, RegenerateRequest())
     clock.advance(10)
+    FeedbackService(repo, settings, clock=clock).rate("alice", C, 2, FeedbackRequest(rating="up"))
     rewrites.edit("alice", C, 1, EditMessageRequest(message="Hello again"))
 
     # ids: 1 conversation, 2 turn, 3 message, 4 reply; 5 turn, 6 reply (regenerated);
@@ -444,6 +445,8 @@ def test_a_regeneration_and_an_edit_keep_what_they_replace_in_these_version_item
     regenerated = {
         **message(2, "assistant", FIRST_REPLY, 7, id=ID(6), created_ms=T + 11),
         "version": 2,
+        "feedback_rating": "up",
+        "feedback_ms": T + 20,
     }
     del regenerated["type"]
     assert messages == {
@@ -455,7 +458,7 @@ def test_a_regeneration_and_an_edit_keep_what_they_replace_in_these_version_item
             2, "assistant", "reply to 'Hello again' (history 1)", 7, id=ID(9), created_ms=T + 21
         )
         | {"answers": 2},
-        # The first text, with the reply it ended with (the regenerated one).
+        # The first text, with the reply it ended with (the regenerated one, rated).
         "VER#0000000001#0001": message(1, "user", "Hello there", 7, id=ID(3))
         | {"type": "message_version", "replaced_ms": T + 20, "reply": regenerated},
         # The first reply to the first text, with its rating, replaced at T+11.

@@ -331,7 +331,7 @@ class ItemWrites(MessageWrites):
             values={"up": up, "down": down},
         )
 
-    def reply_stats(self, sub: str, tokens: dict[str, int], messages: int = 1) -> dict[str, Any]:
+    def reply_stats(self, sub: str, tokens: dict[str, int], *, messages: int) -> dict[str, Any]:
         """A reply counts one message (none when it replaces one) and its tokens, into
         the day's budget too.
 
