@@ -392,8 +392,12 @@ def _rewrite_equivalents(m: Mutant) -> bool:
     - A conversation whose turn died still ends at that turn's user message, which no
       regeneration can take: a regeneration's claim never meets a ``turn_seq`` to retire.
     - With no turn at all, the live turn's seq is 0 or -1 alike: not positive, no turn.
-    - The edited message's status and feedback are the record's defaults ("ok", None);
-      an edit's title None or "" alike means "no new title".
+    - A user message carries no rating, so the edited text's ``feedback=None`` is the
+      one it had; an edit's title None or "" alike means "no new title".
+    - The claim's copy of a message resent as it is goes only into the answer, where
+      message_to_api shows every status but failed, stopped and incomplete as "ok".
+    - A claim that gains no active conversation passes no count to the stats item
+      (``observed_active if gained else None``): the default count is never written.
     """
     removed, added = m.removed_text.strip(), m.added_text.strip()
     return (
@@ -403,14 +407,19 @@ def _rewrite_equivalents(m: Mutant) -> bool:
         or (m.function == "get_message_version" and "if (values) or True else None" in added)
         or (m.function == "_last_exchange" and "len(latest) >= 1" in added)
         or (
+            m.function == "_claim"
+            and removed == "observed_active, archive = 0, list[ConversationRecord]()"
+        )
+        or (
             m.function == "claim_conversation"
             and removed == '("turn_replaces = :replaces", "turn_seq")'
         )
         or (m.function == "conversation_to_api" and "(record.turn_replaces or 1) - 1" in added)
+        or (m.function == "edit" and removed.startswith("feedback=None,") and added == ")")
         or (
-            m.function == "edit"
-            and removed.startswith(('status="ok",', "feedback=None,"))
-            and added in ("", ")")
+            m.function in {"edit", "_prepare_rerun"}
+            and re.fullmatch(r'.*replace\((user|message), status="ok"\).*', removed) is not None
+            and re.search(r'status=(None|"XXokXX"|"OK")', added) is not None
         )
         or (m.function == "edit" and removed == "title = None" and added == 'title = ""')
     )

@@ -293,6 +293,8 @@ def test_a_failed_edit_keeps_the_edited_text_as_failed_and_can_be_edited_again(
 
     model.fail_with = None
     rewrites.edit("alice", conversation_id, 3, EditMessageRequest(message="take three"))
+    answered = repo.get_message("alice", conversation_id, 3)
+    assert answered is not None and (answered.content, answered.status) == ("take three", "ok")
     assert [(s, v) for s, _, v in contents(repo, conversation_id)] == [
         (1, 1),
         (2, 1),
@@ -339,6 +341,16 @@ def test_only_the_last_user_message_can_be_edited(
         rewrites.version("alice", conversation_id, 9, 1)
     with pytest.raises(NotFound):  # version 1 is the message itself
         rewrites.version("alice", conversation_id, 3, 1)
+
+
+def test_a_conversation_with_no_message_has_none_to_edit_or_regenerate(
+    rewrites: Rewrites, conversations: ConversationService
+) -> None:
+    empty = conversations.create("alice", CreateConversationRequest(title="Empty")).id
+    with pytest.raises(NotFound, match="No message with this seq"):
+        rewrites.edit("alice", empty, 1, EditMessageRequest(message="x"))
+    with pytest.raises(NothingToRegenerate):
+        rewrites.regenerate("alice", empty, REGENERATE)
 
 
 def test_versions_are_purged_with_the_conversation(
@@ -695,3 +707,24 @@ def test_a_retry_that_reads_a_turn_in_flight_is_told_how_long_to_wait(
         )
     assert busy.value.retry_after == 1  # the lease's second, not the default wait
     assert settings.busy_retry_after_seconds > 1
+
+
+def test_while_an_edit_is_answered_the_conversation_says_which_message_is(
+    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+) -> None:
+    conversation_id = two_turns(turn, clock)
+    seen: list[tuple[int, int | None]] = []
+
+    class LooksMidway(FakeModel):
+        def stream(self, agent: Any, prompt: Any) -> Any:
+            record = repo.get_conversation("alice", conversation_id)
+            assert record is not None
+            shown = conversation_to_api(record, clock())
+            live = shown.live_turn.user_message_seq if shown.live_turn else None
+            seen.append((shown.message_count, live))
+            return super().stream(agent, prompt)
+
+    editing = Rewrites(ChatTurn(repo, LooksMidway(), settings, clock=clock), repo, clock)
+    editing.edit("alice", conversation_id, 3, EditMessageRequest(message="second, edited"))
+
+    assert seen == [(3, 3)]  # its reply taken out, the edited message answered

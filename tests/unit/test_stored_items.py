@@ -436,7 +436,7 @@ def test_a_regeneration_and_an_edit_keep_what_they_replace_in_these_version_item
     rewrites.regenerate("alice", C, RegenerateRequest())
     clock.advance(10)
     FeedbackService(repo, settings, clock=clock).rate("alice", C, 2, FeedbackRequest(rating="up"))
-    rewrites.edit("alice", C, 1, EditMessageRequest(message="Hello again"))
+    rewrites.edit("alice", C, 1, EditMessageRequest(message="Hello again, at more length"))
 
     # ids: 1 conversation, 2 turn, 3 message, 4 reply; 5 turn, 6 reply (regenerated);
     # 7 edited message, 8 turn, 9 reply. Times: the first reply at T+1, the regeneration
@@ -452,10 +452,17 @@ def test_a_regeneration_and_an_edit_keep_what_they_replace_in_these_version_item
     assert messages == {
         # Current: the edited text (version 2) and the reply to it, first of its versions
         # (answers: the user text it answers, stored because it is not 1).
-        "MSG#0000000001": message(1, "user", "Hello again", 7, id=ID(7), created_ms=T + 20)
+        "MSG#0000000001": message(
+            1, "user", "Hello again, at more length", 11, id=ID(7), created_ms=T + 20
+        )
         | {"version": 2},
         "MSG#0000000002": message(
-            2, "assistant", "reply to 'Hello again' (history 1)", 7, id=ID(9), created_ms=T + 21
+            2,
+            "assistant",
+            "reply to 'Hello again, at more length' (history 1)",
+            7,  # the model's completion tokens
+            id=ID(9),
+            created_ms=T + 21,
         )
         | {"answers": 2},
         # The first text, with the reply it ended with (the regenerated one, rated).
