@@ -93,17 +93,26 @@ class ManualClock:
         self.now += ms
 
 
-class LaggingIndex:
+class RepositoryWith:
+    """The repository as it is, except for the methods a subclass overrides: a race
+    interleaved by hand, an index's lag, a worker that dies, a call recorded."""
+
+    def __init__(self, repo: Any) -> None:
+        self._repo = repo
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._repo, name)
+
+
+class LaggingIndex(RepositoryWith):
     """The repository, except that its listing index still lists one archived
     conversation as active, least recently active of all: DynamoDB's global indexes are
     eventually consistent, so just after an archive AWS may answer so (moto never does).
     """
 
     def __init__(self, repo: Any, sub: str, conversation_id: str) -> None:
-        self._repo, self._sub, self._id = repo, sub, conversation_id
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repo, name)
+        super().__init__(repo)
+        self._sub, self._id = sub, conversation_id
 
     def active_conversations(
         self, sub: str, agent_type: str, limit: int

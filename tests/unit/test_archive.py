@@ -17,7 +17,7 @@ from chat_core.services.conversations import ConversationService
 from chat_core.services.pagination import CursorCodec
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
-from tests.support.fakes import FakeModel, LaggingIndex, ManualClock
+from tests.support.fakes import FakeModel, LaggingIndex, ManualClock, RepositoryWith
 from tests.unit.test_claim_refusals import Interleaved
 
 
@@ -62,6 +62,16 @@ def test_archive_and_unarchive_move_the_conversation_and_its_counts(
     assert stats.conversations.by_agent_type == {"general": 2}
 
 
+def archived_at_the_cap(
+    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
+) -> str:
+    """ "old" archived, then "a", "b", "c" active (the cap of 3): the id of "old"."""
+    ids = chats(turn, clock, "old", "a", "b")
+    conversations.update("alice", ids["old"], UpdateConversationRequest(status="archived"))
+    chats(turn, clock, "c")
+    return ids["old"]
+
+
 def test_unarchiving_at_the_cap_archives_the_least_recently_active(
     turn: ChatTurn,
     conversations: ConversationService,
@@ -69,10 +79,8 @@ def test_unarchiving_at_the_cap_archives_the_least_recently_active(
     settings: Settings,
     clock: ManualClock,
 ) -> None:
-    ids = chats(turn, clock, "old", "a", "b")
-    conversations.update("alice", ids["old"], UpdateConversationRequest(status="archived"))
-    chats(turn, clock, "c")  # back at the cap of 3
-    conversations.update("alice", ids["old"], UpdateConversationRequest(status="active"))
+    old = archived_at_the_cap(turn, conversations, clock)
+    conversations.update("alice", old, UpdateConversationRequest(status="active"))
     assert sorted(listed(conversations, "active")) == ["b", "c", "old"]
     assert listed(conversations, "archived") == ["a"]
     stats = read_stats(repo, "alice")
@@ -89,16 +97,14 @@ def test_unarchiving_one_the_index_still_lists_as_active_archives_another(
 ) -> None:
     # The least recently active of all, and under a cap of its own.
     turn.run("alice", ChatRequest(message="script", agent_type="coder"))
-    ids = chats(turn, clock, "old", "a", "b")
-    conversations.update("alice", ids["old"], UpdateConversationRequest(status="archived"))
-    chats(turn, clock, "c")  # back at the cap of 3
+    old = archived_at_the_cap(turn, conversations, clock)
     lagging = ConversationService(
-        LaggingIndex(repo, "alice", ids["old"]),
+        LaggingIndex(repo, "alice", old),
         CursorCodec(settings.cursor_signing_key),
         settings,
         clock=clock,
     )
-    lagging.update("alice", ids["old"], UpdateConversationRequest(status="active"))
+    lagging.update("alice", old, UpdateConversationRequest(status="active"))
     assert sorted(listed(conversations, "active")) == ["b", "c", "old", "script"]
     assert listed(conversations, "archived") == ["a"]
 
@@ -158,11 +164,11 @@ def test_the_list_and_the_conversation_say_when_it_was_last_active_and_if_it_is_
     assert opened.live_turn is not None and opened.live_turn.turn_id == started.claim.turn_id
 
 
-class BeforeStatusChange:
+class BeforeStatusChange(RepositoryWith):
     """The repository, with something another writer does just before the next change."""
 
     def __init__(self, repo: DynamoChatRepository) -> None:
-        self._repo = repo
+        super().__init__(repo)
         self.meanwhile: Callable[[], Any] | None = None
 
     def change_status(self, *args: Any) -> None:
@@ -170,9 +176,6 @@ class BeforeStatusChange:
         if meanwhile:
             meanwhile()
         self._repo.change_status(*args)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repo, name)
 
 
 def stale_sidebar(

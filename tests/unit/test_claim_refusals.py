@@ -21,14 +21,14 @@ from chat_core.repository.port import TurnClaim
 from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.settings import Settings
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, ManualClock, RepositoryWith
 
 
-class Interleaved:
+class Interleaved(RepositoryWith):
     """The repository, with something another writer does just before the next claim."""
 
     def __init__(self, repo: DynamoChatRepository) -> None:
-        self._repo = repo
+        super().__init__(repo)
         self.before_next_claim: Callable[[], Any] | None = None
 
     def begin_turn(self, claim: TurnClaim) -> None:
@@ -36,9 +36,6 @@ class Interleaved:
         if meanwhile:
             meanwhile()
         self._repo.begin_turn(claim)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repo, name)
 
 
 @pytest.fixture

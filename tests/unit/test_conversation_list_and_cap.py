@@ -25,15 +25,15 @@ from chat_core.services.turn_runner import StartedTurn, TurnOutcome
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.events import LambdaContext
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, ManualClock, RepositoryWith
 from tests.unit.conftest import IDEMPOTENCY_TABLE
 
 
-class BeforeCreation:
+class BeforeCreation(RepositoryWith):
     """The repository, with something another writer does just before the next creation."""
 
     def __init__(self, repo: DynamoChatRepository) -> None:
-        self._repo = repo
+        super().__init__(repo)
         self.meanwhile: Callable[[], Any] | None = None
 
     def create_conversation(
@@ -43,9 +43,6 @@ class BeforeCreation:
         if meanwhile:
             meanwhile()
         self._repo.create_conversation(sub, conv, archive, seen)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._repo, name)
 
 
 def new(title: str) -> CreateConversationRequest:

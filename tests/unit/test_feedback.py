@@ -23,7 +23,7 @@ from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
-from tests.support.fakes import ManualClock
+from tests.support.fakes import ManualClock, RepositoryWith
 
 
 @pytest.fixture
@@ -179,15 +179,12 @@ def test_a_rating_that_keeps_colliding_is_409_with_retry_after(
 ) -> None:
     conversation_id = two_turns(turn, clock)
 
-    class AlwaysRefused:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(repo, name)
-
+    class AlwaysRefused(RepositoryWith):
         def rate_message(self, *_: object) -> None:
             raise ClaimRejected("message")
 
     ratings = FeedbackService(
-        AlwaysRefused(),
+        AlwaysRefused(repo),
         settings,
         clock=clock,
         retry=RetryPolicy(attempts=3, sleep=lambda _: None),

@@ -38,7 +38,7 @@ from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
-from tests.support.fakes import FakeModel, LaggingIndex, ManualClock
+from tests.support.fakes import FakeModel, LaggingIndex, ManualClock, RepositoryWith
 
 REGENERATE = RegenerateRequest()
 
@@ -173,15 +173,12 @@ def test_a_regeneration_that_died_holding_the_lease_leaves_no_mark_on_the_next_t
     rated again while the new turn runs."""
     conversation_id = two_turns(turn, clock)
 
-    class DiesBeforeReleasing:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(repo, name)
-
+    class DiesBeforeReleasing(RepositoryWith):
         def fail_turn(self, claim: Any) -> None:
             return None
 
     model.fail_with = "the worker's process ended"
-    dying = ChatTurn(DiesBeforeReleasing(), model, settings, clock=clock)
+    dying = ChatTurn(DiesBeforeReleasing(repo), model, settings, clock=clock)
     with pytest.raises(AgentUnavailable):
         Rewrites(dying, repo, clock=clock).regenerate("alice", conversation_id, REGENERATE)
     clock.advance(settings.turn_lease_seconds * 1000 + 1)
@@ -415,10 +412,7 @@ def test_a_regeneration_read_before_another_one_ended_reads_again(
     conversation_id = two_turns(turn, clock)
     interleaved: list[bool] = []
 
-    class ReadThenLoseTheRace:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(repo, name)
-
+    class ReadThenLoseTheRace(RepositoryWith):
         def latest_messages(self, sub: str, cid: str, limit: int) -> Any:
             read = repo.latest_messages(sub, cid, limit)
             if limit == 2 and not interleaved:
@@ -428,7 +422,7 @@ def test_a_regeneration_read_before_another_one_ended_reads_again(
                 clock.advance(5)
             return read
 
-    racing = Rewrites(turn, ReadThenLoseTheRace(), clock=clock)
+    racing = Rewrites(turn, ReadThenLoseTheRace(repo), clock=clock)
     answer: Any = racing.regenerate("alice", conversation_id, REGENERATE)  # A
 
     assert interleaved == [True]
@@ -582,10 +576,7 @@ def test_a_rewrite_that_brings_a_conversation_back_counts_one_started_meanwhile(
     second = turn.run("alice", ChatRequest(message="two")).response.conversation_id
     started: list[str] = []
 
-    class StartOneDuringTheCapRead:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(repo, name)
-
+    class StartOneDuringTheCapRead(RepositoryWith):
         def active_conversations(self, sub: str, agent_type: str, limit: int) -> Any:
             read = repo.active_conversations(sub, agent_type, limit)
             if not started:
@@ -596,7 +587,7 @@ def test_a_rewrite_that_brings_a_conversation_back_counts_one_started_meanwhile(
                 clock.advance(5)
             return read
 
-    racing = ChatTurn(StartOneDuringTheCapRead(), model, settings, clock=clock)
+    racing = ChatTurn(StartOneDuringTheCapRead(repo), model, settings, clock=clock)
     Rewrites(racing, repo, clock=clock).regenerate("alice", back, REGENERATE)
 
     assert len(started) == 1
@@ -693,16 +684,13 @@ def test_a_retry_that_reads_a_turn_in_flight_is_told_how_long_to_wait(
         turn.submit("alice", ChatRequest(message="third", conversation_id=conversation_id), "k")
     model.fail_with = None
 
-    class LeaseSeen:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(repo, name)
-
+    class LeaseSeen(RepositoryWith):
         def get_conversation(self, sub: str, cid: str) -> Any:
             read = repo.get_conversation(sub, cid)
             return read and replace(read, turn_id="other", turn_lease_until=clock.now + 1_000)
 
     with pytest.raises(ConversationBusy) as busy:
-        ChatTurn(LeaseSeen(), model, settings, clock=clock).submit(
+        ChatTurn(LeaseSeen(repo), model, settings, clock=clock).submit(
             "alice", ChatRequest(message="third", conversation_id=conversation_id), "k"
         )
     assert busy.value.retry_after == 1  # the lease's second, not the default wait

@@ -19,7 +19,7 @@ from chat_core.repository.port import StorageFault
 from chat_core.services.chat import ChatTurn
 from chat_core.services.turn_runner import TurnRunner
 from chat_core.settings import Settings
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, ManualClock, RepositoryWith
 
 
 class RecordingPoster:
@@ -242,17 +242,14 @@ def test_a_long_reply_extends_its_lease_once_half_of_it_is_used(
 ) -> None:
     extended: list[int] = []
 
-    class Recording:
-        def __getattr__(self, name: str) -> Any:
-            return getattr(repo, name)
-
+    class Recording(RepositoryWith):
         def extend_lease(self, claim: Any, lease_until: int) -> None:
             extended.append(lease_until)
             repo.extend_lease(claim, lease_until)
 
     settings = fast_settings(turn_lease_seconds=10)
     model = FakeModel(pause_seconds=0.02, pieces_per_reply=10)
-    turn = ChatTurn(Recording(), model, settings, clock=clock)
+    turn = ChatTurn(Recording(repo), model, settings, clock=clock)
     started = turn.start("alice", ChatRequest(message="hi"))
     clock.advance(4_999)  # not yet half of the 10 s lease: no write
     turn.runner.run(started)
