@@ -36,6 +36,10 @@ def test_sign_in_chat_and_see_the_reply(stack: Any, new_page: Callable[..., Page
     )
     expect(page.get_by_label("Assistant is typing")).to_have_count(0)
     assert "?c=" in page.url
+    # The reply is stored: until then Stop stands where Send is, and Enter keeps the
+    # text in the box instead of sending it (seen in CI under load: the reply's text
+    # was on screen, still live, when the second message was typed).
+    expect(page.get_by_role("button", name="Stop")).to_have_count(0)
     send(page, "and a second one")
     expect(messages.locator(".message.assistant")).to_have_count(2)
     expect(messages.locator(".message.assistant").nth(1)).to_contain_text(
