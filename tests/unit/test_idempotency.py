@@ -14,6 +14,7 @@ from chat_core.services.idempotent_chat import IdempotentChat
 from chat_core.settings import Settings
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.waiting import eventually
 from tests.unit.conftest import IDEMPOTENCY_TABLE
 
 
@@ -134,7 +135,6 @@ def test_a_replayed_202_after_the_user_moved_on_stores_nothing_new(
 ) -> None:
     """A streamed turn failed after its 202; the user then wrote something else. Resending
     the first request must answer what it answered, not store its text again."""
-    import time
 
     first = idempotent.run("alice", "k-s", ChatRequest(message="one"), LambdaContext())
     conversation_id = first.body.conversation_id
@@ -142,10 +142,11 @@ def test_a_replayed_202_after_the_user_moved_on_stores_nothing_new(
     streamed = ChatRequest(message="two", conversation_id=conversation_id, stream=True)
     accepted = idempotent.run("alice", "k-t", streamed, LambdaContext())
     assert accepted.status_code == 202
-    for _ in range(100):  # the turn fails on its worker thread
-        if reader.get_with_messages("alice", conversation_id, 10).messages[-1].status == "failed":
-            break
-        time.sleep(0.02)
+    eventually(  # the turn fails on its worker thread
+        lambda: reader.get_with_messages("alice", conversation_id, 10).messages[-1].status
+        == "failed",
+        "the streamed turn failed",
+    )
     model.fail_with = None
     turn.run("alice", ChatRequest(message="three", conversation_id=conversation_id))
     for _ in range(3):
@@ -189,7 +190,6 @@ def test_a_replayed_202_whose_turn_failed_runs_again_on_the_stored_message(
 ) -> None:
     """The streamed turn failed after its 202 was remembered; sending the same request
     again (the user's Retry) answers the stored message, without a second copy of it."""
-    import time
 
     coder = ChatRequest(message="one", agent_type="coder")
     first = idempotent.run("alice", "k-1", coder, LambdaContext())
@@ -201,21 +201,17 @@ def test_a_replayed_202_whose_turn_failed_runs_again_on_the_stored_message(
     def last_status() -> str:
         return reader.get_with_messages("alice", conversation_id, 10).messages[-1].status
 
-    for _ in range(100):  # the turn fails on its worker thread
-        if last_status() == "failed":
-            break
-        time.sleep(0.02)
-    assert last_status() == "failed"
+    eventually(lambda: last_status() == "failed", "the streamed turn failed")
     model.fail_with = None
     rerun = idempotent.run("alice", "k-2", streamed, LambdaContext())
     assert rerun.status_code == 202
     assert rerun.body.turn_id != accepted.body.turn_id  # type: ignore[union-attr]
     assert rerun.body.user_message == accepted.body.user_message
-    for _ in range(100):  # the rerun answers on its worker thread
-        messages = reader.get_with_messages("alice", conversation_id, 10).messages
-        if len(messages) == 4:
-            break
-        time.sleep(0.02)
+    eventually(  # the rerun answers on its worker thread
+        lambda: len(reader.get_with_messages("alice", conversation_id, 10).messages) == 4,
+        "the rerun's reply stored",
+    )
+    messages = reader.get_with_messages("alice", conversation_id, 10).messages
     assert [(m.seq, m.content, m.status) for m in messages][2:] == [
         (3, "two", "ok"),
         (4, messages[3].content, "ok"),

@@ -39,6 +39,7 @@ from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, LaggingIndex, ManualClock, RepositoryWith
+from tests.support.waiting import eventually
 
 REGENERATE = RegenerateRequest()
 
@@ -621,14 +622,12 @@ def test_a_rewrite_bringing_back_one_the_index_still_lists_as_active_archives_an
 
 def wait_until_free(repo: DynamoChatRepository, conversation_id: str) -> None:
     """A streamed turn runs on the in-process dispatcher's thread: wait for its end."""
-    import time
 
-    for _ in range(250):
+    def free() -> bool:
         conversation = repo.get_conversation("alice", conversation_id)
-        if conversation is not None and conversation.turn_id is None:
-            return
-        time.sleep(0.02)
-    raise AssertionError("the streamed turn did not end")
+        return conversation is not None and conversation.turn_id is None
+
+    eventually(free, "the streamed turn ended")
 
 
 def test_a_streamed_rewrite_or_retry_answers_202_at_once_with_the_message_as_it_now_is(
