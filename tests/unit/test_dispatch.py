@@ -29,6 +29,7 @@ from chat_core.services.dispatch import (
 )
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.waiting import eventually
 
 
 class InvokeApi:
@@ -137,19 +138,16 @@ def test_in_process_a_reply_slower_than_the_wait_is_none_and_finishes_after(
 ) -> None:
     """The local stack's dispatcher keeps the same promise as Lambda's: the caller waits
     at most the wait, and the reply is stored anyway."""
-    import time
-
     model = FakeModel(pause_seconds=0.3, pieces_per_reply=3)
     turn = ChatTurn(repo, model, Settings(table_name="chat-unit"), clock=clock)
     started = turn.start("alice", ChatRequest(message="slow"))
     dispatcher = InProcessDispatcher(turn.runner)
     assert dispatcher.wait(started, 0.05) is None
     conversation_id = started.claim.conversation.id
-    for _ in range(100):
-        stored = repo.latest_messages("alice", conversation_id, 5)
-        if len(stored) == 2:
-            break
-        time.sleep(0.05)
+    eventually(
+        lambda: len(repo.latest_messages("alice", conversation_id, 5)) == 2, "the reply stored"
+    )
+    stored = repo.latest_messages("alice", conversation_id, 5)
     assert [m.role for m in reversed(stored)] == ["user", "assistant"]
 
 

@@ -4,7 +4,6 @@ never over a title the user chose, and nothing lost when the model fails."""
 from __future__ import annotations
 
 import json
-import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,6 +26,7 @@ from chat_core.services.title_generator import TitleGenerator
 from chat_core.services.titles import title_from_message
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, FakeReplyStream, ManualClock
+from tests.support.waiting import eventually
 
 
 @dataclass
@@ -260,11 +260,10 @@ def test_the_title_worker_is_invoked_without_waiting_and_a_thread_runs_it_in_pro
     )
     generator = TitleGenerator(repo, titling, Posts())
     title_dispatch.in_process(generator)("alice", conversation_id)
-    deadline = time.monotonic() + 5
-    while time.monotonic() < deadline:
-        if repo.get_conversation("alice", conversation_id).title == "Trip to Lyon":  # type: ignore[union-attr]
-            break
-        time.sleep(0.02)
+    eventually(
+        lambda: repo.get_conversation("alice", conversation_id).title == "Trip to Lyon",  # type: ignore[union-attr]
+        "the generated title stored",
+    )
     assert repo.get_conversation("alice", conversation_id).title == "Trip to Lyon"  # type: ignore[union-attr]
     # A generator that raises on its thread is logged, never raised into the turn.
     title_dispatch.in_process(None)("alice", conversation_id)  # type: ignore[arg-type]

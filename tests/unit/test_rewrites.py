@@ -620,6 +620,17 @@ def test_a_rewrite_bringing_back_one_the_index_still_lists_as_active_archives_an
     assert sorted(c.id for c in listed.items) == sorted([back, *others[1:]])
 
 
+def a_failed_turn(
+    turn: ChatTurn, model: FakeModel, conversation_id: str, text: str, key: str
+) -> None:
+    """``text`` stored as the conversation's last message, failed (the model was down),
+    with ``key`` as its request's Idempotency-Key."""
+    model.fail_with = "timeout"
+    with pytest.raises(AgentUnavailable):
+        turn.submit("alice", ChatRequest(message=text, conversation_id=conversation_id), key)
+    model.fail_with = None
+
+
 def wait_until_free(repo: DynamoChatRepository, conversation_id: str) -> None:
     """A streamed turn runs on the in-process dispatcher's thread: wait for its end."""
 
@@ -643,15 +654,7 @@ def test_a_streamed_rewrite_or_retry_answers_202_at_once_with_the_message_as_it_
     assert (regenerated.body.user_message.seq, regenerated.body.user_message.status) == (3, "ok")
     wait_until_free(repo, conversation_id)
 
-    def fails(text: str) -> None:
-        model.fail_with = "timeout"
-        with pytest.raises(AgentUnavailable):
-            turn.submit(
-                "alice", ChatRequest(message=text, conversation_id=conversation_id), "key-" + text
-            )
-        model.fail_with = None
-
-    fails("third")  # message 5, failed: resent as it is, with stream
+    a_failed_turn(turn, model, conversation_id, "third", "key-third")  # message 5: resent
     resent: Any = rewrites.edit(
         "alice", conversation_id, 5, EditMessageRequest(message="third", stream=True)
     )
@@ -659,7 +662,7 @@ def test_a_streamed_rewrite_or_retry_answers_202_at_once_with_the_message_as_it_
     assert (resent.body.user_message.seq, resent.body.user_message.status) == (5, "ok")
     wait_until_free(repo, conversation_id)
 
-    fails("fourth")  # message 7, failed: retried with its Idempotency-Key, streamed
+    a_failed_turn(turn, model, conversation_id, "fourth", "key-fourth")  # 7: keyed retry
     streamed = ChatRequest(message="fourth", conversation_id=conversation_id, stream=True)
     retried: Any = turn.submit("alice", streamed, "key-fourth")
     assert retried.status_code == 202
@@ -678,10 +681,7 @@ def test_a_retry_that_reads_a_turn_in_flight_is_told_how_long_to_wait(
     """The retry read the conversation while another turn held it (a race: that turn
     may end before the message is read): busy, for as long as that lease has left."""
     conversation_id = two_turns(turn, clock)
-    model.fail_with = "timeout"
-    with pytest.raises(AgentUnavailable):
-        turn.submit("alice", ChatRequest(message="third", conversation_id=conversation_id), "k")
-    model.fail_with = None
+    a_failed_turn(turn, model, conversation_id, "third", "k")
 
     class LeaseSeen(RepositoryWith):
         def get_conversation(self, sub: str, cid: str) -> Any:
