@@ -19,6 +19,7 @@ import argparse
 import statistics
 import threading
 import time
+import uuid
 from typing import Any
 
 from benchmarks.report import print_table, write_json
@@ -29,6 +30,9 @@ from local.testing import running_stack
 from tests.support.api_client import ApiClient
 from tests.support.direct_turn import metered_turn, stack_client
 from tests.support.live_client import LiveClient
+from tests.support.stub_records import stub_record_of
+
+STUB_DELAY_SECONDS = 0.3  # the model's own time to first token, as the stub is asked
 
 
 def first_text_overhead(stack: Any, samples: int) -> dict[str, Any]:
@@ -38,7 +42,8 @@ def first_text_overhead(stack: Any, samples: int) -> dict[str, Any]:
     try:
         for number in range(samples + 2):  # the first two warm the functions up
             started = time.time()
-            accepted = api.chat(f"ttft {number} [stub:delay=0.3]", stream=True).body
+            marker = f"ttft {number} {uuid.uuid4().hex}"
+            accepted = api.chat(f"{marker} [stub:delay={STUB_DELAY_SECONDS}]", stream=True).body
             turn_id = accepted["turn_id"]
             first = socket.wait_for(
                 lambda e, t=turn_id: e.get("turn_id") == t and e["type"] == "turn.delta"  # type: ignore[misc]
@@ -46,7 +51,7 @@ def first_text_overhead(stack: Any, samples: int) -> dict[str, Any]:
             seen = time.time()
             assert first["offset"] == 0
             socket.end_of(accepted["conversation_id"])
-            record = _stub_record_of(stack, started)
+            record = stub_record_of(stack, marker)
             model = record["first_chunk_at"] - record["received_at"]
             if number >= 2:
                 end_to_end.append((seen - started) * 1000)
@@ -61,12 +66,6 @@ def first_text_overhead(stack: Any, samples: int) -> dict[str, Any]:
         "overhead_ms_median": round(statistics.median(overheads), 1),
         "overhead_ms_p90": round(sorted(overheads)[int(len(overheads) * 0.9) - 1], 1),
     }
-
-
-def _stub_record_of(stack: Any, after: float) -> dict[str, Any]:
-    streams = ApiClient(stack.base_url, "x").get("/local/openai/v1/_streams").body["streams"]
-    mine = [r for r in streams.values() if r["received_at"] >= after and r["first_chunk_at"]]
-    return min(mine, key=lambda r: float(r["received_at"]))
 
 
 def long_replies(stack: Any, seconds: int) -> list[dict[str, Any]]:

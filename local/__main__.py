@@ -49,7 +49,8 @@ def local_environment(
     if not base.get("OPENAI_API_KEY") and not base.get("OPENAI_BASE_URL"):
         env["OPENAI_BASE_URL"] = f"http://127.0.0.1:{port}/local/openai/v1"
         env["OPENAI_API_KEY"] = "local-stub-key"
-        env["OPENAI_MODEL"] = base.get("OPENAI_MODEL", "stub-model")
+        # The product's default model (a reasoning model) unless one is named: the stub
+        # keeps that model's parameter rules, so every local turn checks what is sent.
     elif not base.get("OPENAI_API_KEY"):
         env["OPENAI_API_KEY"] = "local-dummy-key"  # an OpenAI-compatible server without auth
     return env

@@ -15,7 +15,20 @@ Development-only directives in the latest user message:
 - ``[stub:flaky=NAME]``: fail with 503 the first 3 times NAME is asked (one request
   and its client's 2 retries), answer after that: a model that is down, then back;
 - ``[stub:vary]``: the same conversation asked again gets another answer ("Take 2: ..."),
-  as a real model's regenerated reply differs.
+  as a real model's regenerated reply differs;
+- ``[stub:think=N]``: N words of visible reasoning (``reasoning_content`` deltas, as
+  DeepSeek and vLLM stream it) before the answer, counted as reasoning tokens;
+- ``[stub:filter]``: the provider's content filter ends the reply after 3 words
+  (``finish_reason: "content_filter"``);
+- ``[stub:split-emoji]``: the reply ends with an emoji sent as its two UTF-16 halves in
+  two chunks (``"\ud83d"`` then ``"\ude00"``), as a proxy that cuts JavaScript strings does.
+
+The output limit is kept as OpenAI keeps it: one chunk is one token, and a reply that
+reaches ``max_tokens`` (or ``max_completion_tokens``, reasoning included) ends with
+``finish_reason: "length"``. A reasoning model's name (gpt-5, o1, o3, o4-mini...) gets
+OpenAI's parameter rules (model_rules.py): ``max_tokens``, a ``temperature`` or
+``top_p`` other than 1, or a ``reasoning_effort`` the model does not take is a 400
+with OpenAI's own error body.
 
 A title request (the system message is chat_core's TITLE_INSTRUCTIONS) is answered
 with the first four words of the transcript's user message, capitalised, directives
@@ -24,6 +37,7 @@ ignored: "Packing list for Lyon and Turin" is titled "Packing List For Lyon".
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import re
@@ -31,7 +45,10 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
+
+from local.model_rules import output_limit, refused
 
 MAX_DELAY_SECONDS = 300
 DEFAULT_RATE = 100.0
@@ -43,13 +60,19 @@ _BREAK = re.compile(r"\[stub:break=(\d+)\]")
 _FLAKY = re.compile(r"\[stub:flaky=([\w-]+)\]")
 _ECHO = re.compile(r"\[stub:echo\]")
 _VARY = re.compile(r"\[stub:vary\]")
+_THINK = re.compile(r"\[stub:think=(\d+)\]")
+_FILTER = re.compile(r"\[stub:filter\]")
+_SPLIT_EMOJI = re.compile(r"\[stub:split-emoji\]")
+FILTERED_AFTER_WORDS = 3
+_ASKED_CHARS = 200
 _DIRECTIVE = re.compile(r"\[stub:[^\]]*\]")
 FLAKY_FAILURES = 3
 _flaky_seen: dict[str, int] = {}
 _asked: dict[tuple[str, ...], int] = {}  # [stub:vary]: times each conversation was asked
 
 # What the stub streamed, by completion id (GET /local/openai/v1/_streams): lets a
-# test see that Stop really closed the model's stream.
+# test see that Stop really closed the model's stream, and a benchmark the model's own
+# time to first token of the turn it measures (found by the message it answered).
 _streams: dict[str, dict[str, Any]] = {}
 _streams_lock = threading.Lock()
 
@@ -96,16 +119,54 @@ def stub_title(transcript: str) -> str:
     return " ".join([w[:1].upper() + w[1:] for w in words if w][:4]) or "Untitled"
 
 
+@dataclass(frozen=True)
+class _Plan:
+    """What one answer streams: its text and reasoning, how fast, and how it ends."""
+
+    reply: str
+    delay: float = 0.0
+    rate: float = DEFAULT_RATE
+    break_after: float | None = None
+    thoughts: int = 0
+    limit: int | None = None  # max_tokens / max_completion_tokens
+    filtered: bool = False
+    split_emoji: bool = False
+    # For GET _streams: the start of the message answered, and whether it is a title
+    # request, so a test or benchmark finds the record of its own turn.
+    asked: str = ""
+    title: bool = False
+
+    def pieces(self) -> list[tuple[str, str]]:
+        """("reasoning" | "content", text) per chunk, cut at the output limit."""
+        thinking = [("reasoning", f"thought{n + 1} ") for n in range(self.thoughts)]
+        words = [("content", word) for word in re.findall(r"\S+\s*", self.reply)]
+        if self.filtered:
+            words = words[:FILTERED_AFTER_WORDS]
+        if self.split_emoji:
+            words += [("content", " \ud83d"), ("content", "\ude00")]
+        return (thinking + words)[: self.limit]
+
+    def finish_reason(self) -> str:
+        if self.limit is not None and len(self.pieces()) >= self.limit:
+            whole = dataclasses.replace(self, limit=None)
+            if len(whole.pieces()) > self.limit:
+                return "length"
+        return "content_filter" if self.filtered else "stop"
+
+
 def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
     """(status, JSON body) of POST /chat/completions, or (200, SSE chunks) when streaming."""
     if not isinstance(body, dict) or not isinstance(body.get("messages"), list):
         return 400, _error("messages is required", "invalid_request_error")
+    refusal = refused(body)
+    if refusal is not None:
+        return 400, refusal
     messages = [m for m in body["messages"] if isinstance(m, dict)]
     users = [str(m.get("content", "")) for m in messages if m.get("role") == "user"]
     latest = users[-1] if users else ""
+    limit = output_limit(body)
     if messages and str(messages[0].get("content", "")).startswith(_TITLE_REQUEST):
-        title = stub_title(latest)
-        return _answer(body, messages, title, delay=0.0, rate=DEFAULT_RATE, break_after=None)
+        return _answer(body, messages, _Plan(stub_title(latest), limit=limit, title=True))
     status = _STATUS.search(latest)
     delay = min(_number(_DELAY, latest) or 0.0, MAX_DELAY_SECONDS)
     flaky = _FLAKY.search(latest)
@@ -117,47 +178,41 @@ def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
     if status and int(status.group(1)) >= 400:
         time.sleep(delay)
         return int(status.group(1)), _error("stub model failure requested", "server_error")
-    reply = _reply(users, latest)
-    return _answer(
-        body,
-        messages,
-        reply,
+    plan = _Plan(
+        _reply(users, latest),
         delay=delay,
         rate=_number(_RATE, latest) or DEFAULT_RATE,
         break_after=_number(_BREAK, latest),
+        thoughts=int(_number(_THINK, latest) or 0),
+        limit=limit,
+        filtered=bool(_FILTER.search(latest)),
+        split_emoji=bool(_SPLIT_EMOJI.search(latest)),
+        asked=latest[:_ASKED_CHARS],
     )
+    return _answer(body, messages, plan)
 
 
 def _answer(
-    body: dict[str, Any],
-    messages: list[dict[str, Any]],
-    reply: str,
-    *,
-    delay: float,
-    rate: float,
-    break_after: float | None,
+    body: dict[str, Any], messages: list[dict[str, Any]], plan: _Plan
 ) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
-    """The completion of ``reply``, streamed or whole as the request asked."""
+    """The completion of ``plan``, streamed or whole as the request asked."""
+    pieces = plan.pieces()
+    reasoning = sum(1 for kind, _ in pieces if kind == "reasoning")
     prompt_tokens = sum(estimate_tokens(str(m.get("content", ""))) for m in messages)
     usage = {
         "prompt_tokens": prompt_tokens,
-        "completion_tokens": estimate_tokens(reply),
-        "total_tokens": prompt_tokens + estimate_tokens(reply),
+        "completion_tokens": len(pieces),
+        "total_tokens": prompt_tokens + len(pieces),
+        "completion_tokens_details": {"reasoning_tokens": reasoning},
     }
     model = str(body.get("model", "stub-model"))
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     if body.get("stream"):
         options = body.get("stream_options") or {}
         return 200, _stream(
-            completion_id,
-            model,
-            reply,
-            usage if options.get("include_usage") else None,
-            delay=delay,
-            rate=rate,
-            break_after=break_after,
+            completion_id, model, plan, usage if options.get("include_usage") else None
         )
-    time.sleep(delay)
+    time.sleep(plan.delay)
     return 200, {
         "id": completion_id,
         "object": "chat.completion",
@@ -166,8 +221,11 @@ def _answer(
         "choices": [
             {
                 "index": 0,
-                "message": {"role": "assistant", "content": reply},
-                "finish_reason": "stop",
+                "message": {
+                    "role": "assistant",
+                    "content": "".join(text for kind, text in pieces if kind == "content"),
+                },
+                "finish_reason": plan.finish_reason(),
                 "logprobs": None,
             }
         ],
@@ -176,16 +234,11 @@ def _answer(
 
 
 def _stream(
-    completion_id: str,
-    model: str,
-    reply: str,
-    usage: dict[str, int] | None,
-    *,
-    delay: float,
-    rate: float,
-    break_after: float | None,
+    completion_id: str, model: str, plan: _Plan, usage: dict[str, Any] | None
 ) -> Iterator[bytes]:
     record: dict[str, Any] = {
+        "asked": plan.asked,
+        "title": plan.title,
         "chunks": 0,
         "finished": False,
         "received_at": time.time(),  # the model's own time to first token starts here
@@ -209,19 +262,18 @@ def _stream(
             payload["usage"] = None
         return f"data: {json.dumps(payload)}\n\n".encode()
 
-    time.sleep(delay)
+    time.sleep(plan.delay)
     yield chunk({"role": "assistant", "content": ""})
-    words = re.findall(r"\S+\s*", reply)
-    for number, word in enumerate(words):
-        if break_after is not None and number >= break_after:
+    for number, (kind, text) in enumerate(plan.pieces()):
+        if plan.break_after is not None and number >= plan.break_after:
             raise StreamBroken()
         if number:
-            time.sleep(1 / rate)
+            time.sleep(1 / plan.rate)
         else:
             record["first_chunk_at"] = time.time()
-        yield chunk({"content": word})
+        yield chunk({"reasoning_content": text} if kind == "reasoning" else {"content": text})
         record["chunks"] = number + 1
-    yield chunk({}, "stop")
+    yield chunk({}, plan.finish_reason())
     if usage is not None:
         last = {
             "id": completion_id,
@@ -244,7 +296,10 @@ def streams() -> dict[str, Any]:
 def models() -> dict[str, Any]:
     return {
         "object": "list",
-        "data": [{"id": "stub-model", "object": "model", "created": 0, "owned_by": "local"}],
+        "data": [
+            {"id": name, "object": "model", "created": 0, "owned_by": "local"}
+            for name in ("gpt-5-mini", "gpt-4o-mini", "o4-mini")
+        ],
     }
 
 

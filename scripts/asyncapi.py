@@ -27,6 +27,7 @@ def build_document() -> dict[str, Any]:
         TurnCompleted,
         TurnDelta,
         TurnFailed,
+        TurnReasoning,
         TurnStarted,
     )
 
@@ -38,6 +39,7 @@ def build_document() -> dict[str, Any]:
 
     server_messages: list[type[BaseModel]] = [
         TurnStarted,
+        TurnReasoning,
         TurnDelta,
         TurnCompleted,
         TurnFailed,

@@ -31,10 +31,13 @@ _ERROR_TEXT = {
     "request_in_progress (the same Idempotency-Key is still running), both with "
     "Retry-After; no_turn_in_progress (stop: nothing is being generated); "
     "nothing_to_regenerate (regenerate: the last message is not a reply); "
+    "nothing_to_continue (continue: the last message is not a reply cut short); "
     "message_not_editable (edit: not the last user message)",
     413: "Message over the length limit (message_too_long)",
     422: "Conversation full, or Idempotency-Key reused with another body",
     429: "Request or token budget spent (rate_limited); Retry-After",
+    502: "The model refused the request: the agent is misconfigured "
+    "(agent_misconfigured; no Retry-After: retrying cannot help)",
     503: "Model or storage unavailable; Retry-After",
 }
 _GATEWAY_401 = {
@@ -73,7 +76,11 @@ _GATEWAY_431 = {
 }
 
 
-_REWRITES = ("/v1/conversations/{id}/regenerate", "/v1/conversations/{id}/messages/{seq}")
+_REWRITES = (
+    "/v1/conversations/{id}/regenerate",
+    "/v1/conversations/{id}/continue",
+    "/v1/conversations/{id}/messages/{seq}",
+)
 
 
 def _error_statuses(path: str, method: str) -> list[int]:
@@ -81,9 +88,9 @@ def _error_statuses(path: str, method: str) -> list[int]:
     if "{id}" in path:
         statuses |= {403, 404}
     if (method, path) == ("post", "/v1/chat"):
-        statuses |= {403, 404, 409, 413, 422, 429}
+        statuses |= {403, 404, 409, 413, 422, 429, 502}
     if path in _REWRITES:  # turns too: busy, the budgets; an edit's text has a limit
-        statuses |= {409, 413, 429} if method == "put" else {409, 429}
+        statuses |= {409, 413, 429, 502} if method == "put" else {409, 429, 502}
     if (method, path) in (("post", "/v1/conversations"), ("post", "/v1/conversations/{id}/stop")):
         statuses |= {409}
     if method in ("patch", "put", "delete"):
@@ -124,6 +131,7 @@ _LINKED_OPERATIONS = {
     "DeleteConversation": f"{_CONVERSATION}/delete",
     "StopTurn": "#/paths/~1v1~1conversations~1{id}~1stop/post",
     "RegenerateReply": "#/paths/~1v1~1conversations~1{id}~1regenerate/post",
+    "ContinueReply": "#/paths/~1v1~1conversations~1{id}~1continue/post",
 }
 
 

@@ -16,8 +16,11 @@ def export_conversation(
     id: Annotated[str, Path(pattern=UUID_PATTERN)],
     format: Annotated[Literal["markdown", "json"], Query()] = "markdown",
     cursor: Annotated[str | None, Query(min_length=1, max_length=512)] = None,
+    include_reasoning: Annotated[bool, Query()] = False,
 ) -> ExportPage:
-    return conversation_reader().export_part(caller_sub(app), id, format, cursor)
+    return conversation_reader().export_part(
+        caller_sub(app), id, format, cursor, include_reasoning=include_reasoning
+    )
 
 
 lambda_handler = lambda_handler_for(app)

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 
+from benchmarks.streaming import STUB_DELAY_SECONDS, first_text_overhead
 from local.testing import running_stack
 from tests.integration.conftest import STACK_ENV
 from tests.support.api_client import ApiClient
@@ -69,3 +70,11 @@ def test_the_shared_stack_keeps_titles_as_cut_from_the_first_message(
     assert other.get(f"/v1/conversations/{first.body['conversation_id']}").body["title"] == (
         "packing list for Lyon and Turin, please"
     )
+
+
+def test_the_streaming_benchmark_measures_each_reply_s_own_model_call(titled_stack: Any) -> None:
+    """Each sample starts a conversation whose first reply is titled: the title's model
+    call comes between two replies', and must never be taken for the next reply's."""
+    measured = first_text_overhead(titled_stack, samples=3)
+    delay_ms = STUB_DELAY_SECONDS * 1000
+    assert delay_ms <= measured["model_ttft_ms_median"] <= delay_ms + 25, measured

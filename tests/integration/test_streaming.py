@@ -21,6 +21,7 @@ from websockets.sync.client import connect
 from tests.support.api_client import ApiClient
 from tests.support.forged_tokens import attack_tokens
 from tests.support.live_client import LiveClient, websocket_url
+from tests.support.stub_records import stub_record_of
 
 SLOW = "[stub:words=60] [stub:rate=20]"  # about 3 s of streaming
 
@@ -158,7 +159,8 @@ def test_stop_closes_the_model_stream_and_keeps_what_was_written(
     stack: Any, alice: ApiClient, live: Callable[[], LiveClient]
 ) -> None:
     socket = live()
-    accepted = start(alice, "Go on and on [stub:words=400] [stub:rate=20]")
+    marker = f"Go on and on {uuid.uuid4().hex}"
+    accepted = start(alice, f"{marker} [stub:words=400] [stub:rate=20]")
     conversation_id = accepted["conversation_id"]
     socket.wait_for(lambda e: e["type"] == "turn.delta" and e["offset"] > 20)
     stop = alice.post(f"/v1/conversations/{conversation_id}/stop")
@@ -176,9 +178,8 @@ def test_stop_closes_the_model_stream_and_keeps_what_was_written(
     # The lease is released at once: the next message is answered, not 409.
     assert alice.chat("Thanks", conversation_id).status == 200
     # The stub's stream was closed early: it never sent its last words.
-    streams = ApiClient(stack.base_url, "stub").get("/local/openai/v1/_streams").body["streams"]
-    stopped = [s for s in streams.values() if not s["finished"] and s["chunks"] < 400]
-    assert stopped, "the model's stream was not closed"
+    record = stub_record_of(stack, marker)
+    assert not record["finished"] and record["chunks"] < 400, "the model's stream was not closed"
     nothing = alice.post(f"/v1/conversations/{conversation_id}/stop")
     assert (nothing.status, nothing.error_code()) == (409, "no_turn_in_progress")
 

@@ -10,7 +10,7 @@ from typing import Any
 
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
-from chat_core.agent.model_port import ModelUnavailable, ModelUsage
+from chat_core.agent.model_port import ModelPiece, ModelRefused, ModelUnavailable, ModelUsage
 from chat_core.repository.records import ConversationRecord
 
 
@@ -19,7 +19,7 @@ class FakeReplyStream:
 
     def __init__(
         self,
-        pieces: list[str],
+        pieces: list[ModelPiece],
         usage: ModelUsage | None,
         *,
         pause_seconds: float = 0.0,
@@ -31,7 +31,7 @@ class FakeReplyStream:
         self._break_after = break_after
         self.closed = threading.Event()
 
-    def __iter__(self) -> Iterator[str | ModelUsage]:
+    def __iter__(self) -> Iterator[ModelPiece]:
         for number, piece in enumerate(self._pieces):
             if self._break_after is not None and number >= self._break_after:
                 raise ModelUnavailable("model stream broke: fake")
@@ -51,12 +51,16 @@ class FakeReplyStream:
 class FakeModel:
     """Answers like the local stub model and records every prompt it was sent.
 
-    ``fail_with`` fails before the first piece; ``break_after`` breaks the stream
-    after that many pieces; ``pause_seconds`` waits before each piece.
+    ``fail_with`` fails before the first piece (``refuse_with``: the model refuses the
+    request); ``break_after`` breaks the stream after that many pieces;
+    ``pause_seconds`` waits before each piece; ``script`` streams exactly these pieces
+    (text, reasoning, a finish reason) instead of the reply.
     """
 
     prompts: list[list[PromptMessage]] = field(default_factory=list)
     fail_with: str | None = None
+    refuse_with: str | None = None
+    script: list[ModelPiece] | None = None
     break_after: int | None = None
     pause_seconds: float = 0.0
     pieces_per_reply: int = 3
@@ -64,15 +68,20 @@ class FakeModel:
 
     def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> FakeReplyStream:
         self.prompts.append(prompt)
+        if self.refuse_with:
+            raise ModelRefused(self.refuse_with)
         if self.fail_with:
             raise ModelUnavailable(self.fail_with)
         users = [m.content for m in prompt if m.role == "user"]
         content = f"reply to {users[-1]!r} (history {len(prompt) - 1})"
         size = max(1, -(-len(content) // self.pieces_per_reply))
-        pieces = [content[i : i + size] for i in range(0, len(content), size)]
+        pieces: list[ModelPiece] = [content[i : i + size] for i in range(0, len(content), size)]
+        pieces = list(self.script) if self.script is not None else pieces
         stream = FakeReplyStream(
             pieces,
-            ModelUsage(prompt_tokens=10 * len(prompt), completion_tokens=7),
+            None
+            if self.script is not None
+            else ModelUsage(prompt_tokens=10 * len(prompt), completion_tokens=7),
             pause_seconds=self.pause_seconds,
             break_after=self.break_after,
         )

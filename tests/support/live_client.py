@@ -80,6 +80,14 @@ class LiveClient:
                 text = text[: event["offset"]] + event["text"]
         return text
 
+    def reasoning_of(self, turn_id: str) -> str:
+        """The reasoning as this client saw it stream, pieces at their offsets."""
+        reasoning = ""
+        for event in self.of_type("turn.reasoning"):
+            if event.get("turn_id") == turn_id and event["offset"] <= len(reasoning):
+                reasoning = reasoning[: event["offset"]] + event["text"]
+        return reasoning
+
     def of_type(self, kind: str) -> list[dict[str, Any]]:
         with self._changed:
             return [e for e in self.events if e["type"] == kind]

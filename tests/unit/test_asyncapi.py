@@ -20,7 +20,17 @@ def test_the_contract_lists_exactly_the_events_the_worker_sends() -> None:
     document = json.loads(Path(OUTPUT).read_text())
     sent = {
         document["components"]["schemas"][name]["properties"]["type"]["const"]
-        for name in ("TurnStarted", "TurnDelta", "TurnCompleted", "TurnFailed")
+        for name in ("TurnStarted", "TurnDelta", "TurnReasoning", "TurnCompleted", "TurnFailed")
     }
     documented = set(re.findall(r"^\| `(turn\.[a-z]+)` \|", CONTRACT.read_text(), re.MULTILINE))
-    assert documented == sent == {"turn.started", "turn.delta", "turn.completed", "turn.failed"}
+    assert (
+        documented
+        == sent
+        == {
+            "turn.started",
+            "turn.delta",
+            "turn.reasoning",
+            "turn.completed",
+            "turn.failed",
+        }
+    )

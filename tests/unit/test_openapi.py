@@ -23,6 +23,7 @@ CONTRACT_ROUTES = {
     ("put", "/v1/conversations/{id}/messages/{seq}/feedback"),
     ("delete", "/v1/conversations/{id}/messages/{seq}/feedback"),
     ("post", "/v1/conversations/{id}/regenerate"),
+    ("post", "/v1/conversations/{id}/continue"),
     ("put", "/v1/conversations/{id}/messages/{seq}"),
     ("get", "/v1/conversations/{id}/messages/{seq}/versions/{version}"),
     ("get", "/v1/stats"),

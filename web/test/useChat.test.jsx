@@ -392,3 +392,57 @@ describe("useChat regenerate and edit", () => {
     expect(result.current.errorText).toMatch(/too fast/);
   });
 });
+
+describe("useChat: thinking, endings and Continue", () => {
+  it("rebuilds the reasoning from its offsets and counts the thinking from the turn's start", async () => {
+    const api = fakeApi();
+    const live = fakeLive();
+    const { result } = render(api, live);
+    act(() => result.current.setDraft("think hard"));
+    await act(() => result.current.send());
+    live.emit({ ...started("c1", "t1"), started_at: "2026-12-07T10:00:00.000Z" });
+    live.emit({ type: "turn.reasoning", conversation_id: "c1", turn_id: "t1", offset: 0, text: "Let me " });
+    live.emit({ type: "turn.reasoning", conversation_id: "c1", turn_id: "t1", offset: 0, text: "Let me " }); // a repeat
+    live.emit({ type: "turn.reasoning", conversation_id: "c1", turn_id: "t1", offset: 7, text: "think." });
+    expect(result.current.live).toMatchObject({ reasoning: "Let me think.", text: "", startedAt: Date.parse("2026-12-07T10:00:00.000Z") });
+    live.emit(delta("c1", "t1", 0, "Answer."));
+    expect(result.current.live.text).toBe("Answer.");
+  });
+
+  it("keeps a message the model refused as failed and says retrying will not help", async () => {
+    const api = fakeApi({
+      chat: vi.fn(async () => {
+        throw new ApiError(502, "agent_misconfigured", "misconfigured", { conversationId: "c1" });
+      }),
+    });
+    const { result } = render(api, fakeLive());
+    act(() => result.current.setDraft("hello"));
+    await act(() => result.current.send());
+    expect(result.current.messages[0]).toMatchObject({ content: "hello", status: "failed" });
+    expect(result.current.draft).toBe("");
+    expect(result.current.errorText).toMatch(/misconfigured.*will not help/);
+  });
+
+  it("continues a cut reply: the old text stays on screen and the new text follows it", async () => {
+    const cut = { id: "a2", seq: 2, role: "assistant", content: "The start", status: "incomplete", finish_reason: "length" };
+    const api = fakeApi({
+      getConversation: vi.fn(async () => ({
+        id: "c1", title: "T", agent_type: "general", live_turn: null,
+        messages: [{ id: "u1", seq: 1, role: "user", content: "q", status: "ok" }, cut],
+      })),
+      continueReply: vi.fn(async () => accepted("c1", 1, "q", "t9")),
+    });
+    const live = fakeLive();
+    const { result } = render(api, live, { conversationId: "c1" });
+    await waitFor(() => expect(result.current.messages).toHaveLength(2));
+    await act(() => result.current.continueReply(cut));
+    expect(api.continueReply).toHaveBeenCalledWith("c1");
+    expect(result.current.live.text).toBe("The start"); // before turn.started comes
+    expect(result.current.messages).toHaveLength(1); // the cut version steps aside
+    live.emit(started("c1", "t9", "The start"));
+    live.emit(delta("c1", "t9", 9, " and the end."));
+    expect(result.current.live.text).toBe("The start and the end.");
+    live.emit(completed("c1", "t9", 2, "The start and the end."));
+    expect(result.current.messages.at(-1)).toMatchObject({ content: "The start and the end.", status: "ok" });
+  });
+});

@@ -6,12 +6,20 @@ import { CopyButton } from "./CopyButton.jsx";
 import { ExportButtons } from "./ExportButtons.jsx";
 import { FeedbackButtons } from "./FeedbackButtons.jsx";
 import { EditBox, RegenerateButton, VersionPager, useEditor, useVersionView } from "./MessageRewrites.jsx";
+import { Thinking, ThinkingNow } from "./Thinking.jsx";
 import { shortTime } from "./time.js";
 
+// How a reply ended (its finish_reason), in the reader's words: each reads differently.
 const ENDINGS = {
   stopped: "Stopped.",
-  incomplete: "The reply was cut short.",
+  length: "Cut short: the answer reached its length limit.",
+  content_filter: "Cut short by the model provider's content filter.",
+  error: "The reply was cut short by an error.",
+  deadline: "The reply took too long and was cut short.",
 };
+// The endings Continue goes on from (a filtered answer would only be filtered again).
+const CONTINUABLE = new Set(["stopped", "length", "error", "deadline"]);
+const endingOf = (message) => message.finish_reason ?? (message.status === "incomplete" ? "error" : message.status);
 // A user message longer than this is shown folded, with "Show more".
 const FOLD_CHARS = 1200;
 const FOLD_LINES = 14;
@@ -33,12 +41,13 @@ function UserText({ content }) {
   );
 }
 
-function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenerate, editor, onEarlierShown }) {
+function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenerate, onContinue, editor, onEarlierShown }) {
   const view = useVersionView(message, onVersion);
   const earlier = view.earlier; // an earlier version on screen (the pager)
-  const content = earlier ? earlier.message.content : message.content;
+  const shown = earlier ? earlier.message : message;
+  const content = shown.content;
   const failed = message.status === "failed" && !earlier;
-  const ending = ENDINGS[earlier ? earlier.message.status : message.status];
+  const ending = message.role === "assistant" ? ENDINGS[endingOf(shown)] : undefined;
   const mine = message.role === "user";
   // An earlier text of the user's shows the reply it had; the list hides today's.
   const replacedSeq = mine && earlier ? message.seq : null;
@@ -57,6 +66,7 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
       data-version={view.number}
     >
       <span className="sr-only">{mine ? "You said:" : "Assistant:"}</span>
+      {!mine && shown.reasoning && <Thinking reasoning={shown.reasoning} />}
       {editor?.open ? (
         <EditBox text={editor.text} setText={editor.setText} onSend={editor.send} onCancel={editor.cancel} disabled={disabled} />
       ) : mine ? (
@@ -70,7 +80,16 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
           {earlier.reply && <Markdown text={earlier.reply.content} />}
         </div>
       )}
-      {ending && <div className="ending-note">{ending}</div>}
+      {ending && (
+        <div className="ending-note" data-ending={endingOf(shown)}>
+          {ending}
+          {onContinue && !earlier && CONTINUABLE.has(endingOf(message)) && (
+            <button type="button" className="continue" onClick={() => onContinue(message)} disabled={disabled}>
+              Continue
+            </button>
+          )}
+        </div>
+      )}
       {failed && !message.retried && (
         <div className="failed-note">
           {message.unsent ? "Not sent." : "Not answered."}{" "}
@@ -131,15 +150,8 @@ function LiveReply({ turn }) {
   return (
     <li className="message assistant live" data-role="assistant" data-live="true" aria-busy="true">
       <span className="sr-only">Assistant is writing:</span>
-      {turn.text ? (
-        <Markdown text={turn.text} />
-      ) : (
-        <span className="dots typing-dots" aria-label="Assistant is typing">
-          <i />
-          <i />
-          <i />
-        </span>
-      )}
+      {turn.reasoning && <Thinking reasoning={turn.reasoning} since={turn.text ? null : turn.startedAt} />}
+      {turn.text ? <Markdown text={turn.text} /> : <ThinkingNow since={turn.startedAt} quiet={Boolean(turn.reasoning)} />}
     </li>
   );
 }
@@ -338,6 +350,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
               onRate={onRate}
               onVersion={onVersion}
               onRegenerate={regenerable && m === last ? chat.regenerate : null}
+              onContinue={regenerable && m === last ? chat.continueReply : null}
               editor={editorFor(m)}
               onEarlierShown={setEarlierShown}
             />

@@ -13,8 +13,10 @@
 // - The text of a live turn is rebuilt from offsets: a repeat is dropped, a late joiner's
 //   turn.started replaces what it had only when it knows more.
 // - A turn answers its user message (userSeq); stored messages after it are being
-//   replaced (a regeneration) and are not shown while it runs. A regeneration that fails
-//   leaves them as they were; an edit took them out when the server accepted it.
+//   replaced (a regeneration, a Continue) and are not shown while it runs. A regeneration
+//   that fails leaves them as they were; an edit took them out when the server accepted it.
+// - A live turn's reasoning is rebuilt from offsets like its text; ``startedAt`` (the
+//   server's, from turn.started) lets the screen say how long the model has been thinking.
 
 export const initialChatState = {
   conversationId: null,
@@ -26,7 +28,7 @@ export const initialChatState = {
   sending: false, // the POST of a message is on its way
   stopping: false,
   error: null,
-  turns: {}, // turnId -> { turnId, conversationId, text, userSeq }
+  turns: {}, // turnId -> { turnId, conversationId, text, reasoning, userSeq, startedAt }
   ended: {}, // turnId -> the last event of a turn that ended off screen (maybe before its 202)
   announcement: "",
 };
@@ -51,21 +53,39 @@ function withMessage(messages, message) {
   return bySeq([...others, message]);
 }
 
+/** ``known`` with ``event``'s piece at its offset (a repeat dropped, a gap left). */
+function atOffset(known, event) {
+  if (event.offset > known.length) return known; // a gap: the stored reply will fill it
+  if (event.offset + event.text.length <= known.length) return known; // already have it
+  return known.slice(0, event.offset) + event.text;
+}
+
 function applyText(turn, event) {
   if (event.type === "turn.started") {
-    return event.text.length >= turn.text.length ? { ...turn, text: event.text } : turn;
+    const startedAt = event.started_at ? Date.parse(event.started_at) : turn.startedAt;
+    return event.text.length >= turn.text.length ? { ...turn, text: event.text, startedAt } : { ...turn, startedAt };
   }
-  if (event.offset > turn.text.length) return turn; // a gap: the stored reply will fill it
-  const end = event.offset + event.text.length;
-  if (end <= turn.text.length) return turn; // already have it
-  return { ...turn, text: turn.text.slice(0, event.offset) + event.text };
+  if (event.type === "turn.reasoning") return { ...turn, reasoning: atOffset(turn.reasoning, event) };
+  return { ...turn, text: atOffset(turn.text, event) };
 }
+
+const newTurn = (fields) => ({ text: "", reasoning: "", startedAt: Date.now(), ...fields });
+
+// How a stored reply ended, as the screen reader hears it (the screen's own words are
+// in ChatInterface.jsx).
+const ENDING_NOTES = {
+  stopped: " (stopped)",
+  length: " (cut short: length limit)",
+  content_filter: " (cut short by the content filter)",
+  error: " (cut short)",
+  deadline: " (cut short: time limit)",
+};
 
 function onEvent(state, event) {
   const { turn_id: turnId, conversation_id: conversationId } = event;
-  const known = state.turns[turnId] || { turnId, conversationId, text: "", userSeq: event.user_message_seq };
+  const known = state.turns[turnId] || newTurn({ turnId, conversationId, userSeq: event.user_message_seq });
   const onScreen = conversationId === state.conversationId;
-  if (event.type === "turn.started" || event.type === "turn.delta") {
+  if (event.type === "turn.started" || event.type === "turn.delta" || event.type === "turn.reasoning") {
     return { ...state, turns: { ...state.turns, [turnId]: applyText(known, event) } };
   }
   const turns = { ...state.turns };
@@ -76,8 +96,7 @@ function onEvent(state, event) {
   state = { ...state, ended };
   if (event.type === "turn.completed") {
     const reply = event.reply;
-    const note =
-      reply.status === "stopped" ? " (stopped)" : reply.status === "incomplete" ? " (cut short)" : "";
+    const note = ENDING_NOTES[reply.finish_reason] ?? (reply.status === "incomplete" ? " (cut short)" : "");
     return {
       ...state,
       turns,
@@ -102,11 +121,16 @@ function onEvent(state, event) {
           ? { ...m, status: "failed", retried: false }
           : m,
       ),
-      error: { status: event.error.code === "agent_unavailable" ? 503 : 500, code: event.error.code, message: event.error.message },
+      error: { status: FAILED_STATUSES[event.error.code] ?? 500, code: event.error.code, message: event.error.message },
     };
   }
   return state;
 }
+
+const FAILED_STATUSES = { agent_unavailable: 503, storage_unavailable: 503, agent_misconfigured: 502 };
+
+/** A failed send whose message the server kept (as failed, with Retry). */
+export const keptAsFailed = (failure) => failure.status === 503 || failure.status === 502;
 
 export function chatReducer(state, action) {
   const next = reduce(state, action);
@@ -138,7 +162,7 @@ function reduce(state, action) {
       const { messages, live_turn: liveTurn, ...meta } = action.conversation;
       const turns = { ...state.turns };
       if (liveTurn && !turns[liveTurn.turn_id] && !state.ended[liveTurn.turn_id]) {
-        turns[liveTurn.turn_id] = { turnId: liveTurn.turn_id, conversationId: meta.id, text: "", userSeq: liveTurn.user_message_seq };
+        turns[liveTurn.turn_id] = newTurn({ turnId: liveTurn.turn_id, conversationId: meta.id, userSeq: liveTurn.user_message_seq });
       }
       if (!liveTurn) {
         for (const [turnId, turn] of Object.entries(turns)) if (turn.conversationId === meta.id) delete turns[turnId];
@@ -189,16 +213,17 @@ function reduce(state, action) {
         (m) => m.id !== action.pendingId && !(action.edited && m.seq > accepted.user_message.seq),
       );
       const isHere = !state.conversationId || state.conversationId === accepted.conversation_id;
+      // A Continue's reply goes on from its text (``seedText``) until turn.started says so.
       const turns = state.turns[accepted.turn_id]
         ? state.turns
         : {
             ...state.turns,
-            [accepted.turn_id]: {
+            [accepted.turn_id]: newTurn({
               turnId: accepted.turn_id,
               conversationId: accepted.conversation_id,
-              text: "",
+              text: action.seedText ?? "",
               userSeq: accepted.user_message.seq,
-            },
+            }),
           };
       if (!isHere) return { ...state, sending: false, messages, turns };
       const here = {
@@ -239,7 +264,7 @@ function reduce(state, action) {
       const failure = action.error;
       let messages = state.messages;
       let { drafts, conversationId, conversation } = state;
-      if (failure.status === 503) {
+      if (keptAsFailed(failure)) {
         // Stored with status "failed": keep it on screen with Retry.
         messages = messages.map((m) => (m.id === action.pendingId ? { ...m, id: `failed-${action.pendingId}`, pending: false, status: "failed" } : m));
         if (!conversationId && failure.conversationId) {

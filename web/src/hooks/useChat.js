@@ -2,7 +2,7 @@
 // State lives in chatState.js (a reducer with named actions); this hook only runs the
 // effects: loading a conversation, sending, stopping, and listening to live events.
 import { useCallback, useEffect, useReducer, useRef } from "react";
-import { chatReducer, draftKey, draftOf, editKey, initialChatState, liveTurnOnScreen, shownMessages } from "./chatState.js";
+import { chatReducer, draftKey, draftOf, editKey, initialChatState, keptAsFailed, liveTurnOnScreen, shownMessages } from "./chatState.js";
 
 const newKey = () =>
   globalThis.crypto?.randomUUID ? globalThis.crypto.randomUUID() : `${Date.now()}-${Math.random()}`;
@@ -19,7 +19,10 @@ export function describeError(error) {
     const wait = error.retryAfter ? ` Try again in ${error.retryAfter} s.` : "";
     return `You are sending messages too fast.${wait}`;
   }
-  if (error.cutShort) return `The reply was cut short: ${error.message} Send again to retry.`;
+  if (error.cutShort) return `The reply was cut short: ${error.message} Continue it, or send again.`;
+  if (error.code === "agent_misconfigured") {
+    return "The assistant is misconfigured: the model refused the request. Your message was kept; retrying will not help until the operator fixes it.";
+  }
   if (error.status === 503) return "The assistant is unavailable right now. Your message was kept; retry it.";
   if (error.status === 401) return "Your session expired. Please sign in again.";
   if (error.status === 0) {
@@ -167,11 +170,11 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
       } catch (failure) {
         countDownFrom(failure);
         dispatch({ type: "SEND_FAILED", error: failure, text, pendingId, replacing, fromDraft, draftKey: draftAt });
-        if (failure.status === 503 && wasNew && failure.conversationId) {
+        if (keptAsFailed(failure) && wasNew && failure.conversationId) {
           onConversationStarted?.(failure.conversationId);
           load(failure.conversationId, 0);
         }
-        if (failure.status === 503) onActivity?.();
+        if (keptAsFailed(failure)) onActivity?.();
         if (failure.status === 401) onSignedOut?.();
         return false;
       }
@@ -200,26 +203,32 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     [deliver],
   );
 
-  // Regenerate the last reply, or (``edit``: { seq, text }) edit and resend the last user
-  // message. An edit's text stays in its draft until the server has it.
+  // Regenerate the last reply, continue it (``goOn``: the reply cut short), or (``edit``:
+  // { seq, text }) edit and resend the last user message. An edit's text stays in its
+  // draft until the server has it.
   const rewrite = useCallback(
-    async (edit) => {
+    async (edit, goOn = null) => {
       const id = current.current.conversationId;
       if (!id || busy(current.current)) return false;
-      dispatch({ type: "REWRITE_STARTED", announcement: edit ? "Sending the edited message…" : "Regenerating…" });
+      const announcement = edit ? "Sending the edited message…" : goOn ? "Continuing the reply…" : "Regenerating…";
+      dispatch({ type: "REWRITE_STARTED", announcement });
       lastEventAt.current = Date.now();
       try {
-        const answer = edit ? await api.editMessage(id, edit.seq, edit.text) : await api.regenerate(id);
+        const answer = edit
+          ? await api.editMessage(id, edit.seq, edit.text)
+          : goOn
+            ? await api.continueReply(id)
+            : await api.regenerate(id);
         if (edit) dispatch({ type: "DRAFT", key: editKey(id, edit.seq), text: "" });
         if (answer.reply) dispatch({ type: "TURN_DONE", turn: answer });
-        else dispatch({ type: "TURN_ACCEPTED", accepted: answer, edited: Boolean(edit) });
+        else dispatch({ type: "TURN_ACCEPTED", accepted: answer, edited: Boolean(edit), seedText: goOn?.content });
         onActivity?.();
         return true;
       } catch (failure) {
         countDownFrom(failure);
         dispatch({ type: "REWRITE_FAILED", error: failure });
         if (failure.status === 401) onSignedOut?.();
-        if (failure.status === 503 && edit) {
+        if (keptAsFailed(failure) && edit) {
           dispatch({ type: "DRAFT", key: editKey(id, edit.seq), text: "" }); // stored, as failed
           load(id);
           return true; // the edit reached the server: its editor closes
@@ -252,6 +261,7 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     send,
     retry,
     regenerate: useCallback(() => rewrite(null), [rewrite]),
+    continueReply: useCallback((reply) => rewrite(null, reply), [rewrite]),
     editMessage: useCallback((seq, text) => rewrite({ seq, text }), [rewrite]),
     // The edit being written for a message (empty: no editor open).
     editDraft: (seq) => state.drafts[editKey(state.conversationId, seq)] || "",

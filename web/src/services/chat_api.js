@@ -125,6 +125,9 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
     // "Regenerate and edit"): turns, answered like chat's (202 when streamed).
     regenerate: (conversationId) =>
       request("POST", `/v1/conversations/${id(conversationId)}/regenerate`, { body: { stream: true } }),
+    // The model goes on from the last reply, cut short (docs/api.md "Continue").
+    continueReply: (conversationId) =>
+      request("POST", `/v1/conversations/${id(conversationId)}/continue`, { body: { stream: true } }),
     editMessage: (conversationId, seq, message) =>
       request("PUT", `/v1/conversations/${id(conversationId)}/messages/${seq}`, { body: { message, stream: true } }),
     messageVersion: (conversationId, seq, version) =>

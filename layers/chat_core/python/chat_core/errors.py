@@ -114,6 +114,17 @@ class AgentUnavailable(ApiError):
     )
 
 
+class AgentMisconfigured(ApiError):
+    """The model refused the request itself (a parameter, the key, the model's name):
+    retrying cannot help until the operator fixes the configuration."""
+
+    status, code = 502, "agent_misconfigured"
+    default_message = (
+        "The assistant is misconfigured: the model refused the request. Your message was "
+        "kept; the operator has to fix the agent's configuration before it can answer."
+    )
+
+
 class StorageUnavailable(ApiError):
     status, code = 503, "storage_unavailable"
     default_message = "Storage is unavailable right now; nothing was changed, retry shortly."
@@ -138,6 +149,14 @@ class NothingToRegenerate(ApiError):
     status, code = 409, "nothing_to_regenerate"
     default_message = (
         "The conversation's last message is not a reply; send or edit a message instead."
+    )
+
+
+class NothingToContinue(ApiError):
+    status, code = 409, "nothing_to_continue"
+    default_message = (
+        "The conversation's last message is not a reply that was cut short; only an "
+        "incomplete or stopped reply can be continued."
     )
 
 

@@ -21,6 +21,7 @@ from pydantic import (
 from pydantic.json_schema import SkipJsonSchema
 
 from chat_core.agent.catalogue import AGENT_TYPES
+from chat_core.replies import ReplyEnding
 from chat_core.settings import Settings
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
@@ -196,6 +197,9 @@ class Usage(BaseModel):
     prompt_tokens: int
     completion_tokens: int
     total_tokens: int
+    reasoning_tokens: int = Field(
+        default=0, description="Of completion_tokens, those the model spent thinking."
+    )
 
 
 class Message(BaseModel):
@@ -213,6 +217,18 @@ class Message(BaseModel):
         description="Which version of this seq the message is: regenerating a reply or "
         "editing a user message makes a new one; the earlier ones (1 to version - 1) "
         "stay readable at .../messages/{seq}/versions/{version}.",
+    )
+    finish_reason: ReplyEnding | None = Field(
+        default=None,
+        description="A reply's ending: stop (the model finished), length (its output "
+        "limit: POST .../continue goes on), content_filter (the provider's filter), "
+        "stopped (the user), error (the model or stream failed mid-reply), deadline "
+        "(the turn's time ran out). null on user messages.",
+    )
+    reasoning: str | None = Field(
+        default=None,
+        description="A reply's visible reasoning, when the model streamed it; never "
+        "sent back to the model as history.",
     )
 
 

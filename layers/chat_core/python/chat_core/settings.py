@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chat_core.agent.capabilities import ModelFamily
+
 # The development cursor key is only a fallback for the local stack and unit tests;
 # template.yaml always injects a generated secret in AWS.
 _DEV_CURSOR_KEY = "local-development-cursor-signing-key"
@@ -32,7 +34,12 @@ class Settings(BaseModel):
     rate_limit_turns_per_minute: int = Field(default=20, ge=1)
     daily_token_budget: int = Field(default=200_000, ge=1)
     deleted_retention_days: int = Field(default=30, ge=1)
-    openai_model: str = "gpt-4o-mini"
+    # OpenAI's small GPT-5 model: current, a reasoning model at a chat model's price
+    # (docs/design.md "Models"); any OpenAI-compatible model name works.
+    openai_model: str = "gpt-5-mini"
+    # OPENAI_MODEL's family when agent/capabilities.py does not know the model:
+    # "reasoning" or "chat" (unset: the table's entry, else chat).
+    openai_model_family: ModelFamily | None = None
     openai_base_url: str | None = None
     openai_api_key: str | None = None
     openai_secret_id: str | None = None

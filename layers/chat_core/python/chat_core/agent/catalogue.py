@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chat_core.agent.capabilities import GenerationLimits, ModelFamily, ReasoningEffort
 from chat_core.errors import UnknownAgentType
 
 
@@ -17,7 +18,16 @@ class AgentType:
     history_token_budget: int = 6000
     max_output_tokens: int = 1024
     model: str | None = None  # None: the OPENAI_MODEL setting
+    # The model's family when the capabilities table does not know it (None: the
+    # table's, or OPENAI_MODEL_FAMILY for OPENAI_MODEL).
+    model_family: ModelFamily | None = None
+    # Asked of reasoning models only (the nearest level the model accepts).
+    reasoning_effort: ReasoningEffort | None = None
     default: bool = False
+
+    @property
+    def limits(self) -> GenerationLimits:
+        return GenerationLimits(self.temperature, self.max_output_tokens, self.reasoning_effort)
 
 
 AGENT_TYPES: tuple[AgentType, ...] = (
@@ -28,6 +38,7 @@ AGENT_TYPES: tuple[AgentType, ...] = (
             "You are a helpful, friendly assistant. Answer clearly and concisely, and use "
             "Markdown for lists and code."
         ),
+        reasoning_effort=ReasoningEffort.LOW,
         default=True,
     ),
     AgentType(
@@ -40,6 +51,7 @@ AGENT_TYPES: tuple[AgentType, ...] = (
         temperature=0.2,
         history_token_budget=8000,
         max_output_tokens=2048,
+        reasoning_effort=ReasoningEffort.MEDIUM,
     ),
     AgentType(
         name="concise",
@@ -48,6 +60,7 @@ AGENT_TYPES: tuple[AgentType, ...] = (
         temperature=0.3,
         history_token_budget=3000,
         max_output_tokens=256,
+        reasoning_effort=ReasoningEffort.MINIMAL,
     ),
 )
 

@@ -46,3 +46,22 @@ def build_prompt(
     return [PromptMessage("system", system_prompt)] + [
         PromptMessage(m.role, m.content) for m in ordered
     ]
+
+
+# What the model is asked after its own cut reply (a Continue): its new text is
+# appended to that reply as it is.
+CONTINUE_INSTRUCTION = (
+    "Your previous answer was cut short. Continue it exactly where it stopped: no "
+    "preamble, no repetition; your text is appended to it as it is."
+)
+
+
+def continuation_prompt(prompt: list[PromptMessage], cut_reply: str) -> list[PromptMessage]:
+    """``prompt`` (ending with the user message the reply answers), then the cut reply
+    and the request to go on. A user message last, not an assistant prefix: servers
+    that want roles to alternate, and those that take no prefill, accept it."""
+    return [
+        *prompt,
+        PromptMessage("assistant", cut_reply),
+        PromptMessage("user", CONTINUE_INSTRUCTION),
+    ]

@@ -4,7 +4,8 @@ Chat Completions (not a vendor-specific API) so any OpenAI-compatible server wor
 through OPENAI_BASE_URL, including the local stub. Every turn streams
 (``stream=True`` with ``stream_options.include_usage``): a reply may take minutes, so
 the client's read timeout bounds the silence *between* chunks, never the whole reply,
-and the turn's own deadline (services/turn_runner.py) bounds the total. The client's
+and the turn's own deadline (services/turn_runner.py) bounds the total. What the
+request asks of the model follows its family (agent/capabilities.py). The client's
 retries only happen before the response starts, so the model is asked once per turn
 unless it fails before its first chunk.
 """
@@ -16,9 +17,19 @@ from typing import Any
 
 import openai
 
+from chat_core.agent.capabilities import capabilities_of, request_parameters
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
-from chat_core.agent.model_port import ModelUnavailable, ModelUsage, ReplyStream
+from chat_core.agent.model_port import (
+    Finished,
+    FinishReason,
+    ModelPiece,
+    ModelRefused,
+    ModelUnavailable,
+    ModelUsage,
+    ReasoningText,
+    ReplyStream,
+)
 from chat_core.settings import Settings
 
 
@@ -37,14 +48,52 @@ def resolve_api_key(settings: Settings) -> str:
     raise ModelUnavailable("no OpenAI API key is configured")
 
 
+# The model refused the request itself: asking again cannot help (ModelRefused).
+_REFUSALS = (400, 401, 403, 404, 422)
+
+
 def _unavailable(exc: Exception) -> ModelUnavailable:
     if isinstance(exc, openai.RateLimitError):
         return ModelUnavailable("model rate limited")
     if isinstance(exc, (openai.APITimeoutError, openai.APIConnectionError)):
         return ModelUnavailable(f"model unreachable: {type(exc).__name__}")
     if isinstance(exc, openai.APIStatusError):
+        if exc.status_code in _REFUSALS:
+            return ModelRefused(
+                f"model refused the request (HTTP {exc.status_code}): {exc.message}"
+            )
         return ModelUnavailable(f"model answered HTTP {exc.status_code}")
+    if isinstance(exc, openai.APIError):  # an error object in the stream, after some text
+        return ModelUnavailable(f"model error mid-reply: {exc.message}")
     return ModelUnavailable(f"model error: {type(exc).__name__}")
+
+
+def _pieces(chunk: Any) -> Iterator[ModelPiece]:
+    """What one chunk carries. Servers differ: Azure sends chunks with no choices (its
+    filter results), DeepSeek and vLLM stream ``reasoning_content``, OpenRouter and
+    Ollama ``reasoning``; the usage chunk may never come."""
+    for choice in chunk.choices or ():
+        delta = choice.delta
+        if delta is not None:
+            thought = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+            if isinstance(thought, str) and thought:
+                yield ReasoningText(thought)
+            text = getattr(delta, "content", None)
+            if isinstance(text, str) and text:
+                yield text
+        finish = getattr(choice, "finish_reason", None)
+        if finish in _FINISH_REASONS:
+            yield Finished(FinishReason(finish))
+    usage = getattr(chunk, "usage", None)
+    if usage is not None:
+        details = getattr(usage, "completion_tokens_details", None)
+        reasoning = getattr(details, "reasoning_tokens", None) if details else None
+        yield ModelUsage(
+            usage.prompt_tokens or 0, usage.completion_tokens or 0, int(reasoning or 0)
+        )
+
+
+_FINISH_REASONS = {reason.value for reason in FinishReason}
 
 
 class _OpenAIReplyStream:
@@ -52,15 +101,10 @@ class _OpenAIReplyStream:
         self._stream = stream
         self._closed = False
 
-    def __iter__(self) -> Iterator[str | ModelUsage]:
+    def __iter__(self) -> Iterator[ModelPiece]:
         try:
             for chunk in self._stream:
-                for choice in chunk.choices or ():
-                    text = getattr(choice.delta, "content", None)
-                    if text:
-                        yield text
-                if chunk.usage is not None:
-                    yield ModelUsage(chunk.usage.prompt_tokens, chunk.usage.completion_tokens)
+                yield from _pieces(chunk)
         except openai.OpenAIError as exc:
             if not self._closed:
                 raise _unavailable(exc) from exc
@@ -102,14 +146,17 @@ class OpenAIChatModel:
             # the turn must end as 503 with the message kept, not crash the worker.
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
             raise ModelUnavailable(f"the model's API key could not be read ({code})") from exc
+        model = agent.model or self._settings.openai_model
+        declared = agent.model_family or (
+            None if agent.model else self._settings.openai_model_family
+        )
         try:
             stream = client.chat.completions.create(
-                model=agent.model or self._settings.openai_model,
+                model=model,
                 messages=[{"role": m.role, "content": m.content} for m in prompt],
-                temperature=agent.temperature,
-                max_tokens=agent.max_output_tokens,
                 stream=True,
                 stream_options={"include_usage": True},
+                **request_parameters(capabilities_of(model, declared), agent.limits),
             )
         except openai.OpenAIError as exc:
             raise _unavailable(exc) from exc

@@ -1,8 +1,8 @@
 """What the services need of a model, without the ``openai`` client behind it.
 
 The chat function imports the services but, in AWS, never calls the model (its
-worker does): importing ``openai`` there cost its first request ~400 ms (issue 14;
-docs/performance.md section 4). The services depend on this module; only the
+worker does): importing ``openai`` there cost its first request ~400 ms
+(docs/performance.md section 4). The services depend on this module; only the
 worker, and the chat function when it runs turns in its own process (locally, in
 tests), load agent/model.py.
 """
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Protocol
 
 from chat_core.agent.catalogue import AgentType
@@ -18,11 +19,18 @@ from chat_core.agent.history import PromptMessage
 
 
 class ModelUnavailable(Exception):
-    """The model failed, timed out or refused; the turn keeps the user's message."""
+    """The model failed or timed out; the turn keeps the user's message, and asking
+    again later may succeed."""
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class ModelRefused(ModelUnavailable):
+    """The model refused the request itself (HTTP 400, 401, 403, 404: a parameter the
+    model does not take, a bad key, an unknown model). Asking again cannot help: the
+    operator has to fix the configuration."""
 
 
 @dataclass(frozen=True)
@@ -31,17 +39,44 @@ class ModelUsage:
 
     prompt_tokens: int
     completion_tokens: int
+    # Of completion_tokens, those spent thinking (completion_tokens_details).
+    reasoning_tokens: int = 0
+
+
+@dataclass(frozen=True)
+class ReasoningText:
+    """A piece of the model's visible reasoning (``reasoning_content`` or ``reasoning``
+    deltas): shown to the user, stored with the reply, never sent back as history."""
+
+    text: str
+
+
+class FinishReason(StrEnum):
+    """Why the model ended its reply, as it said (``finish_reason``)."""
+
+    STOP = "stop"
+    LENGTH = "length"
+    CONTENT_FILTER = "content_filter"
+
+
+@dataclass(frozen=True)
+class Finished:
+    reason: FinishReason
+
+
+ModelPiece = str | ReasoningText | ModelUsage | Finished
 
 
 class ReplyStream(Protocol):
-    """An open reply: iterate for text pieces (``str``) and, last, ``ModelUsage``.
+    """An open reply: iterate for text pieces (``str``), reasoning pieces, how the
+    model finished (``Finished``) and, last, ``ModelUsage``.
 
     Iteration raises ModelUnavailable when the stream breaks. ``close()`` may be
     called from another thread and ends the HTTP response at once, so a stopped
     turn pays for no further tokens.
     """
 
-    def __iter__(self) -> Iterator[str | ModelUsage]: ...
+    def __iter__(self) -> Iterator[ModelPiece]: ...
 
     def close(self) -> None: ...
 

@@ -11,7 +11,7 @@ import queue
 import threading
 from dataclasses import dataclass
 
-from chat_core.agent.model_port import ModelUnavailable, ModelUsage, ReplyStream
+from chat_core.agent.model_port import ModelPiece, ModelUnavailable, ReplyStream
 
 
 @dataclass(frozen=True)
@@ -21,7 +21,7 @@ class StreamEnded:
     error: ModelUnavailable | None = None
 
 
-Piece = str | ModelUsage | StreamEnded
+Piece = ModelPiece | StreamEnded
 
 
 class StreamPump:

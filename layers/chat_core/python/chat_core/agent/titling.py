@@ -8,6 +8,7 @@ trusted: its first line, without quotes, a "Title:" label or a trailing full sto
 
 from __future__ import annotations
 
+from chat_core.agent.capabilities import ReasoningEffort
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
 
@@ -25,6 +26,7 @@ TITLE_AGENT = AgentType(
     system_prompt=TITLE_INSTRUCTIONS,
     temperature=0.2,
     max_output_tokens=24,
+    reasoning_effort=ReasoningEffort.MINIMAL,
 )
 
 

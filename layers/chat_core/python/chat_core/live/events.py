@@ -23,6 +23,18 @@ class TurnStarted(BaseModel):
     agent_type: str
     user_message_seq: int  # the message being answered (its text: the 202 or GET)
     text: str  # what the reply holds so far ("" at the start; more for a late joiner)
+    # When the turn began: a client that joins late counts the model's thinking from here.
+    started_at: str
+
+
+class TurnReasoning(BaseModel):
+    """A piece of the model's visible reasoning (shown collapsed above the answer)."""
+
+    type: Literal["turn.reasoning"] = "turn.reasoning"
+    conversation_id: str
+    turn_id: str
+    offset: int  # where ``text`` starts in the reasoning, in characters
+    text: str
 
 
 class TurnDelta(BaseModel):
@@ -34,7 +46,8 @@ class TurnDelta(BaseModel):
 
 
 class TurnCompleted(BaseModel):
-    """The reply is stored: ``reply.status`` is ok, stopped (by the user) or incomplete."""
+    """The reply is stored: ``reply.status`` is ok, stopped (by the user) or incomplete,
+    and ``reply.finish_reason`` says why."""
 
     type: Literal["turn.completed"] = "turn.completed"
     conversation_id: str
@@ -62,4 +75,6 @@ class ConversationTitled(BaseModel):
     title: str
 
 
-LiveEvent = TurnStarted | TurnDelta | TurnCompleted | TurnFailed | ConversationTitled
+LiveEvent = (
+    TurnStarted | TurnDelta | TurnReasoning | TurnCompleted | TurnFailed | ConversationTitled
+)

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Callable
+from typing import TypeVar
 
 from pydantic import BaseModel
 
 from chat_core.live.connections import ConnectionPoster
-from chat_core.live.events import TurnDelta, TurnStarted
+from chat_core.live.events import TurnDelta, TurnReasoning, TurnStarted
 from chat_core.repository.port import ChatRepository, LiveState, StorageFault
 
 # A WebSocket frame is at most 32 KB; a piece of text of this many characters stays
@@ -42,7 +43,7 @@ class LiveRelay:
         self._stop_requested: frozenset[str] = frozenset()
         self.posts = 0
 
-    def poll(self, text_so_far: str) -> LiveState | None:
+    def poll(self, text_so_far: str, reasoning_so_far: str = "") -> LiveState | None:
         """Learns new connections (and sends them the reply so far); None if storage failed."""
         try:
             state = self._repo.live_state(self._sub)
@@ -50,7 +51,7 @@ class LiveRelay:
             return None  # keep streaming to whom we know; the next poll tries again
         for connection_id in sorted(state.connections - self._connections - self._gone):
             self._connections.add(connection_id)
-            self._catch_up(connection_id, text_so_far)
+            self._catch_up(connection_id, text_so_far, reasoning_so_far)
         self._stop_requested = state.stop_requested
         return state
 
@@ -72,17 +73,23 @@ class LiveRelay:
         self.send(event)
 
     def send_text(self, conversation_id: str, turn_id: str, offset: int, text: str) -> None:
-        for delta in _deltas(conversation_id, turn_id, offset, text):
+        for delta in _deltas(TurnDelta, conversation_id, turn_id, offset, text):
             self.send(delta)
 
-    def _catch_up(self, connection_id: str, text: str) -> None:
+    def send_reasoning(self, conversation_id: str, turn_id: str, offset: int, text: str) -> None:
+        for piece in _deltas(TurnReasoning, conversation_id, turn_id, offset, text):
+            self.send(piece)
+
+    def _catch_up(self, connection_id: str, text: str, reasoning: str) -> None:
+        """turn.started with the start of the text, then the reasoning so far, then the
+        rest of the text: each in pieces that fit a frame."""
         if self._started is None:
             return
         started = self._started(text[:MAX_PIECE_CHARS])
-        rest = _deltas(
-            started.conversation_id, started.turn_id, MAX_PIECE_CHARS, text[MAX_PIECE_CHARS:]
-        )
-        for event in (started, *rest):
+        ids = (started.conversation_id, started.turn_id)
+        thought = _deltas(TurnReasoning, *ids, 0, reasoning)
+        rest = _deltas(TurnDelta, *ids, MAX_PIECE_CHARS, text[MAX_PIECE_CHARS:])
+        for event in (started, *thought, *rest):
             if not self._post(connection_id, event.model_dump_json().encode()):
                 return
 
@@ -100,10 +107,16 @@ class LiveRelay:
         return False
 
 
-def _deltas(conversation_id: str, turn_id: str, offset: int, text: str) -> list[TurnDelta]:
-    """``text`` (starting at ``offset`` of the reply) as deltas small enough for one frame."""
+Piece = TypeVar("Piece", TurnDelta, TurnReasoning)
+
+
+def _deltas(
+    kind: type[Piece], conversation_id: str, turn_id: str, offset: int, text: str
+) -> list[Piece]:
+    """``text`` (starting at ``offset`` of the reply or reasoning) in pieces small enough
+    for one frame."""
     return [
-        TurnDelta(
+        kind(
             conversation_id=conversation_id,
             turn_id=turn_id,
             offset=offset + start,

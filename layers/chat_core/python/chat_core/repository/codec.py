@@ -86,6 +86,9 @@ def message_from(values: dict[str, Any]) -> MessageRecord:
             tokens=0,
             version=1,
             answers=1,
+            finish_reason=None,
+            reasoning=None,
+            reasoning_tokens=0,
         ),
     )
 
@@ -201,8 +204,9 @@ def message_version_item(sub: str, version: MessageVersion, replaced_ms: int) ->
 
 
 def _message_values(msg: MessageRecord, *, with_feedback: bool = False) -> dict[str, Any]:
-    """A message's attributes; a first version does not store its version numbers, so
-    an ordinary message's item (and what it bills) is as it was before versions."""
+    """A message's attributes. What an ordinary message does not need is not written
+    (version numbers of a first version, the ending of a finished reply, empty
+    reasoning), so its item, and what it bills, stays small."""
     feedback = msg.feedback if with_feedback else None
     values = {
         "id": msg.id,
@@ -215,6 +219,9 @@ def _message_values(msg: MessageRecord, *, with_feedback: bool = False) -> dict[
         "tokens": msg.tokens,
         "version": msg.version if msg.version != 1 else None,
         "answers": msg.answers if msg.answers != 1 else None,
+        "finish_reason": msg.finish_reason,
+        "reasoning": msg.reasoning or None,
+        "reasoning_tokens": msg.reasoning_tokens or None,
         "feedback_rating": feedback.rating if feedback else None,
         "feedback_comment": feedback.comment if feedback else None,
         "feedback_ms": feedback.updated_ms if feedback else None,

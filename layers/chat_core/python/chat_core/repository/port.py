@@ -48,6 +48,8 @@ class Rewrite:
     """What a turn replaces instead of adding a message (docs/design.md "Versions").
 
     Regenerate: the last reply (``reply``), answered again from the same history.
+    Continue: the same, but the new version starts with the cut reply's text and the
+    model goes on from where it stopped (``continues``).
     Edit and resend: the last user message as it was (``user``) and its reply if it
     had one; both go into version items and the new text is answered like a turn.
     """
@@ -57,6 +59,7 @@ class Rewrite:
     # An edit of the first message in a conversation the user did not name: the title
     # follows the new text (and a generated one is asked again after the reply).
     title: str | None = None
+    continues: bool = False
 
     @property
     def regenerates(self) -> bool:
@@ -95,6 +98,11 @@ class TurnClaim:
     def replaces(self) -> MessageRecord | None:
         """The reply this claim's regeneration replaces (as read at the claim)."""
         return self.rewrite.reply if self.rewrite and self.rewrite.regenerates else None
+
+    @property
+    def continues(self) -> MessageRecord | None:
+        """The cut reply this claim's Continue goes on from."""
+        return self.rewrite.reply if self.rewrite and self.rewrite.continues else None
 
 
 @dataclass(frozen=True)

@@ -95,6 +95,11 @@ class MessageRecord:
     # A reply: the version of the user message it answers. A reply's versions are
     # numbered among those answering the same text, so an edit starts them again at 1.
     answers: int = 1
+    # A reply: why it ended (replies.ReplyEnding's value); None reads from ``status``.
+    finish_reason: str | None = None
+    # A reply: the model's visible reasoning, and the tokens it spent thinking.
+    reasoning: str | None = None
+    reasoning_tokens: int = 0
 
 
 @dataclass(frozen=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from chat_core.clock import iso_from_ms
 from chat_core.models import Conversation, Feedback, LiveTurn, Message, MessageStatus, Role
+from chat_core.replies import ReplyEnding
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.repository.records import Feedback as FeedbackRecord
 
@@ -48,7 +49,15 @@ def message_to_api(record: MessageRecord) -> Message:
         status=_STATUSES.get(record.status, "ok"),
         feedback=_feedback_to_api(record.feedback),
         version=record.version,
+        finish_reason=_ending(record),
+        reasoning=record.reasoning or None,
     )
+
+
+def _ending(record: MessageRecord) -> ReplyEnding | None:
+    if record.role != "assistant" or record.status == "failed":
+        return None
+    return ReplyEnding.of(record.status, record.finish_reason)
 
 
 def _feedback_to_api(record: FeedbackRecord | None) -> Feedback | None:

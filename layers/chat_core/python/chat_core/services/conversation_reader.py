@@ -63,7 +63,13 @@ class ConversationReader:
         return MessagePage(items=messages, next_cursor=next_cursor)
 
     def export_part(
-        self, sub: str, conversation_id: str, export_format: ExportFormat, cursor: str | None
+        self,
+        sub: str,
+        conversation_id: str,
+        export_format: ExportFormat,
+        cursor: str | None,
+        *,
+        include_reasoning: bool = False,
     ) -> ExportPage:
         """One part of the export (services/export.py): the same two requests."""
         conversation, messages, next_cursor = self._messages_page(
@@ -80,6 +86,7 @@ class ConversationReader:
             export_format,
             first=cursor is None,
             next_cursor=next_cursor,
+            include_reasoning=include_reasoning,
         )
 
     def _messages_page(

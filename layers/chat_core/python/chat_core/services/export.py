@@ -13,10 +13,16 @@ from __future__ import annotations
 import re
 
 from chat_core.models import Conversation, ExportFormat, ExportPage, Message
+from chat_core.replies import ReplyEnding
 
 EXPORT_PART_MESSAGES = 200
 _SPEAKERS = {"user": "You", "assistant": "Assistant", "system": "System"}
 _NOT_OK = {"failed": "not answered", "stopped": "stopped", "incomplete": "incomplete"}
+_CUT_SHORT = {
+    ReplyEnding.LENGTH: "cut short: length limit",
+    ReplyEnding.CONTENT_FILTER: "cut short: content filter",
+    ReplyEnding.DEADLINE: "cut short: time limit",
+}
 
 
 def export_page(
@@ -26,8 +32,12 @@ def export_page(
     *,
     first: bool,
     next_cursor: str | None,
+    include_reasoning: bool = False,
 ) -> ExportPage:
-    """One part as the contract shapes it (ConversationReader.export_part reads it)."""
+    """One part as the contract shapes it (ConversationReader.export_part reads it).
+    A reply's reasoning is not part of the answer: it is in the file only when asked."""
+    if not include_reasoning:
+        messages = [m.model_copy(update={"reasoning": None}) for m in messages]
     markdown = None
     if export_format == "markdown":
         header = markdown_header(conversation) if first else ""
@@ -63,9 +73,17 @@ def markdown_header(conversation: Conversation) -> str:
 def markdown_message(message: Message) -> str:
     """A heading per message (who, when, its seq), then the text as it was written: the
     replies are Markdown already, and the user's text is shown as they typed it."""
-    note = f" ({_NOT_OK[message.status]})" if message.status in _NOT_OK else ""
-    speaker = _SPEAKERS[message.role]
-    return f"## {speaker} · {message.created_at} · #{message.seq}{note}\n\n{message.content}\n\n"
+    note = _CUT_SHORT.get(message.finish_reason or ReplyEnding.STOP, _NOT_OK.get(message.status))
+    heading = f"## {_SPEAKERS[message.role]} · {message.created_at} · #{message.seq}"
+    heading += f" ({note})" if note else ""
+    thinking = _reasoning_block(message.reasoning) if message.reasoning else ""
+    return f"{heading}\n\n{thinking}{message.content}\n\n"
+
+
+def _reasoning_block(reasoning: str) -> str:
+    """The reasoning as a quote, apart from the answer (a reader skips it at a glance)."""
+    quoted = "\n".join(f"> {line}" if line else ">" for line in reasoning.splitlines())
+    return f"> **Thinking**\n>\n{quoted}\n\n"
 
 
 def _one_line(text: str) -> str:

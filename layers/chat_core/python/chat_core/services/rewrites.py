@@ -16,7 +16,13 @@ from typing import NoReturn
 from chat_core.agent.catalogue import resolve_agent
 from chat_core.agent.tokens import estimate_tokens
 from chat_core.clock import now_ms
-from chat_core.errors import InvalidRequest, MessageNotEditable, NotFound, NothingToRegenerate
+from chat_core.errors import (
+    InvalidRequest,
+    MessageNotEditable,
+    NotFound,
+    NothingToContinue,
+    NothingToRegenerate,
+)
 from chat_core.ids import new_id
 from chat_core.models import (
     EditMessageRequest,
@@ -32,6 +38,7 @@ from chat_core.services.ownership import require_conversation
 from chat_core.services.titles import title_from_message
 
 _NO_MESSAGE = "No message with this seq in this conversation."
+_CONTINUABLE = ("incomplete", "stopped")
 
 
 class Rewrites:
@@ -58,6 +65,22 @@ class Rewrites:
                 raise NothingToRegenerate()
             user, reply = last
             return self._claim(sub, conversation, user, Rewrite(reply=reply))
+
+        return self._turn.submit_prepared(prepare, request.stream)
+
+    def continue_reply(
+        self, sub: str, conversation_id: str, request: RegenerateRequest
+    ) -> TurnReply:
+        """POST .../continue: the model goes on from the last reply, cut short (by its
+        length limit, a failure, the deadline or Stop); the new version holds the old
+        text and what follows it. Reads as regenerate does."""
+
+        def prepare() -> Prepared:
+            conversation, last = self._last_exchange(sub, conversation_id)
+            reply = last[1] if last else None
+            if last is None or reply is None or reply.status not in _CONTINUABLE:
+                raise NothingToContinue()
+            return self._claim(sub, conversation, last[0], Rewrite(reply=reply, continues=True))
 
         return self._turn.submit_prepared(prepare, request.stream)
 

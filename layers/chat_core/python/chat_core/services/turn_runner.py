@@ -10,24 +10,30 @@ the deadline (then the text so far is kept as an ``incomplete`` reply).
 from __future__ import annotations
 
 import contextlib
-import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from chat_core.agent.catalogue import resolve_agent
-from chat_core.agent.history import PromptMessage, build_prompt
-from chat_core.agent.model_port import ChatModel, ModelUnavailable, ModelUsage
-from chat_core.agent.pump import Piece, StreamEnded, StreamPump
+from chat_core.agent.history import PromptMessage, build_prompt, continuation_prompt
+from chat_core.agent.model_port import ChatModel, ModelRefused, ModelUnavailable, ModelUsage
+from chat_core.agent.pump import StreamPump
 from chat_core.agent.tokens import estimate_tokens
-from chat_core.clock import now_ms
-from chat_core.errors import AgentUnavailable, ApiError, NotFound, StorageUnavailable
+from chat_core.clock import iso_from_ms, now_ms
+from chat_core.errors import (
+    AgentMisconfigured,
+    AgentUnavailable,
+    ApiError,
+    NotFound,
+    StorageUnavailable,
+)
 from chat_core.ids import new_id
 from chat_core.live.connections import ConnectionPoster, NoConnections
 from chat_core.live.events import TurnCompleted, TurnFailed, TurnStarted
 from chat_core.live.relay import LiveRelay
 from chat_core.models import ChatResponse, ErrorDetail, Usage
 from chat_core.observability import logger, record_turn
+from chat_core.replies import ReplyEnding
 from chat_core.repository.port import (
     ChatRepository,
     StorageFault,
@@ -38,6 +44,7 @@ from chat_core.repository.port import (
 )
 from chat_core.repository.records import MessageRecord
 from chat_core.services.api_shapes import message_to_api
+from chat_core.services.generation import Generation, GenerationLoop
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
 from chat_core.settings import Settings
 
@@ -50,21 +57,15 @@ class StartedTurn:
     agent_name: str
 
 
+# The reasoning kept with a reply (the head); what a reader of it needs, and an item's
+# size stays far from DynamoDB's 400 KB.
+MAX_REASONING_CHARS = 32_000
+
+
 @dataclass(frozen=True)
 class TurnOutcome:
     created: bool
     response: ChatResponse
-
-
-@dataclass
-class _Generation:
-    """What the model produced, and how it ended."""
-
-    text: str = ""
-    usage: ModelUsage | None = None
-    status: str = "ok"  # ok | stopped | incomplete
-    error: ApiError | None = None
-    first_piece_at: float | None = None
 
 
 class TurnRunner:
@@ -108,25 +109,41 @@ class TurnRunner:
         agent = resolve_agent(started.agent_name)
         relay = LiveRelay(self._repo, self._poster, claim.sub, lambda text: _started(claim, text))
         began = self._monotonic()
-        relay.poll("")
+        continued = claim.continues.content if claim.continues else ""
+        relay.poll(continued)
         try:
             history = self._history(claim)
         except StorageFault as fault:
             raise self._fail(claim, relay, StorageUnavailable(retry_after=1)) from fault
         prompt = build_prompt(agent.system_prompt, history, agent.history_token_budget)
-        lease_until = self._keep_lease(claim, claim.lease_until)
-        if lease_until < 0:
+        if claim.continues:
+            prompt = continuation_prompt(prompt, continued)
+        lease = _Lease(self, claim)
+        if not lease.keep():
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
         try:
             stream = self._model.stream(agent, prompt)
         except ModelUnavailable as exc:
             raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
-        generation = self._generate(claim, StreamPump(stream), relay, began, lease_until)
-        if generation.status == "lost":
+        loop = GenerationLoop(
+            self._settings, self._monotonic, lambda e: self._model_error(claim, e)
+        )
+        generation = loop.run(
+            Generation(text=continued, seed=len(continued)),
+            StreamPump(stream),
+            relay,
+            (claim.conversation.id, claim.turn_id),
+            began,
+            lease.keep,
+        )
+        if generation.lost:
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
-        if generation.status == "incomplete" and (claim.regenerates or not generation.text):
+        if generation.ending.failed_mid_reply and (
+            not generation.added or (claim.regenerates and not claim.continues)
+        ):
             # Nothing usable: a turn keeps its message as failed; a regeneration cut
-            # short keeps the reply it was to replace, which is whole.
+            # short keeps the reply it was to replace, which is whole; a Continue that
+            # added nothing keeps the reply as it was.
             raise self._fail(claim, relay, generation.error or AgentUnavailable())
         return self._store(claim, prompt, generation, relay, began)
 
@@ -139,60 +156,8 @@ class TurnRunner:
         latest = self._repo.latest_messages(claim.sub, claim.conversation.id, limit)
         return [m for m in latest if m.seq <= claim.user_message.seq]
 
-    # ------------------------------------------------------------------ streaming
-    def _generate(
-        self,
-        claim: TurnClaim,
-        pump: StreamPump,
-        relay: LiveRelay,
-        began: float,
-        lease_until: int,
-    ) -> _Generation:
-        """Relays the model's text as it comes, polling for rejoins and Stop meanwhile."""
-        settings, now = self._settings, self._monotonic()
-        conversation_id, turn_id = claim.conversation.id, claim.turn_id
-        # The deadline counts from the turn's start: history and opening the stream too.
-        deadline = began + settings.turn_deadline_seconds
-        next_poll = now + settings.live_poll_seconds
-        flush_every = settings.stream_flush_ms / 1000
-        generation, sent, flushed_at = _Generation(), 0, -math.inf
-        try:
-            while True:
-                pending = len(generation.text) > sent
-                wake = min(next_poll, deadline, flushed_at + flush_every if pending else math.inf)
-                piece = pump.next(wake - self._monotonic())
-                now = self._monotonic()
-                if _absorb(generation, piece, now, lambda e: self._model_error(claim, e)):
-                    break
-                if len(generation.text) > sent and now - flushed_at >= flush_every:
-                    relay.send_text(conversation_id, turn_id, sent, generation.text[sent:])
-                    sent, flushed_at = len(generation.text), now
-                if now >= next_poll:
-                    next_poll = now + settings.live_poll_seconds
-                    relay.poll(generation.text[:sent])
-                    if relay.stop_requested(turn_id):
-                        generation.status = "stopped"
-                        break
-                    lease_until = self._keep_lease(claim, lease_until)
-                    if lease_until < 0:
-                        generation.status = "lost"
-                        break
-                if now >= deadline:
-                    generation.status = "incomplete"
-                    generation.error = AgentUnavailable(
-                        f"The reply took longer than {settings.turn_deadline_seconds} s and "
-                        "was cut short; what was written is kept."
-                    )
-                    break
-        finally:
-            if generation.status != "ok":
-                pump.close()
-        if len(generation.text) > sent and generation.status != "lost":
-            relay.send_text(conversation_id, turn_id, sent, generation.text[sent:])
-        return generation
-
-    def _keep_lease(self, claim: TurnClaim, lease_until: int) -> int:
-        """Extends the lease once half of it is used; -1 when the turn lost it."""
+    def extend_lease(self, claim: TurnClaim, lease_until: int) -> int | None:
+        """The turn's lease, extended once half of it is used; None when it was lost."""
         lease_ms = self._settings.turn_lease_seconds * 1000
         now = self._clock()
         if now < lease_until - lease_ms // 2:
@@ -200,7 +165,7 @@ class TurnRunner:
         try:
             self._repo.extend_lease(claim, now + lease_ms)
         except TurnLost:
-            return -1
+            return None
         except StorageFault:
             return lease_until  # try again at the next poll
         return now + lease_ms
@@ -210,11 +175,11 @@ class TurnRunner:
         self,
         claim: TurnClaim,
         prompt: list[PromptMessage],
-        generation: _Generation,
+        generation: Generation,
         relay: LiveRelay,
         began: float,
     ) -> TurnOutcome:
-        text = generation.text
+        text, ending = generation.text, generation.ending
         usage = generation.usage or ModelUsage(
             sum(estimate_tokens(m.content) for m in prompt), estimate_tokens(text)
         )
@@ -226,10 +191,13 @@ class TurnRunner:
             role="assistant",
             content=text,
             created_ms=now,
-            status=generation.status,
+            status=generation.ending.status,
             tokens=usage.completion_tokens,
             version=_reply_version(claim),
             answers=claim.user_message.version,
+            finish_reason=None if ending is ReplyEnding.STOP else ending.value,
+            reasoning=generation.reasoning[:MAX_REASONING_CHARS] or None,
+            reasoning_tokens=usage.reasoning_tokens,
         )
         result = TurnResult(reply, usage.prompt_tokens, usage.completion_tokens)
         try:
@@ -246,6 +214,7 @@ class TurnRunner:
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
             total_tokens=usage.prompt_tokens + usage.completion_tokens,
+            reasoning_tokens=usage.reasoning_tokens,
         )
         error, stored = generation.error, message_to_api(reply)
         relay.send(
@@ -295,7 +264,11 @@ class TurnRunner:
                 lambda: self._repo.fail_turn(claim), _still_contended, retry_on=(WriteConflict,)
             )
 
-    def _model_error(self, claim: TurnClaim, exc: ModelUnavailable) -> AgentUnavailable:
+    def _model_error(self, claim: TurnClaim, exc: ModelUnavailable) -> ApiError:
+        if isinstance(exc, ModelRefused):
+            # The operator's to fix: their log has the model's own words.
+            logger.error("the model refused the request", extra={"reason": exc.reason})
+            return AgentMisconfigured(extra={"conversation_id": claim.conversation.id})
         return AgentUnavailable(
             retry_after=self._settings.model_retry_after_seconds,
             extra={"conversation_id": claim.conversation.id, "reason": exc.reason},
@@ -336,26 +309,6 @@ _TAKEN = (
 )
 
 
-def _absorb(
-    generation: _Generation,
-    piece: Piece | None,
-    now: float,
-    model_error: Callable[[ModelUnavailable], ApiError],
-) -> bool:
-    """Adds what the model sent to the generation; True when the model is done."""
-    if isinstance(piece, str):
-        generation.text += piece
-        generation.first_piece_at = generation.first_piece_at or now
-    elif isinstance(piece, ModelUsage):
-        generation.usage = piece
-    elif isinstance(piece, StreamEnded):
-        if piece.error is not None:
-            generation.status = "incomplete"
-            generation.error = model_error(piece.error)
-        return True
-    return False
-
-
 def _started(claim: TurnClaim, text: str) -> TurnStarted:
     return TurnStarted(
         conversation_id=claim.conversation.id,
@@ -364,6 +317,7 @@ def _started(claim: TurnClaim, text: str) -> TurnStarted:
         agent_type=claim.conversation.agent_type,
         user_message_seq=claim.user_message.seq,
         text=text,
+        started_at=iso_from_ms(claim.now),
     )
 
 
@@ -374,3 +328,17 @@ def _detail(error: ApiError, claim: TurnClaim) -> ErrorDetail:
         request_id=claim.turn_id,
         conversation_id=claim.conversation.id,
     )
+
+
+class _Lease:
+    """The running turn's lease, extended as it is used (TurnRunner.extend_lease)."""
+
+    def __init__(self, runner: TurnRunner, claim: TurnClaim) -> None:
+        self._runner, self._claim = runner, claim
+        self._until: int | None = claim.lease_until
+
+    def keep(self) -> bool:
+        """False once the turn lost the lease (it stays lost)."""
+        if self._until is not None:
+            self._until = self._runner.extend_lease(self._claim, self._until)
+        return self._until is not None

@@ -1,0 +1,29 @@
+"""POST /v1/conversations/{id}/continue: the model goes on from a reply cut short.
+
+The reply's next version starts with its text and adds what the model writes now;
+answered as POST /v1/chat is: 200 with the reply, or 202 when it streams or takes
+longer than the wait (docs/api.md "Continue").
+"""
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path
+
+from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
+from chat_core.models import UUID_PATTERN, RegenerateRequest
+from chat_core.turn_responses import TURN_RESPONSES
+from chat_core.wiring import rewrites
+
+app = create_app()
+
+
+@app.post("/v1/conversations/<id>/continue", responses=TURN_RESPONSES)
+def continue_reply(
+    id: Annotated[str, Path(pattern=UUID_PATTERN)], request: RegenerateRequest
+) -> Response[str]:
+    reply = rewrites().continue_reply(caller_sub(app), id, request)
+    return json_response(reply.status_code, reply.body)
+
+
+lambda_handler = lambda_handler_for(app)

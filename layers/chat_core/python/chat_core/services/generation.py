@@ -1,0 +1,183 @@
+"""The worker's generation loop: reads what the model streams, relays it, and says how
+the reply ended.
+
+The model's pieces (text, reasoning, how it finished, usage) accumulate into a
+``Generation``, the store's input; the relay posts text and reasoning as they come
+(coalesced per STREAM_FLUSH_MS) and, each LIVE_POLL_SECONDS, learns new connections
+and a Stop. Nothing the model sends can crash the turn: its text is made well formed
+before it is posted or kept (agent/text.py), and an unexpected error inside the loop
+ends the reply as ``error`` with the text so far, which the worker stores.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from chat_core.agent.model_port import (
+    Finished,
+    FinishReason,
+    ModelUnavailable,
+    ModelUsage,
+    ReasoningText,
+)
+from chat_core.agent.pump import Piece, StreamEnded, StreamPump
+from chat_core.agent.text import SurrogateJoiner
+from chat_core.errors import AgentUnavailable, ApiError
+from chat_core.live.relay import LiveRelay
+from chat_core.observability import logger
+from chat_core.replies import ReplyEnding
+from chat_core.settings import Settings
+
+_ENDINGS = {
+    FinishReason.STOP: ReplyEnding.STOP,
+    FinishReason.LENGTH: ReplyEnding.LENGTH,
+    FinishReason.CONTENT_FILTER: ReplyEnding.CONTENT_FILTER,
+}
+_BROKE = "The reply was cut short by an unexpected error on our side; what was written is kept."
+
+
+@dataclass
+class Generation:
+    """What the model produced for one turn, and how it ended."""
+
+    text: str = ""
+    # Characters of ``text`` the turn started with: a Continue's cut reply.
+    seed: int = 0
+    reasoning: str = ""
+    usage: ModelUsage | None = None
+    model_finish: FinishReason | None = None
+    ending: ReplyEnding = ReplyEnding.STOP
+    error: ApiError | None = None
+    first_piece_at: float | None = None
+    # Another turn took the conversation over (or it was deleted): nothing is stored.
+    lost: bool = False
+    _text_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
+    _reasoning_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
+
+    @property
+    def added(self) -> str:
+        """The text this turn wrote (a Continue's new part)."""
+        return self.text[self.seed :]
+
+    def absorb(
+        self, piece: Piece | None, now: float, model_error: Callable[[ModelUnavailable], ApiError]
+    ) -> bool:
+        """Adds what the model sent; True when the model is done."""
+        if isinstance(piece, str):
+            self.text += self._text_joiner.feed(piece)
+            self.first_piece_at = self.first_piece_at or now
+        elif isinstance(piece, ReasoningText):
+            self.reasoning += self._reasoning_joiner.feed(piece.text)
+        elif isinstance(piece, ModelUsage):
+            self.usage = piece
+        elif isinstance(piece, Finished):
+            self.model_finish = piece.reason
+        elif isinstance(piece, StreamEnded):
+            self.text += self._text_joiner.flush()
+            self.reasoning += self._reasoning_joiner.flush()
+            if piece.error is not None:
+                self.end(ReplyEnding.ERROR, model_error(piece.error))
+            else:
+                self.ending = _ENDINGS.get(self.model_finish or FinishReason.STOP, ReplyEnding.STOP)
+            return True
+        return False
+
+    def end(self, ending: ReplyEnding, error: ApiError | None = None) -> None:
+        self.ending, self.error = ending, error
+
+
+@dataclass
+class _Sent:
+    """How much of the text and the reasoning the clients have."""
+
+    text: int
+    reasoning: int = 0
+    at: float = -math.inf
+
+
+class GenerationLoop:
+    def __init__(
+        self,
+        settings: Settings,
+        monotonic: Callable[[], float],
+        model_error: Callable[[ModelUnavailable], ApiError],
+    ) -> None:
+        self._settings = settings
+        self._monotonic = monotonic
+        self._model_error = model_error
+
+    def run(
+        self,
+        generation: Generation,
+        pump: StreamPump,
+        relay: LiveRelay,
+        ids: tuple[str, str],
+        began: float,
+        keep_lease: Callable[[], bool],
+    ) -> Generation:
+        """Relays the model's output as it comes until it ends, the user stops it, the
+        lease is lost or the turn's deadline (counted from ``began``) passes."""
+        settings = self._settings
+        deadline = began + settings.turn_deadline_seconds
+        next_poll = self._monotonic() + settings.live_poll_seconds
+        flush_every = settings.stream_flush_ms / 1000
+        sent, finished = _Sent(len(generation.text)), False
+        try:
+            while True:
+                pending = _pending(generation, sent)
+                wake = min(next_poll, deadline, sent.at + flush_every if pending else math.inf)
+                piece = pump.next(wake - self._monotonic())
+                now = self._monotonic()
+                finished = generation.absorb(piece, now, self._model_error)
+                if finished:
+                    break
+                if _pending(generation, sent) and now - sent.at >= flush_every:
+                    _flush(relay, ids, generation, sent, now)
+                if now >= next_poll:
+                    next_poll = now + settings.live_poll_seconds
+                    relay.poll(generation.text[: sent.text], generation.reasoning[: sent.reasoning])
+                    if relay.stop_requested(ids[1]):
+                        generation.end(ReplyEnding.STOPPED)
+                        break
+                    if not keep_lease():
+                        generation.lost = True
+                        break
+                if now >= deadline:
+                    generation.end(
+                        ReplyEnding.DEADLINE,
+                        AgentUnavailable(
+                            f"The reply took longer than {settings.turn_deadline_seconds} s "
+                            "and was cut short; what was written is kept."
+                        ),
+                    )
+                    break
+        except Exception:
+            logger.exception("the reply's generation broke")
+            generation.end(ReplyEnding.ERROR, ApiError(_BROKE))
+        finally:
+            if not finished:
+                pump.close()
+        if not generation.lost:
+            try:
+                _flush(relay, ids, generation, sent, self._monotonic())
+            except Exception:
+                logger.exception("the reply's last delta could not be posted")
+        return generation
+
+
+def _pending(generation: Generation, sent: _Sent) -> bool:
+    return len(generation.text) > sent.text or len(generation.reasoning) > sent.reasoning
+
+
+def _flush(
+    relay: LiveRelay, ids: tuple[str, str], generation: Generation, sent: _Sent, now: float
+) -> None:
+    if len(generation.reasoning) > sent.reasoning:
+        relay.send_reasoning(*ids, sent.reasoning, generation.reasoning[sent.reasoning :])
+        sent.reasoning = len(generation.reasoning)
+    if len(generation.text) > sent.text:
+        relay.send_text(*ids, sent.text, generation.text[sent.text :])
+        sent.text = len(generation.text)
+    sent.at = now
