@@ -65,3 +65,35 @@ def seed_history_as(stack: Any, sub: str, conversation_id: str, *, up_to: int) -
         sub=sub,
         table=stack.table_names["ChatTable"],
     )
+
+
+def test_long_messages_past_dynamodb_s_1_mb_read_are_paged_and_exported_whole(
+    alice: ApiClient,
+) -> None:
+    """25 turns of 16,000 four-byte characters: each message item is ~64 KB, so one
+    Query of a page stops at DynamoDB's 1 MB before the page is full."""
+    long = "\U0001f600" * 15_980 + " [stub:echo]"  # the stub answers with the same text
+    conversation_id = alice.chat(long).body["conversation_id"]
+    for _ in range(24):
+        assert alice.chat(long, conversation_id).status == 200
+    assert alice.get(f"/v1/conversations/{conversation_id}").body["message_count"] == 50
+
+    seqs: list[int] = []
+    sizes: list[int] = []
+    cursor = ""
+    while True:
+        page = alice.get(
+            f"/v1/conversations/{conversation_id}/messages"
+            + (f"?cursor={cursor}" if cursor else "")
+        ).body
+        seqs += [m["seq"] for m in page["items"]]
+        sizes.append(len(page["items"]))
+        cursor = page["next_cursor"]
+        if not cursor:
+            break
+    assert seqs == list(range(1, 51))
+    assert sizes[0] < 20, sizes  # a page of 20 came back short, with a cursor
+
+    exported = [m for p in all_parts(alice, conversation_id, "json") for m in p["messages"]]
+    assert [m["seq"] for m in exported] == list(range(1, 51))
+    assert all(m["content"].count("\U0001f600") == 15_980 for m in exported)

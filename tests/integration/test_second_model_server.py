@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from chat_core.replies import MAX_REPLY_BYTES
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
 from tests.support.live_client import LiveClient
@@ -189,3 +190,20 @@ def test_a_stream_without_a_usage_chunk_is_counted_by_estimate(other_stack: Any)
     assert turn.status == 201, turn.body
     assert turn.body["reply"]["content"] == STORY
     assert turn.body["usage"]["completion_tokens"] > 0
+
+
+def test_a_reply_larger_than_a_stored_reply_can_be_is_kept_up_to_the_bound(
+    other_stack: Any,
+) -> None:
+    api = ApiClient(other_stack.base_url, other_stack.token("second-server-huge"))
+    turn = api.chat("HUGE please")
+    assert turn.status == 201, turn.body
+    reply = turn.body["reply"]
+    assert (reply["status"], reply["finish_reason"]) == ("incomplete", "length")
+    assert reply["content"] == "x" * MAX_REPLY_BYTES
+    conversation_id = turn.body["conversation_id"]
+    stored = api.get(f"/v1/conversations/{conversation_id}").body["messages"][-1]
+    assert len(stored["content"]) == MAX_REPLY_BYTES
+    refused = api.post(f"/v1/conversations/{conversation_id}/continue", {})
+    assert (refused.status, refused.error_code()) == (409, "nothing_to_continue")
+    assert api.chat("And a short one", conversation_id).status == 200  # the conversation goes on

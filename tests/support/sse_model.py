@@ -16,6 +16,7 @@ last chunk when asked to, and keeps OpenAI's parameter rules for reasoning model
 - ``CUT_AT_LENGTH``: the story ends half-way with ``finish_reason: "length"``;
 - ``FILTERED``: Azure's content filter ends it (``finish_reason: "content_filter"``);
 - ``NO_USAGE``: no usage chunk, whatever was asked;
+- ``HUGE``: 500 KB of text in 4,000-character chunks (a server that ignores the limit);
 - ``BAD_KEY``: 401 with OpenAI's ``invalid_api_key`` body, before anything streams.
 
 Every request body is kept (``requests``), so a test can see what the backend sent.
@@ -39,6 +40,7 @@ STORY = (
 )
 THOUGHTS = "First I weigh the question. Then I choose the words."
 CHUNK = 3
+HUGE_CHUNK = "x" * 4000
 EMOJI_HALVES = ("\ud83d", "\ude00")
 SPLIT_TEXT = "Smile \U0001f600 and a lone \ufffd."  # what SPLIT_SURROGATES reads as
 BAD_KEY_MESSAGE = "Incorrect API key provided: sk-test. You can find your API key at the dashboard."
@@ -67,7 +69,9 @@ def _events(body: dict[str, Any]) -> Iterator[bytes]:
         for piece in _pieces(THOUGHTS):
             yield delta({"reasoning": piece})
             time.sleep(0.25 if "SLOW_THINK" in last else 0.01)
-    if "SPLIT_SURROGATES" in last:
+    if "HUGE" in last:
+        pieces = [HUGE_CHUNK] * 125
+    elif "SPLIT_SURROGATES" in last:
         pieces = ["Smile ", EMOJI_HALVES[0], EMOJI_HALVES[1] + " and a lone ", EMOJI_HALVES[0], "."]
     else:
         pieces = _pieces(STORY)
@@ -80,7 +84,7 @@ def _events(body: dict[str, Any]) -> Iterator[bytes]:
             yield data({"error": {"message": "overloaded", "type": "server_error"}})
             return
         yield delta({"content": piece})
-        time.sleep(0.01)
+        time.sleep(0.01 if len(piece) < len(HUGE_CHUNK) else 0)
     yield delta({}, finish)
     if usage and "NO_USAGE" not in last:
         reasoning = len(_pieces(THOUGHTS)) if thinking else 0

@@ -13,6 +13,7 @@ from chat_core.agent.model_port import Finished, FinishReason, ModelUsage, Reaso
 from chat_core.errors import AgentMisconfigured, NothingToContinue
 from chat_core.live.connections import Delivery
 from chat_core.models import ChatRequest, RegenerateRequest
+from chat_core.replies import MAX_REPLY_BYTES
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
 from chat_core.services.rewrites import Rewrites
@@ -198,3 +199,15 @@ def test_only_a_reply_cut_short_can_be_continued(
     whole = turn.run("alice", ChatRequest(message="hi")).response.conversation_id
     with pytest.raises(NothingToContinue):
         Rewrites(turn, repo, clock=clock).continue_reply("alice", whole, CONTINUE)
+
+
+def test_a_reply_past_what_an_item_holds_is_cut_there_and_the_model_stopped(
+    repo: DynamoChatRepository, tab: Tab, clock: ManualClock
+) -> None:
+    model = FakeModel(script=["\u00e9" * 4000] * 60)  # 480 KB of two-byte characters
+    reply = turn_with(repo, model, tab, clock).run("alice", ChatRequest(message="hi")).response
+    assert len(reply.reply.content.encode("utf-8")) == MAX_REPLY_BYTES
+    assert (reply.reply.status, reply.reply.finish_reason) == ("incomplete", "length")
+    assert model.streams[-1].closed.is_set(), "the model was stopped at the bound"
+    stored = repo.latest_messages("alice", reply.conversation_id, 1)[0]
+    assert stored.content == reply.reply.content

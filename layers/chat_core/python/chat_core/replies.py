@@ -11,6 +11,22 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+# What one reply may hold, in UTF-8 bytes: its text and its reasoning. A DynamoDB item
+# is at most 400 KB, and the largest item a reply goes into is an edited message's
+# version (the old user message, up to 64 KB, with the reply it had): 200 KB of text
+# and 32 KB of reasoning keep that under the limit with room for the attributes. The
+# worker stops the model at the text's bound and stores the reply as ``length``.
+MAX_REPLY_BYTES = 200_000
+MAX_REASONING_BYTES = 32_000
+
+
+def clip_utf8(text: str, max_bytes: int) -> str:
+    """The longest start of ``text`` that fits ``max_bytes`` of UTF-8 (whole characters)."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    return encoded[:max_bytes].decode("utf-8", "ignore")
+
 
 class ReplyEnding(StrEnum):
     STOP = "stop"

@@ -71,17 +71,24 @@ class TableReads:
         start_key: dict[str, object] | None = None,
         **extra: Any,
     ) -> list[dict[str, Any]]:
-        """One Query of a partition by sort-key prefix (``sort_key`` = attribute, prefix)."""
-        items, _ = self._query_once(
-            pk,
-            sort_key,
-            limit=limit,
-            ascending=ascending,
-            index=index,
-            start_key=start_key,
-            **extra,
-        )
-        return items
+        """Up to ``limit`` items of a partition by sort-key prefix (``sort_key`` =
+        attribute, prefix): one Query, or more when DynamoDB stops one at its 1 MB limit
+        (then its LastEvaluatedKey is where the next one starts), so nothing is left out."""
+        items: list[dict[str, Any]] = []
+        cursor = start_key
+        while True:
+            batch, cursor = self._query_once(
+                pk,
+                sort_key,
+                limit=None if limit is None else limit - len(items),
+                ascending=ascending,
+                index=index,
+                start_key=cursor,
+                **extra,
+            )
+            items += batch
+            if cursor is None or (limit is not None and len(items) >= limit):
+                return items
 
     def _query_once(
         self,
@@ -181,17 +188,22 @@ class TableReads:
 
     def _page(
         self,
-        read: Callable[[int], list[dict[str, Any]]],
+        read: Callable[[int], tuple[list[dict[str, Any]], dict[str, Any] | None]],
         limit: int,
         key_names: tuple[str, ...],
         record: Callable[[dict[str, Any]], R],
     ) -> Page[R]:
         """One item more than asked tells whether another page exists, so the last page
-        never hands out a cursor to an empty page."""
-        rows = read(limit + 1)
+        never hands out a cursor to an empty page. A read that DynamoDB stopped at its
+        1 MB limit (it says where it stopped) is a short page that still carries a
+        cursor: a page of long messages is never cut silently, and one answer stays
+        near 1 MB however long the messages are."""
+        rows, stopped_at = read(limit + 1)
         last_key = None
         if len(rows) > limit:
             last_key = {name: rows[limit - 1][name] for name in key_names}
+        elif stopped_at is not None:
+            last_key = {name: stopped_at[name] for name in key_names}
         return Page(items=[record(r) for r in rows[:limit]], last_key=last_key)
 
     def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None:
@@ -219,7 +231,6 @@ class TableReads:
         conversation_id: str,
         limit: int,
         ascending: bool,
-        start_key: dict[str, object] | None = None,
         *,
         versions: bool = False,
     ) -> list[dict[str, Any]]:
@@ -229,7 +240,6 @@ class TableReads:
             ("SK", keys.VERSION_PREFIX if versions else "MSG#"),
             limit=limit,
             ascending=ascending,
-            start_key=start_key,
             ConsistentRead=True,
         )
 
@@ -247,7 +257,15 @@ class TableReads:
         start_key: dict[str, object] | None,
     ) -> Page[MessageRecord]:
         return self._page(
-            lambda n: self._messages(sub, conversation_id, n, ascending, start_key),
+            lambda n: self._query_once(
+                keys.messages_pk(sub, conversation_id),
+                ("SK", "MSG#"),
+                limit=n,
+                ascending=ascending,
+                index=None,
+                start_key=start_key,
+                ConsistentRead=True,
+            ),
             limit,
             ("PK", "SK"),
             message_from,
@@ -265,8 +283,9 @@ class TableReads:
         """Most recent activity first, from the listing index (eventually consistent: a
         change shows in the list a fraction of a second after it is stored)."""
         return self._page(
-            lambda n: self._by_activity(
-                sub, status, agent_type, n, ascending=False, start_key=start_key
+            lambda n: (
+                self._by_activity(sub, status, agent_type, n, ascending=False, start_key=start_key),
+                None,  # it reads on until it has ``n`` or the list ends
             ),
             limit,
             _LISTING_KEY,

@@ -27,7 +27,7 @@ from chat_core.agent.text import SurrogateJoiner
 from chat_core.errors import AgentUnavailable, ApiError
 from chat_core.live.relay import LiveRelay
 from chat_core.observability import logger
-from chat_core.replies import ReplyEnding
+from chat_core.replies import MAX_REPLY_BYTES, ReplyEnding, clip_utf8
 from chat_core.settings import Settings
 
 _ENDINGS = {
@@ -53,8 +53,13 @@ class Generation:
     first_piece_at: float | None = None
     # Another turn took the conversation over (or it was deleted): nothing is stored.
     lost: bool = False
+    # The text's size in UTF-8, kept as it grows (the store's bound is in bytes).
+    text_bytes: int = 0
     _text_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
     _reasoning_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
+
+    def __post_init__(self) -> None:
+        self.text_bytes = len(self.text.encode("utf-8"))
 
     @property
     def added(self) -> str:
@@ -66,7 +71,9 @@ class Generation:
     ) -> bool:
         """Adds what the model sent; True when the model is done."""
         if isinstance(piece, str):
-            self.text += self._text_joiner.feed(piece)
+            text = self._text_joiner.feed(piece)
+            self.text += text
+            self.text_bytes += len(text.encode("utf-8"))
             self.first_piece_at = self.first_piece_at or now
         elif isinstance(piece, ReasoningText):
             self.reasoning += self._reasoning_joiner.feed(piece.text)
@@ -86,6 +93,16 @@ class Generation:
 
     def end(self, ending: ReplyEnding, error: ApiError | None = None) -> None:
         self.ending, self.error = ending, error
+
+    def clipped(self) -> bool:
+        """Cuts the text to what a reply may hold (MAX_REPLY_BYTES); True if it had to.
+        The reply then ends as ``length``: the model is stopped there."""
+        if self.text_bytes <= MAX_REPLY_BYTES:
+            return False
+        self.text = clip_utf8(self.text, MAX_REPLY_BYTES)
+        self.text_bytes = len(self.text.encode("utf-8"))
+        self.end(ReplyEnding.LENGTH)
+        return True
 
 
 @dataclass
@@ -131,18 +148,16 @@ class GenerationLoop:
                 piece = pump.next(wake - self._monotonic())
                 now = self._monotonic()
                 finished = generation.absorb(piece, now, self._model_error)
+                if generation.clipped():
+                    finished = False  # the model may have more: its stream is closed
+                    break
                 if finished:
                     break
                 if _pending(generation, sent) and now - sent.at >= flush_every:
                     _flush(relay, ids, generation, sent, now)
                 if now >= next_poll:
                     next_poll = now + settings.live_poll_seconds
-                    relay.poll(generation.text[: sent.text], generation.reasoning[: sent.reasoning])
-                    if relay.stop_requested(ids[1]):
-                        generation.end(ReplyEnding.STOPPED)
-                        break
-                    if not keep_lease():
-                        generation.lost = True
+                    if _interrupted(generation, relay, ids[1], sent, keep_lease):
                         break
                 if now >= deadline:
                     generation.end(
@@ -165,6 +180,25 @@ class GenerationLoop:
             except Exception:
                 logger.exception("the reply's last delta could not be posted")
         return generation
+
+
+def _interrupted(
+    generation: Generation,
+    relay: LiveRelay,
+    turn_id: str,
+    sent: _Sent,
+    keep_lease: Callable[[], bool],
+) -> bool:
+    """One poll: new connections get the reply so far; True when the user stopped the
+    turn or it lost its lease."""
+    relay.poll(generation.text[: sent.text], generation.reasoning[: sent.reasoning])
+    if relay.stop_requested(turn_id):
+        generation.end(ReplyEnding.STOPPED)
+        return True
+    if not keep_lease():
+        generation.lost = True
+        return True
+    return False
 
 
 def _pending(generation: Generation, sent: _Sent) -> bool:

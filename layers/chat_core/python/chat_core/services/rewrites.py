@@ -30,6 +30,7 @@ from chat_core.models import (
     RegenerateRequest,
     TurnReply,
 )
+from chat_core.replies import MAX_REPLY_BYTES
 from chat_core.repository.port import ChatRepository, Rewrite
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.services.api_shapes import message_to_api
@@ -39,6 +40,7 @@ from chat_core.services.titles import title_from_message
 
 _NO_MESSAGE = "No message with this seq in this conversation."
 _CONTINUABLE = ("incomplete", "stopped")
+_ROOM_TO_CONTINUE = 4096  # bytes: less room than this left would add next to nothing
 
 
 class Rewrites:
@@ -80,6 +82,11 @@ class Rewrites:
             reply = last[1] if last else None
             if last is None or reply is None or reply.status not in _CONTINUABLE:
                 raise NothingToContinue()
+            if len(reply.content.encode("utf-8")) > MAX_REPLY_BYTES - _ROOM_TO_CONTINUE:
+                raise NothingToContinue(
+                    "This reply is as long as a stored reply can be; ask for the rest in a "
+                    "new message."
+                )
             return self._claim(sub, conversation, last[0], Rewrite(reply=reply, continues=True))
 
         return self._turn.submit_prepared(prepare, request.stream)

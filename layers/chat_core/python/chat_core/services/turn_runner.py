@@ -33,7 +33,7 @@ from chat_core.live.events import TurnCompleted, TurnFailed, TurnStarted
 from chat_core.live.relay import LiveRelay
 from chat_core.models import ChatResponse, ErrorDetail, Usage
 from chat_core.observability import logger, record_turn
-from chat_core.replies import ReplyEnding
+from chat_core.replies import MAX_REASONING_BYTES, ReplyEnding, clip_utf8
 from chat_core.repository.port import (
     ChatRepository,
     StorageFault,
@@ -55,11 +55,6 @@ class StartedTurn:
 
     claim: TurnClaim
     agent_name: str
-
-
-# The reasoning kept with a reply (the head); what a reader of it needs, and an item's
-# size stays far from DynamoDB's 400 KB.
-MAX_REASONING_CHARS = 32_000
 
 
 @dataclass(frozen=True)
@@ -196,7 +191,7 @@ class TurnRunner:
             version=_reply_version(claim),
             answers=claim.user_message.version,
             finish_reason=None if ending is ReplyEnding.STOP else ending.value,
-            reasoning=generation.reasoning[:MAX_REASONING_CHARS] or None,
+            reasoning=clip_utf8(generation.reasoning, MAX_REASONING_BYTES) or None,
             reasoning_tokens=usage.reasoning_tokens,
         )
         result = TurnResult(reply, usage.prompt_tokens, usage.completion_tokens)
