@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from local import stub_model
+from local import control_guard, stub_model
 from local.identity import IdentityProvider, parse_token_request
 from local.jwt_check import AuthorizerConfig, JwksCache, Unauthorized, claims_for_event, verify
 from local.lambda_runtime import FunctionPool, HttpRequest, HttpResponse, build_event, to_http
@@ -129,6 +129,16 @@ class LocalStack:
     # ---------------------------------------------------------------- /local
     def local_endpoint(self, request: HttpRequest) -> HttpResponse:
         path, method = request.path, request.method
+        why = control_guard.refusal(
+            path,
+            request.source_ip,
+            {
+                name: self.header(request, name)
+                for name in ("host", "origin", "sec-fetch-site", "content-type")
+            },
+        )
+        if why is not None:
+            return json_response(403, {"error": {"code": "forbidden", "message": why}})
         if path == "/local/token" and method == "POST":
             try:
                 sub, expires_in = parse_token_request(json.loads(request.body or b"null"))

@@ -40,7 +40,10 @@ class Stack:
         if expires_in is not None:
             body["expires_in"] = expires_in
         request = urllib.request.Request(  # noqa: S310 - loopback
-            f"{self.base_url}/local/token", data=json.dumps(body).encode(), method="POST"
+            f"{self.base_url}/local/token",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={"Content-Type": "application/json"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
             return str(json.loads(response.read())["access_token"])

@@ -246,12 +246,18 @@ def route_event(
 
 
 def select_route(routes: dict[str, str], body: str) -> str:
-    """``$request.body.action``: the route named by the message's action, else $default."""
+    """``$request.body.action``: the route named by the message's action, else $default.
+
+    A message never reaches $connect or $disconnect, whatever its action says (API
+    Gateway runs those only when a connection opens or closes), and one the parser
+    cannot read, however it nests, goes to $default."""
     try:
         action = json.loads(body).get("action")
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         action = None
-    return action if isinstance(action, str) and action in routes else "$default"
+    if isinstance(action, str) and action in routes and not action.startswith("$"):
+        return action
+    return "$default"
 
 
 def serve_messages(

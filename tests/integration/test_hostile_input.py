@@ -148,3 +148,23 @@ def test_the_gateway_refuses_like_api_gateway_in_json_without_a_banner(stack: An
     assert headers["content-type"] == "application/json"
     status, headers, _ = raw_request(stack.base_url, b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
     assert status == 200 and "server" not in headers
+
+
+def test_titles_refuse_controls_and_bidi_overrides_and_blank_means_invisible_too(
+    alice: ApiClient,
+) -> None:
+    for title in ("ev\u202elive", "nul\x00here", "two\nlines", "\u2066isolated\u2069"):
+        created = alice.post("/v1/conversations", {"title": title})
+        assert (created.status, created.error_code()) == (400, "invalid_request"), title
+    conversation_id = alice.post("/v1/conversations", {"title": "Fine"}).body["id"]
+    renamed = alice.patch(f"/v1/conversations/{conversation_id}", {"title": "x\u202ey"})
+    assert (renamed.status, renamed.error_code()) == (400, "invalid_request")
+    for blank in ("\u200b\u200b\u200b", " \ufeff\u2060 "):
+        sent = alice.chat(blank)
+        assert (sent.status, sent.error_code()) == (400, "invalid_request"), repr(blank)
+        titled = alice.post("/v1/conversations", {"title": blank})
+        assert titled.status == 400, repr(blank)
+    # A title cut from a first message loses what a title may not hold.
+    turn = alice.chat("Hello \u202eevil\u202c world\x07")
+    assert turn.status == 201, turn.body
+    assert turn.body["title"] == "Hello evil world"

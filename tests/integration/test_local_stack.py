@@ -44,3 +44,30 @@ def test_cors_preflight_allows_the_configured_origin_only(stack: Any) -> None:
 def test_client_side_routes_get_the_app(stack: Any) -> None:
     with urllib.request.urlopen(f"{stack.base_url}/some/client/route", timeout=10) as page:  # noqa: S310
         assert page.headers["Content-Type"].startswith("text/html")
+
+
+def test_the_control_endpoints_refuse_web_pages_and_rebound_names(stack: Any) -> None:
+    """A page the developer visits must not mint tokens, invoke functions or post to
+    sockets: cross-site, a rebound Host or a form body is refused; curl and boto3 pass."""
+    client = ApiClient(stack.base_url)
+    token = {"sub": "victim"}
+    assert client.post("/local/token", token).status == 200
+    hostile = [
+        {"Origin": "https://evil.example"},
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Host": "evil.example"},
+        {"Content-Type": "text/plain"},
+    ]
+    for headers in hostile:
+        refused = client.post("/local/token", token, headers=headers)
+        assert (refused.status, refused.error_code()) == (403, "forbidden"), headers
+        invoke = client.post(
+            "/local/lambda/2015-03-31/functions/GetConversationFunction/invocations",
+            {},
+            headers=headers,
+        )
+        assert invoke.status == 403, headers
+        post = client.post("/local/ws-management/@connections/abc", {}, headers=headers)
+        assert post.status == 403, headers
+    same_origin = {"Origin": stack.base_url, "Sec-Fetch-Site": "same-origin"}
+    assert client.post("/local/token", token, headers=same_origin).status == 200

@@ -22,6 +22,7 @@ from tests.support.api_client import ApiClient
 from tests.support.forged_tokens import attack_tokens
 from tests.support.live_client import LiveClient, websocket_url
 from tests.support.stub_records import stub_record_of
+from tests.support.waiting import eventually
 
 SLOW = "[stub:words=60] [stub:rate=20]"  # about 3 s of streaming
 
@@ -250,6 +251,11 @@ def test_the_socket_answers_pings_and_refuses_oversized_frames(
     assert socket.wait_for(lambda e: e["type"] == "pong")
     socket.send({"action": "shout"})
     assert socket.wait_for(lambda e: e["type"] == "error")["error"]["code"] == "unknown_action"
+    socket.connection.send("[" * 30_000 + "]" * 2_000)  # nesting the parser cannot take
+    refused = socket.wait_for(lambda e: e.get("error", {}).get("code") == "invalid_message")
+    assert "nests deeper" in refused["error"]["message"]
+    socket.send({"action": "ping"})  # the connection is still open and served
+    eventually(lambda: len(socket.of_type("pong")) == 2, "a pong after the refused message")
     socket.connection.send("x" * (33 * 1024))  # one frame over API Gateway's 32 KB
     socket.wait_closed()
     assert socket.connection.close_code == 1009

@@ -9,11 +9,13 @@ from typing import Any
 import jwt
 import pytest
 
+from chat_core.json_depth import nests_deeper_than
 from local import stub_model
 from local.__main__ import local_environment
 from local.identity import IdentityProvider, parse_token_request
 from local.lambda_runtime import HttpRequest, build_event, to_http
 from local.template import load_template, local_table_name
+from local.websocket import select_route
 
 
 def test_template_routes_and_tables() -> None:
@@ -144,3 +146,18 @@ def test_stub_model_quotes_the_latest_and_previous_user_message() -> None:
     )
     assert stub_model.complete({"nope": 1})[0] == 400
     json.dumps(body)  # serialisable
+
+
+def test_a_message_never_reaches_connect_or_disconnect_whatever_its_action() -> None:
+    routes = {"$connect": "c", "$disconnect": "d", "$default": "x", "ping": "p"}
+    assert select_route(routes, '{"action": "ping"}') == "ping"
+    assert select_route(routes, '{"action": "$disconnect"}') == "$default"
+    assert select_route(routes, '{"action": "$connect"}') == "$default"
+    assert select_route(routes, "[" * 50_000) == "$default"  # past the parser's depth
+
+
+def test_nesting_is_measured_outside_strings_without_parsing() -> None:
+    assert not nests_deeper_than('{"a": [[1]]}', 3)
+    assert nests_deeper_than('{"a": [[[1]]]}', 3)
+    assert not nests_deeper_than('{"a": "[[[[[[\\"[[["}', 1)  # brackets inside a string
+    assert nests_deeper_than("[" * 100_000, 32)

@@ -23,6 +23,7 @@ from pydantic.json_schema import SkipJsonSchema
 from chat_core.agent.catalogue import AGENT_TYPES
 from chat_core.replies import ReplyEnding
 from chat_core.settings import Settings
+from chat_core.text_rules import BIDI_CONTROLS, ZERO_WIDTH, is_blank, unsafe_in_title
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # 1..128 printable ASCII characters (docs/api.md, POST /v1/chat).
@@ -43,7 +44,12 @@ AGENT_TYPE_NAMES: list[JsonValue] = [agent.name for agent in AGENT_TYPES]
 # `\s` means less in a JSON Schema (ECMA) regex: a message of "\x1f" would pass the
 # schema and be refused here.
 _SPACES = "".join(f"\\u{ord(c):04x}" for c in map(chr, range(0x3001)) if c.isspace())
-NOT_BLANK = f"[^{_SPACES}]"
+_ZERO_WIDTH = "".join(f"\\u{ord(c):04x}" for c in ZERO_WIDTH)
+NOT_BLANK = f"[^{_SPACES}{_ZERO_WIDTH}]"
+# What a title may not hold (text_rules.py): a control character, a bidi override.
+_NOT_IN_TITLES = (
+    "[\\u0000-\\u001f\\u007f-\\u009f" + "".join(f"\\u{ord(c):04x}" for c in BIDI_CONTROLS) + "]"
+)
 
 
 class StrictRequest(BaseModel):
@@ -84,8 +90,8 @@ class EditMessageRequest(RegenerateRequest):
     @field_validator("message")
     @classmethod
     def _not_only_whitespace(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("message must contain more than whitespace")
+        if is_blank(value):
+            raise ValueError("message must contain more than whitespace or zero-width characters")
         return value
 
 
@@ -107,7 +113,7 @@ class ChatRequest(EditMessageRequest):
 Title = Annotated[
     str,
     StringConstraints(min_length=1, max_length=200),
-    Field(json_schema_extra={"pattern": NOT_BLANK}),
+    Field(json_schema_extra={"pattern": NOT_BLANK, "not": {"pattern": _NOT_IN_TITLES}}),
 ]
 MetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 MetadataValue = Annotated[str, StringConstraints(max_length=512)]
@@ -116,8 +122,13 @@ Metadata = Annotated[dict[MetadataKey, MetadataValue], Field(max_length=16)]
 
 
 def _title_not_blank(value: str | None) -> str | None:
-    if value is not None and not value.strip():
-        raise ValueError("title must contain more than whitespace")
+    if value is not None and is_blank(value):
+        raise ValueError("title must contain more than whitespace or zero-width characters")
+    if value is not None and unsafe_in_title(value):
+        raise ValueError(
+            "title must not contain control characters or bidirectional overrides "
+            "(U+202A-U+202E, U+2066-U+2069)"
+        )
     return value
 
 

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from chat_core.text_rules import ZERO_WIDTH, safe_for_title
+
 TITLE_MAX_CHARS = 60
+_NO_ZERO_WIDTH = str.maketrans("", "", ZERO_WIDTH)
 
 
 def title_from_message(message: str) -> str:
-    """The first words of the message on one line, cut at a word boundary."""
-    words = " ".join(message.split())
+    """The first words of the message on one line, cut at a word boundary, without
+    control characters, bidirectional overrides or zero-width characters."""
+    words = " ".join(safe_for_title(" ".join(message.split())).translate(_NO_ZERO_WIDTH).split())
     if len(words) <= TITLE_MAX_CHARS:
         return words
     window = words[:TITLE_MAX_CHARS]
