@@ -341,7 +341,7 @@ class LocalStack:
         return {
             "Content-Security-Policy": (
                 "default-src 'self'; script-src 'self'; style-src 'self'; "
-                "img-src 'self' data:; font-src 'self'; object-src 'none'; "
+                "img-src 'self'; font-src 'self'; object-src 'none'; "
                 f"connect-src 'self' ws://{self.host} {origin}; "
                 "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
             ),
@@ -377,11 +377,12 @@ class LocalStack:
     def preflight(self, request: HttpRequest) -> HttpResponse:
         response = HttpResponse(204, {}, b"")
         self.add_cors(request, response)
+        cors = self.template.cors()  # as API Gateway answers it
         response.headers.update(
             {
-                "Access-Control-Allow-Methods": "GET,POST,PATCH,DELETE,OPTIONS",
-                "Access-Control-Allow-Headers": "authorization,content-type,idempotency-key",
-                "Access-Control-Max-Age": "600",
+                "Access-Control-Allow-Methods": ",".join(cors.get("AllowMethods", [])),
+                "Access-Control-Allow-Headers": ",".join(cors.get("AllowHeaders", [])),
+                "Access-Control-Max-Age": str(cors.get("MaxAge", 600)),
             }
         )
         return response

@@ -142,6 +142,17 @@ class Template:
         spec = self.resources[logical_id].get("Properties", {}).get("TimeToLiveSpecification")
         return str(spec["AttributeName"]) if spec and spec.get("Enabled") else None
 
+    def cors(self) -> dict[str, Any]:
+        """The HTTP API's CorsConfiguration (the branch used when origins are given)."""
+        for resource in self.resources.values():
+            props = resource.get("Properties", {})
+            if resource.get("Type") == "AWS::ApiGatewayV2::Api" and "CorsConfiguration" in props:
+                config = props["CorsConfiguration"]
+                if isinstance(config, CfnTag):  # !If [condition, configuration, NoValue]
+                    config = config.value[1]
+                return dict(config)
+        return {}
+
     def parameter_default(self, name: str) -> Any:
         return self.raw.get("Parameters", {}).get(name, {}).get("Default")
 

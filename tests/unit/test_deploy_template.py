@@ -75,12 +75,41 @@ def test_the_web_ui_is_served_by_cloudfront_on_the_apis_origin() -> None:
     assert all(bucket["Properties"]["PublicAccessBlockConfiguration"].values())
 
 
+def test_api_answers_through_cloudfront_are_never_sniffed_or_framed() -> None:
+    (distribution,) = of_type("AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    (api_behavior,) = [b for b in config["CacheBehaviors"] if b["PathPattern"] == "/v1/*"]
+    assert api_behavior["ResponseHeadersPolicyId"] == {"Ref": "ApiSecurityHeaders"}
+    policy = of_type("AWS::CloudFront::ResponseHeadersPolicy")["ApiSecurityHeaders"]
+    headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
+    assert headers["ContentTypeOptions"]["Override"] is True
+    assert headers["FrameOptions"]["FrameOption"] == "DENY"
+
+
+def test_cors_allows_every_method_a_route_takes() -> None:
+    (api,) = [
+        a
+        for a in of_type("AWS::ApiGatewayV2::Api").values()
+        if a["Properties"].get("ProtocolType") == "HTTP"
+    ]
+    config = api["Properties"]["CorsConfiguration"]
+    allowed = set((config.get("Fn::If", [None, config])[1])["AllowMethods"])
+    routes = of_type("AWS::ApiGatewayV2::Route")
+    methods = {
+        r["Properties"]["RouteKey"].split(" ")[0]
+        for r in routes.values()
+        if r["Properties"]["ApiId"] == {"Ref": "ChatApi"}
+    }
+    assert methods <= allowed, methods - allowed
+
+
 def test_the_page_gets_a_strict_content_security_policy() -> None:
-    (policy,) = of_type("AWS::CloudFront::ResponseHeadersPolicy").values()
+    policy = of_type("AWS::CloudFront::ResponseHeadersPolicy")["WebSecurityHeaders"]
     headers = policy["Properties"]["ResponseHeadersPolicyConfig"]["SecurityHeadersConfig"]
     csp = json.dumps(headers["ContentSecurityPolicy"]["ContentSecurityPolicy"])
     assert "script-src 'self'" in csp and "unsafe-inline" not in csp
     assert "connect-src 'self' wss://" in csp and "frame-ancestors 'none'" in csp
+    assert "img-src 'self';" in csp  # a reply's remote image is a link, never loaded
     assert headers["FrameOptions"]["FrameOption"] == "DENY"
     assert headers["ContentTypeOptions"]["Override"] is True
 
