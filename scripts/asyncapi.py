@@ -23,6 +23,7 @@ def build_document() -> dict[str, Any]:
     from pydantic import BaseModel
 
     from chat_core.live.events import (
+        ConnectionReplaced,
         ConversationTitled,
         TurnCompleted,
         TurnDelta,
@@ -44,6 +45,7 @@ def build_document() -> dict[str, Any]:
         TurnCompleted,
         TurnFailed,
         ConversationTitled,
+        ConnectionReplaced,
     ]
     schemas: dict[str, Any] = {}
     messages: dict[str, Any] = {}

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from websockets.exceptions import InvalidStatus
 from websockets.sync.client import connect
 
+from chat_core.live.connections import MAX_CONNECTIONS_PER_USER
 from tests.support.api_client import ApiClient
 from tests.support.forged_tokens import attack_tokens
 from tests.support.live_client import LiveClient, websocket_url
@@ -310,3 +311,20 @@ def test_a_connection_that_stays_quiet_keeps_receiving(
     accepted = start(alice, "After a quiet while [stub:rate=50]")
     assert socket.end_of(accepted["conversation_id"])["type"] == "turn.completed"
     assert len(socket.of_type("turn.started")) == 1
+
+
+def test_a_user_keeps_at_most_ten_connections_and_a_turn_posts_to_no_more(
+    alice: ApiClient, live: Callable[[], LiveClient]
+) -> None:
+    sockets = []
+    for _ in range(MAX_CONNECTIONS_PER_USER):
+        sockets.append(live())
+        time.sleep(0.01)  # connected_ms orders them
+    newest = live()  # one past the cap: the oldest is told, then closed
+    replaced = sockets[0].wait_for(lambda e: e["type"] == "connection.replaced")
+    assert replaced == {"type": "connection.replaced"}
+    sockets[0].wait_closed()
+    accepted = start(alice, "To every tab")
+    for socket in [*sockets[1:], newest]:
+        assert socket.end_of(accepted["conversation_id"])["type"] == "turn.completed"
+    assert not [e for e in sockets[0].events if e.get("turn_id") == accepted["turn_id"]]

@@ -167,7 +167,7 @@ def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_ite
     turn.run("alice", ChatRequest(message="Hello there"))
     clock.advance(1000)
     started = turn.start("alice", ChatRequest(message="more", conversation_id=C))
-    LiveConnections(repo, clock).connected("alice", "conn-1")
+    LiveConnections(repo, clock=clock).connected("alice", "conn-1")
     accepted = StopTurn(repo, clock).request("alice", C)
     assert (accepted.conversation_id, accepted.turn_id) == (C, ID(5))
 
@@ -200,7 +200,7 @@ def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_ite
     repo.extend_lease(started.claim, T + 90_000)
     assert stored(dynamodb)[("USER#alice", f"CONV#{C}")]["turn_lease_until"] == T + 90_000
 
-    LiveConnections(repo, clock).disconnected("alice", "conn-1")
+    LiveConnections(repo, clock=clock).disconnected("alice", "conn-1")
     assert repo.live_state("alice").connections == frozenset()
 
 

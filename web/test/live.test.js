@@ -56,4 +56,26 @@ describe("createLiveConnection", () => {
     expect(FakeSocket.made).toHaveLength(2);
     vi.useRealTimers();
   });
+
+  it("stops for good when the server replaces this connection with a newer one", () => {
+    vi.useFakeTimers();
+    FakeSocket.made = [];
+    const statuses = [];
+    createLiveConnection({
+      url: "ws://x/ws",
+      getToken: () => "tok",
+      onEvent: () => {},
+      onStatus: (s) => statuses.push(s),
+      WebSocketImpl: FakeSocket,
+      timers: globalThis,
+    });
+    const socket = FakeSocket.made[0];
+    socket.open();
+    socket.onmessage({ data: JSON.stringify({ type: "connection.replaced" }) });
+    socket.close(); // the server closes it next
+    vi.advanceTimersByTime(20000);
+    expect(statuses).toEqual(["connecting", "open", "replaced"]);
+    expect(FakeSocket.made).toHaveLength(1); // no reconnect that would close another tab
+    vi.useRealTimers();
+  });
 });

@@ -391,6 +391,11 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
           </button>
         </div>
       )}
+      {liveStatus === "replaced" && (
+        <div className="notice" role="status">
+          Live replies now go to a newer tab or window (a user keeps at most 10 open). Reload this page to get them here.
+        </div>
+      )}
       {liveStatus === "closed" && live && (
         <div className="notice" role="status">
           Reconnecting to the live reply…

@@ -2,7 +2,9 @@
 // every turn of the user (docs/api.md, "Streamed turns"). The token goes in the
 // subprotocol list ("chat.v1", "bearer.<JWT>"), never in the URL. The connection
 // comes back by itself after a drop (with backoff); the server then sends each live
-// turn's text so far, so a reply rejoins where it is.
+// turn's text so far, so a reply rejoins where it is. A user keeps at most 10
+// connections: the oldest is told "connection.replaced" and closed, and does not come
+// back by itself (it would close another in turn).
 
 export const SUBPROTOCOL = "chat.v1";
 const PING_EVERY_MS = 4 * 60 * 1000; // API Gateway closes idle sockets after 10 minutes
@@ -10,7 +12,7 @@ const BACKOFF_MS = [500, 1000, 2000, 4000, 8000];
 
 /**
  * createLiveConnection({ url, getToken, onEvent, onStatus, WebSocketImpl, timers })
- * onEvent(event): every turn event; onStatus("connecting" | "open" | "closed").
+ * onEvent(event): every turn event; onStatus("connecting" | "open" | "closed" | "replaced").
  */
 export function createLiveConnection({
   url,
@@ -48,12 +50,18 @@ export function createLiveConnection({
       } catch {
         return;
       }
+      if (event?.type === "connection.replaced") {
+        stopped = true;
+        onStatus("replaced");
+        return;
+      }
       const known = event && typeof event.type === "string" && /^(turn|conversation)\./.test(event.type);
       if (known) onEvent(event);
     };
     socket.onclose = () => {
       timers.clearInterval(pingTimer);
       socket = null;
+      if (stopped) return;
       onStatus("closed");
       scheduleRetry();
     };

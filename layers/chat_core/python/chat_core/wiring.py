@@ -14,7 +14,7 @@ from chat_core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
     from chat_core.agent.model_port import ChatModel
-    from chat_core.live.connections import ConnectionPoster
+    from chat_core.live.connections import ConnectionManager
     from chat_core.repository.dynamodb import DynamoChatRepository
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversation_reader import ConversationReader
@@ -70,7 +70,7 @@ def turn_runner() -> TurnRunner:
     return TitlingTurnRunner(repository(), model, settings, poster, request_title=request_title)
 
 
-def _poster(settings: Settings) -> ConnectionPoster:
+def _poster(settings: Settings) -> ConnectionManager:
     from chat_core.live.connections import ManagementApiPoster, NoConnections
 
     url = settings.websocket_management_url
@@ -172,7 +172,7 @@ def idempotent_chat() -> IdempotentChat:
 def live_connections() -> LiveConnections:
     from chat_core.services.live_connections import LiveConnections
 
-    return LiveConnections(repository())
+    return LiveConnections(repository(), _poster(get_settings()))
 
 
 @lru_cache(maxsize=1)

@@ -14,10 +14,18 @@ from chat_core.observability import logger
 # gone: the client left (410): forget the connection. failed: a throttle or a timeout:
 # this message is lost, but the connection stays (the final event carries the reply).
 Delivery = Literal["delivered", "gone", "failed"]
+# Open connections a user keeps (services/live_connections.py); a turn posts to no more.
+MAX_CONNECTIONS_PER_USER = 10
 
 
 class ConnectionPoster(Protocol):
     def post(self, connection_id: str, data: bytes) -> Delivery: ...
+
+
+class ConnectionManager(ConnectionPoster, Protocol):
+    def close(self, connection_id: str) -> None:
+        """Closes the connection (API Gateway's DeleteConnection); gone is fine."""
+        ...
 
 
 class ManagementApiPoster:
@@ -51,9 +59,21 @@ class ManagementApiPoster:
             logger.warning("post to connection failed", extra={"error": type(exc).__name__})
             return "failed"
 
+    def close(self, connection_id: str) -> None:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._client.delete_connection(ConnectionId=connection_id)
+        except (ClientError, BotoCoreError) as exc:  # gone already, or a throttle (then
+            # API Gateway's own limits close it later; it no longer counts either way)
+            logger.info("connection not closed", extra={"error": type(exc).__name__})
+
 
 class NoConnections:
     """Where live events go when no WebSocket API is configured (unit tests)."""
 
     def post(self, connection_id: str, data: bytes) -> Delivery:
         return "gone"
+
+    def close(self, connection_id: str) -> None:
+        return None

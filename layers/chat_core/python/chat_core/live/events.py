@@ -75,6 +75,19 @@ class ConversationTitled(BaseModel):
     title: str
 
 
+class ConnectionReplaced(BaseModel):
+    """This connection was closed for a newer one: a user keeps at most 10 open. The
+    client does not reconnect by itself (it would close another in turn)."""
+
+    type: Literal["connection.replaced"] = "connection.replaced"
+
+
 LiveEvent = (
-    TurnStarted | TurnDelta | TurnReasoning | TurnCompleted | TurnFailed | ConversationTitled
+    TurnStarted
+    | TurnDelta
+    | TurnReasoning
+    | TurnCompleted
+    | TurnFailed
+    | ConversationTitled
+    | ConnectionReplaced
 )

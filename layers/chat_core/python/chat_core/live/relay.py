@@ -16,7 +16,7 @@ from typing import TypeVar
 
 from pydantic import BaseModel
 
-from chat_core.live.connections import ConnectionPoster
+from chat_core.live.connections import MAX_CONNECTIONS_PER_USER, ConnectionPoster
 from chat_core.live.events import TurnDelta, TurnReasoning, TurnStarted
 from chat_core.repository.port import ChatRepository, LiveState, StorageFault
 
@@ -49,7 +49,10 @@ class LiveRelay:
             state = self._repo.live_state(self._sub)
         except StorageFault:
             return None  # keep streaming to whom we know; the next poll tries again
-        for connection_id in sorted(state.connections - self._connections - self._gone):
+        # Bounded: connections that raced past the cap at $connect get nothing.
+        room = MAX_CONNECTIONS_PER_USER - len(self._connections)
+        joined = sorted(state.connections - self._connections - self._gone)[: max(0, room)]
+        for connection_id in joined:
             self._connections.add(connection_id)
             self._catch_up(connection_id, text_so_far, reasoning_so_far)
         self._stop_requested = state.stop_requested
@@ -67,7 +70,8 @@ class LiveRelay:
         """One event outside any turn (a new title) to every connection open now; a
         connection that is gone is dropped, as during a turn."""
         try:
-            self._connections |= self._repo.live_state(self._sub).connections - self._gone
+            found = self._repo.live_state(self._sub).connections - self._gone
+            self._connections |= set(sorted(found)[:MAX_CONNECTIONS_PER_USER])
         except StorageFault:
             return  # what it announces is stored: clients see it on their next read
         self.send(event)

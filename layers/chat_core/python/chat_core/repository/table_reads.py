@@ -365,6 +365,18 @@ class TableReads:
         return stats_from(self._get(keys.user_pk(sub), keys.STATS_SK) or {})
 
     # ------------------------------------------------------------------ live items
+    def connections_of(self, sub: str) -> list[str]:
+        """The user's open connections, oldest first: one eventually consistent Query
+        of their live items (a few bytes each)."""
+        rows = self._query(
+            keys.user_pk(sub),
+            ("SK", keys.LIVE_CONNECTION_PREFIX),
+            limit=None,
+            ProjectionExpression="SK, connected_ms",
+        )
+        rows.sort(key=lambda r: int(r.get("connected_ms", 0)))
+        return [str(r["SK"]).removeprefix(keys.LIVE_CONNECTION_PREFIX) for r in rows]
+
     def live_state(self, sub: str) -> LiveState:
         """The user's open connections and Stop requests: one eventually consistent Query.
 
