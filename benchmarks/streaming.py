@@ -23,6 +23,7 @@ import uuid
 from typing import Any
 
 from benchmarks.report import print_table, write_json
+from benchmarks.streaming_browser import browser_first_text
 from chat_core.live.connections import Delivery
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
@@ -35,36 +36,75 @@ from tests.support.stub_records import stub_record_of
 STUB_DELAY_SECONDS = 0.3  # the model's own time to first token, as the stub is asked
 
 
-def first_text_overhead(stack: Any, samples: int) -> dict[str, Any]:
-    token = stack.token("bench-stream")
+def _median(values: list[float]) -> float:
+    return round(statistics.median(values), 1)
+
+
+def _p90(values: list[float]) -> float:
+    return round(sorted(values)[int(len(values) * 0.9) - 1], 1)
+
+
+def first_text_overhead(stack: Any, samples: int, *, next_message: bool = False) -> dict[str, Any]:
+    """Send to first text on the socket, less the model's own time to first token, and
+    where the rest goes: the chat function's answer (claim and invoke), the worker
+    until the model is asked, and the first chunk's way to the client.
+
+    ``next_message``: every sample in one conversation (a claim reads the conversation;
+    a new one reads the active cap instead and writes more items)."""
+    token = stack.token(f"bench-stream-{'next' if next_message else 'new'}")
     api, socket = ApiClient(stack.base_url, token), LiveClient(stack.base_url, token)
-    overheads, end_to_end, model_ttft = [], [], []
+    rows: list[dict[str, float]] = []
+    conversation_id: str | None = None
     try:
         for number in range(samples + 2):  # the first two warm the functions up
-            started = time.time()
             marker = f"ttft {number} {uuid.uuid4().hex}"
-            accepted = api.chat(f"{marker} [stub:delay={STUB_DELAY_SECONDS}]", stream=True).body
+            message = f"{marker} [stub:delay={STUB_DELAY_SECONDS}]"
+            started = time.time()
+            answer = api.chat(message, conversation_id, stream=True)
+            answered = time.time()
+            assert answer.status == 202, answer.body
+            accepted = answer.body
             turn_id = accepted["turn_id"]
             first = socket.wait_for(
                 lambda e, t=turn_id: e.get("turn_id") == t and e["type"] == "turn.delta"  # type: ignore[misc]
             )
             seen = time.time()
             assert first["offset"] == 0
-            socket.end_of(accepted["conversation_id"])
+            socket.wait_for(
+                lambda e, t=turn_id: e.get("turn_id") == t  # type: ignore[misc]
+                and e["type"] in ("turn.completed", "turn.failed")
+            )
+            if next_message:
+                conversation_id = accepted["conversation_id"]
             record = stub_record_of(stack, marker)
             model = record["first_chunk_at"] - record["received_at"]
             if number >= 2:
-                end_to_end.append((seen - started) * 1000)
-                model_ttft.append(model * 1000)
-                overheads.append((seen - started - model) * 1000)
+                rows.append(
+                    {
+                        "end_to_end": (seen - started) * 1000,
+                        "model": model * 1000,
+                        "overhead": (seen - started - model) * 1000,
+                        "answer_202": (answered - started) * 1000,
+                        "model_asked": (record["received_at"] - started) * 1000,
+                        "to_client": (seen - record["first_chunk_at"]) * 1000,
+                    }
+                )
     finally:
         socket.close()
+
+    def column(name: str) -> list[float]:
+        return [row[name] for row in rows]
+
     return {
+        "turn": "next message" if next_message else "new conversation",
         "samples": samples,
-        "send_to_first_text_ms_median": round(statistics.median(end_to_end), 1),
-        "model_ttft_ms_median": round(statistics.median(model_ttft), 1),
-        "overhead_ms_median": round(statistics.median(overheads), 1),
-        "overhead_ms_p90": round(sorted(overheads)[int(len(overheads) * 0.9) - 1], 1),
+        "send_to_first_text_ms_median": _median(column("end_to_end")),
+        "model_ttft_ms_median": _median(column("model")),
+        "overhead_ms_median": _median(column("overhead")),
+        "overhead_ms_p90": _p90(column("overhead")),
+        "answer_202_ms_median": _median(column("answer_202")),
+        "model_asked_ms_median": _median(column("model_asked")),
+        "first_chunk_to_client_ms_median": _median(column("to_client")),
     }
 
 
@@ -174,8 +214,13 @@ def main() -> None:
     args = parser.parse_args()
     env = {"RATE_LIMIT_TURNS_PER_MINUTE": "100000"}
     with running_stack(env=env) as stack:
-        overhead = first_text_overhead(stack, args.samples)
-        print_table("Send to first visible text (local gateway, stub TTFT 0.3 s)", [overhead])
+        overhead = [
+            first_text_overhead(stack, args.samples),
+            first_text_overhead(stack, args.samples, next_message=True),
+        ]
+        print_table("Send to first visible text (local gateway, stub TTFT 0.3 s)", overhead)
+        browser = browser_first_text(stack, args.samples)
+        print_table("Enter to first reply text painted (headless Chromium)", [browser])
         costs = turn_costs(stack)
         print_table(
             "DynamoDB per turn: nothing written per delta (reads: one poll per 0.5 s)", costs
@@ -186,6 +231,7 @@ def main() -> None:
         "streaming",
         {
             "first_text": overhead,
+            "browser_first_text": browser,
             "turn_costs": costs,
             "long_replies": long,
             "long_seconds": args.long_seconds,

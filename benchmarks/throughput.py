@@ -24,6 +24,7 @@ from tests.support.events import LambdaContext, http_event, load_handler
 USERS = [1, 4, 16, 32]
 ENV = {
     "RATE_LIMIT_TURNS_PER_MINUTE": "100000",
+    "RATE_LIMIT_ACTIONS_PER_MINUTE": "100000",
     "DAILY_TOKEN_BUDGET": "1000000000",
     "MAX_ACTIVE_CONVERSATIONS": "1000",
 }

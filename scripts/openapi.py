@@ -83,8 +83,23 @@ _REWRITES = (
 )
 
 
+# Routes that write or scan: each spends one of the caller's actions per minute
+# (services/action_budget.py), so each may answer 429.
+METERED = {
+    ("post", "/v1/conversations"),
+    ("patch", "/v1/conversations/{id}"),
+    ("delete", "/v1/conversations/{id}"),
+    ("put", "/v1/conversations/{id}/messages/{seq}/feedback"),
+    ("delete", "/v1/conversations/{id}/messages/{seq}/feedback"),
+    ("get", "/v1/search/conversations"),
+    ("get", "/v1/conversations/{id}/export"),
+}
+
+
 def _error_statuses(path: str, method: str) -> list[int]:
     statuses = {400, 503}
+    if (method, path) in METERED:
+        statuses |= {429}
     if "{id}" in path:
         statuses |= {403, 404}
     if (method, path) == ("post", "/v1/chat"):

@@ -4,9 +4,9 @@ from aws_lambda_powertools.event_handler import Response
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
 from chat_core.models import Conversation, CreateConversationRequest
-from chat_core.wiring import conversation_service
+from chat_core.wiring import conversation_service, spend_action
 
-app = create_app()
+app = create_app(spend=spend_action)
 
 
 @app.post(

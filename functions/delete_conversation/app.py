@@ -7,9 +7,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN
-from chat_core.wiring import conversation_service
+from chat_core.wiring import conversation_service, spend_action
 
-app = create_app()
+app = create_app(spend=spend_action)
 
 
 @app.delete("/v1/conversations/<id>", responses={204: {"description": "Deleted"}})

@@ -6,9 +6,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN, FeedbackRequest, Message
-from chat_core.wiring import feedback_service
+from chat_core.wiring import feedback_service, spend_action
 
-app = create_app()
+app = create_app(spend=spend_action)
 
 
 @app.put("/v1/conversations/<id>/messages/<seq>/feedback")

@@ -6,9 +6,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import NOT_BLANK, ConversationPage
-from chat_core.wiring import conversation_search
+from chat_core.wiring import conversation_search, spend_action
 
-app = create_app()
+app = create_app(spend=spend_action)
 
 
 @app.get("/v1/search/conversations")

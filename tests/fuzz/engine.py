@@ -197,7 +197,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--examples", type=int, default=60, help="generated cases per operation")
     args = parser.parse_args()
-    env = {"RATE_LIMIT_TURNS_PER_MINUTE": "100000", "DAILY_TOKEN_BUDGET": "1000000000"}
+    env = {
+        "RATE_LIMIT_TURNS_PER_MINUTE": "100000",
+        "RATE_LIMIT_ACTIONS_PER_MINUTE": "100000",
+        "DAILY_TOKEN_BUDGET": "1000000000",
+    }
     with running_stack(env=env) as stack:
         tokens = {"alice": stack.token("fuzz-alice"), "mallory": stack.token("fuzz-mallory")}
         report = fuzz(stack.base_url, tokens, args.examples)

@@ -58,3 +58,21 @@ def test_a_model_slower_than_the_timeout_is_503_quickly_and_keeps_the_message(
     assert time.monotonic() - started < 4.5  # gave up at the 1 s timeout, not after 5 s
     stored = client.get(f"/v1/conversations/{slow.body['conversation_id']}").body
     assert [m["status"] for m in stored["messages"]] == ["failed"]
+
+
+def test_changes_and_searches_have_a_budget_per_minute_with_a_clear_429(
+    alice: ApiClient,
+) -> None:
+    """A token holder cannot create conversations (or rename, rate, search...) without
+    bound: the 61st change of a minute is 429 with Retry-After, and a search shares it."""
+    within_one_minute(20)
+    created = [alice.post("/v1/conversations", {}).status for _ in range(60)]
+    assert created == [201] * 60
+    refused = alice.post("/v1/conversations", {})
+    assert (refused.status, refused.error_code()) == (429, "rate_limited")
+    assert 1 <= int(refused.headers["retry-after"]) <= 60
+    assert "60 changes or searches per minute" in refused.body["error"]["message"]
+    search = alice.get("/v1/search/conversations?q=x")
+    assert (search.status, search.error_code()) == (429, "rate_limited")
+    listed = alice.get("/v1/conversations?limit=100&status=archived").body["items"]
+    assert len(listed) == 60 - 5  # the refused one stored nothing (5 stay active)

@@ -131,3 +131,14 @@ class LaggingIndex(RepositoryWith):
         if stale is None or any(c.id == self._id for c in listed):
             return listed
         return [replace(stale, status="active"), *listed][:limit]
+
+
+def reserved_by(message: str = "a short message", **settings: Any) -> int:
+    """The day's tokens a turn of the default agent type reserves at its claim (its worst
+    case), under these settings: a budget of ``reserved_by() + n`` admits a first turn and
+    leaves ``n`` for what it really spends."""
+    from chat_core.agent.catalogue import default_agent
+    from chat_core.services.token_reservation import reservation
+    from chat_core.settings import Settings
+
+    return reservation(default_agent(), Settings(table_name="chat-unit", **settings), message)

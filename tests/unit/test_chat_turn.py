@@ -21,7 +21,7 @@ from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.turn_runner import TurnOutcome
 from chat_core.settings import Settings
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, ManualClock, reserved_by
 
 
 def send(
@@ -184,8 +184,10 @@ def test_rate_limit_per_minute(
 def test_daily_token_budget(
     repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
 ) -> None:
+    # Room for one turn's reservation, and 20 tokens of what it really spends (27).
+    budget = reserved_by() + 20
     budgeted = ChatTurn(
-        repo, model, Settings(table_name="chat-unit", daily_token_budget=20), clock=clock
+        repo, model, Settings(table_name="chat-unit", daily_token_budget=budget), clock=clock
     )
     send(budgeted, "alice", "spends 27 tokens")
     with pytest.raises(RateLimited):

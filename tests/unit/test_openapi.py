@@ -6,8 +6,10 @@ import json
 from pathlib import Path
 
 from scripts import api_limits
-from scripts.openapi import OUTPUT, build_document, render
+from scripts.openapi import METERED, OUTPUT, build_document, render
 from tests.support.template import http_routes
+
+ROOT = Path(__file__).resolve().parents[2]
 
 CONTRACT_ROUTES = {
     ("get", "/v1/health"),
@@ -67,3 +69,24 @@ def test_each_route_is_served_by_the_function_folder_named_after_it() -> None:
     assert folders[("post", "/v1/chat")] == "chat"
     assert folders[("get", "/v1/health")] == "health"
     assert len(set(folders.values())) == len(folders), "one function per route"
+
+
+def test_every_route_that_spends_the_action_budget_documents_429() -> None:
+    """The functions that spend one of the caller's actions per minute (create_app with
+    ``spend``) are exactly the routes the document says may answer 429 for it."""
+    spending = set()
+    for app_file in sorted((ROOT / "functions").glob("*/app.py")):
+        if "create_app(spend=spend_action)" in app_file.read_text():
+            spending.add(app_file.parent.name)
+    assert spending == {
+        "create_conversation",
+        "update_conversation",
+        "delete_conversation",
+        "put_feedback",
+        "delete_feedback",
+        "search_conversations",
+        "export_conversation",
+    }
+    document = json.loads(Path(OUTPUT).read_text())
+    for method, path in METERED:
+        assert "429" in document["paths"][path][method]["responses"], (method, path)

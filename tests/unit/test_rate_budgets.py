@@ -21,7 +21,7 @@ from chat_core.repository.records import Quota
 from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, ManualClock, reserved_by
 
 MINUTE_MS = 60_000
 
@@ -112,7 +112,7 @@ def test_a_stale_read_of_last_minute_opens_this_minute_once(
 def test_a_spent_budget_is_refused_without_a_write(
     dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
-    turn = chat(repo, clock, daily_token_budget=20)
+    turn = chat(repo, clock, daily_token_budget=reserved_by() + 20)
     conversation_id = send(turn, "spends 27 tokens")
     meter = DynamoMeter().attach(dynamodb)
     with pytest.raises(RateLimited):
@@ -124,7 +124,7 @@ def test_a_spent_budget_is_refused_without_a_write(
 def test_the_days_tokens_start_again_the_next_day(
     dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
-    turn = chat(repo, clock, daily_token_budget=20)
+    turn = chat(repo, clock, daily_token_budget=reserved_by() + 20)
     conversation_id = send(turn, "spends 27 tokens")
     with pytest.raises(RateLimited):
         send(turn, "over budget", conversation_id)
@@ -137,20 +137,24 @@ def test_the_days_tokens_start_again_the_next_day(
     assert item["day_tokens"] == spent_in_all - 27 > 0
 
 
-def test_a_budget_spent_exactly_is_spent(
+def test_a_reservation_must_fit_the_budget_to_the_token(
     dynamodb: Any, stale_repo: StaleQuotaRepository, clock: ManualClock
 ) -> None:
-    """The first turn spends exactly 27 tokens: at a budget of 27 the next is refused,
-    whether the read before the claim sees it or not (the condition does)."""
-    turn = chat(stale_repo, clock, daily_token_budget=27)
+    """After a turn that spent exactly 27 tokens, the next turn's reservation fits a
+    budget of its reservation + 27 and not one token less, whether the read before the
+    claim sees the spending or not (the condition does)."""
+    reserved = reserved_by()
+    turn = chat(stale_repo, clock, daily_token_budget=reserved + 26)
     conversation_id = send(turn, "spends 27 tokens")
-    assert stats_item(dynamodb)["day_tokens"] == 27
+    assert stats_item(dynamodb)["day_tokens"] == 27  # its reservation settled to its use
     with pytest.raises(RateLimited):
-        send(turn, "at the budget", conversation_id)
+        send(turn, "one token short", conversation_id)
     stale_repo.stale = [Quota()]  # a read that missed the spending
     with pytest.raises(RateLimited):
-        send(turn, "at the budget, read stale", conversation_id)
+        send(turn, "one token short, read stale", conversation_id)
     assert stats_item(dynamodb)["messages"] == 2
+    send(chat(stale_repo, clock, daily_token_budget=reserved + 27), "fits", conversation_id)
+    assert stats_item(dynamodb)["messages"] == 4
 
 
 def test_a_retry_of_a_failed_turn_spends_the_minute_and_is_refused_over_it(

@@ -24,8 +24,8 @@ from chat_core.services.stats import read_stats
 from tests.support.fakes import ManualClock
 
 # (operation, which call of it in the turn): GetItem state, TX1 claim, Query history
-# (Query 1 is the live-items poll, see below), TX2 reply
-STEPS = [("GetItem", 1), ("TransactWriteItems", 1), ("Query", 2), ("TransactWriteItems", 2)]
+# (Query 2 is the live-items poll, made once the model is asked: see below), TX2 reply
+STEPS = [("GetItem", 1), ("TransactWriteItems", 1), ("Query", 1), ("TransactWriteItems", 2)]
 
 
 class FaultInjector:
@@ -110,7 +110,7 @@ def test_a_failed_live_poll_does_not_fail_the_turn(
     """The poll only finds watchers and Stop requests: without it the reply still lands."""
     conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
     clock.advance(10)
-    injector = FaultInjector(dynamodb, "Query", 1)
+    injector = FaultInjector(dynamodb, "Query", 2)  # the first poll, after the history
     reply = turn.run(
         "alice", ChatRequest(message="during the fault", conversation_id=conversation_id)
     ).response

@@ -32,7 +32,7 @@ from chat_core.services.live_connections import LiveConnections
 from chat_core.services.rewrites import Rewrites
 from chat_core.services.stop_turn import StopTurn
 from chat_core.settings import Settings
-from tests.support.fakes import FakeModel, ManualClock
+from tests.support.fakes import FakeModel, ManualClock, reserved_by
 
 # 2026-09-21T14:13:20.007Z: not a whole second, so a time-to-live computed as
 # ms / 1000 instead of ms // 1000 shows.
@@ -180,6 +180,8 @@ def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_ite
         turn_id=ID(5),
         turn_lease_until=T + 1000 + 60_000,
         turn_seq=3,
+        turn_reserved=reserved_by("more"),  # its worst case of the day's tokens
+        turn_reserved_day=DAY,
     )
     assert items[(f"USER#alice#CONV#{C}", "MSG#0000000003")] == message(
         3, "user", "more", 5, id=ID(6), created_ms=T + 1000
@@ -250,7 +252,9 @@ def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
     items = stored(dynamodb)
     assert items[(f"USER#alice#CONV#{C}", "MSG#0000000001")]["status"] == "failed"
     conversation_item = items[("USER#alice", f"CONV#{C}")]
-    assert not {"turn_id", "turn_lease_until", "turn_seq"} & set(conversation_item)
+    turn_attributes = {"turn_id", "turn_lease_until", "turn_seq", "turn_reserved"}
+    assert not turn_attributes & set(conversation_item)
+    assert items[("USER#alice", "STATS")]["day_tokens"] == 0  # its reservation given back
     assert items[("USER#alice", "RETRY#key-1")] == {
         "type": "failed_request",
         "conversation_id": C,
@@ -277,7 +281,7 @@ def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
         "rate_minute": MINUTE,
         "minute_turns": 2,  # a rerun is a turn
         "rate_day": DAY,
-        "day_tokens": 0,
+        "day_tokens": reserved_by("Hello there"),  # the rerun's reservation
     }
 
 
@@ -358,7 +362,11 @@ def test_a_refused_turn_says_exactly_how_long_to_wait(
     budgeted = ChatTurn(
         repo,
         model,
-        Settings(table_name="chat-unit", daily_token_budget=20, rate_limit_turns_per_minute=1),
+        Settings(
+            table_name="chat-unit",
+            daily_token_budget=reserved_by() + 20,
+            rate_limit_turns_per_minute=1,
+        ),
         clock=clock,
     )
     budgeted.run("alice", ChatRequest(message="spends 27 tokens"))

@@ -58,9 +58,20 @@ def json_response(
     )
 
 
-def create_app() -> APIGatewayHttpResolver:
-    """A resolver with pydantic validation and the contract's error mapping."""
+def create_app(spend: Callable[[str], None] | None = None) -> APIGatewayHttpResolver:
+    """A resolver with pydantic validation and the contract's error mapping.
+
+    ``spend``: what a request costs the caller before its route runs (a route that
+    writes or scans spends one of the user's actions per minute: services/
+    action_budget.py); raising refuses the request, as the route's own error would."""
     app = APIGatewayHttpResolver(enable_validation=True)
+    if spend is not None:
+
+        def spending(resolver: Any, next_middleware: Callable[[Any], Any]) -> Any:
+            spend(caller_sub(app))
+            return next_middleware(resolver)
+
+        app.use(middlewares=[spending])
 
     def request_id() -> str:
         try:

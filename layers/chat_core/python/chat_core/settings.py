@@ -32,6 +32,9 @@ class Settings(BaseModel):
     turn_lease_seconds: int = Field(default=60, ge=5)
     busy_retry_after_seconds: int = Field(default=2, ge=1)
     rate_limit_turns_per_minute: int = Field(default=20, ge=1)
+    # Changes and searches (create, rename, archive, delete, rate, search, export) per
+    # user per minute: services/action_budget.py.
+    rate_limit_actions_per_minute: int = Field(default=60, ge=1)
     daily_token_budget: int = Field(default=200_000, ge=1)
     deleted_retention_days: int = Field(default=30, ge=1)
     # OpenAI's small GPT-5 model: current, a reasoning model at a chat model's price

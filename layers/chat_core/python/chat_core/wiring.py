@@ -16,6 +16,7 @@ if TYPE_CHECKING:
     from chat_core.agent.model_port import ChatModel
     from chat_core.live.connections import ConnectionManager
     from chat_core.repository.dynamodb import DynamoChatRepository
+    from chat_core.services.action_budget import ActionBudget
     from chat_core.services.chat import ChatTurn
     from chat_core.services.conversation_reader import ConversationReader
     from chat_core.services.conversations import ConversationService
@@ -36,6 +37,20 @@ def repository() -> DynamoChatRepository:
     from chat_core.repository.dynamodb import DynamoChatRepository
 
     return DynamoChatRepository(get_settings().table_name)
+
+
+@lru_cache(maxsize=1)
+def action_budget() -> ActionBudget:
+    from chat_core.repository.action_counters import ActionCounters
+    from chat_core.services.action_budget import ActionBudget
+
+    settings = get_settings()
+    return ActionBudget(ActionCounters(settings.table_name, repository().client), settings)
+
+
+def spend_action(sub: str) -> None:
+    """What a route that writes or scans spends before it runs (RateLimited when spent)."""
+    action_budget().spend(sub)
 
 
 @lru_cache(maxsize=1)

@@ -119,6 +119,12 @@ class GenerationLimits:
     reasoning_effort: ReasoningEffort | None = None
 
 
+def output_bound(caps: ModelCapabilities, limits: GenerationLimits) -> int:
+    """The most output tokens one request may bill (its answer and its thinking)."""
+    parameters = request_parameters(caps, limits)
+    return int(parameters.get("max_completion_tokens") or parameters["max_tokens"])
+
+
 def request_parameters(caps: ModelCapabilities, limits: GenerationLimits) -> dict[str, Any]:
     """The sampling and length parameters of a Chat Completions request for this model."""
     if caps.family is ModelFamily.CHAT:

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chat_core.agent.capabilities import GenerationLimits, ModelFamily, ReasoningEffort
+from chat_core.agent.capabilities import (
+    GenerationLimits,
+    ModelCapabilities,
+    ModelFamily,
+    ReasoningEffort,
+    capabilities_of,
+)
 from chat_core.errors import UnknownAgentType
 
 
@@ -28,6 +34,15 @@ class AgentType:
     @property
     def limits(self) -> GenerationLimits:
         return GenerationLimits(self.temperature, self.max_output_tokens, self.reasoning_effort)
+
+    def capabilities(
+        self, default_model: str, default_family: ModelFamily | None
+    ) -> tuple[str, ModelCapabilities]:
+        """The model this agent type asks, and what it accepts: its own model (and
+        family), else the deployment's OPENAI_MODEL (and OPENAI_MODEL_FAMILY)."""
+        model = self.model or default_model
+        declared = self.model_family or (None if self.model else default_family)
+        return model, capabilities_of(model, declared)
 
 
 AGENT_TYPES: tuple[AgentType, ...] = (

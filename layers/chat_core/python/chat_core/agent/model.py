@@ -17,7 +17,7 @@ from typing import Any
 
 import openai
 
-from chat_core.agent.capabilities import capabilities_of, request_parameters
+from chat_core.agent.capabilities import request_parameters
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
 from chat_core.agent.model_port import (
@@ -146,17 +146,15 @@ class OpenAIChatModel:
             # the turn must end as 503 with the message kept, not crash the worker.
             code = getattr(exc, "response", {}).get("Error", {}).get("Code", type(exc).__name__)
             raise ModelUnavailable(f"the model's API key could not be read ({code})") from exc
-        model = agent.model or self._settings.openai_model
-        declared = agent.model_family or (
-            None if agent.model else self._settings.openai_model_family
-        )
+        settings = self._settings
+        model, caps = agent.capabilities(settings.openai_model, settings.openai_model_family)
         try:
             stream = client.chat.completions.create(
                 model=model,
                 messages=[{"role": m.role, "content": m.content} for m in prompt],
                 stream=True,
                 stream_options={"include_usage": True},
-                **request_parameters(capabilities_of(model, declared), agent.limits),
+                **request_parameters(caps, agent.limits),
             )
         except openai.OpenAIError as exc:
             raise _unavailable(exc) from exc

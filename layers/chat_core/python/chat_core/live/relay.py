@@ -42,9 +42,11 @@ class LiveRelay:
         self._gone: set[str] = set()
         self._stop_requested: frozenset[str] = frozenset()
         self.posts = 0
+        self.polled = False  # whether it has learnt the user's connections yet
 
     def poll(self, text_so_far: str, reasoning_so_far: str = "") -> LiveState | None:
         """Learns new connections (and sends them the reply so far); None if storage failed."""
+        self.polled = True
         try:
             state = self._repo.live_state(self._sub)
         except StorageFault:

@@ -12,12 +12,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from chat_core.repository import keys
+from chat_core.repository.claim_items import claim_items, creation_items, rerun_items
 from chat_core.repository.codec import conversation_from, from_item, quota_from, to_item
 from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
-from chat_core.repository.rate_spend import RateSpend
+from chat_core.repository.rate_spend import RateSpend, released
 from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord, Quota
-from chat_core.repository.rewrite_items import regenerated_items, rewrite_claim_items
+from chat_core.repository.rewrite_items import regenerated_items
 from chat_core.repository.table_reads import TableReads
 from chat_core.repository.transactions import NamedItem, transact, update_if
 
@@ -45,18 +46,34 @@ class DynamoChatRepository(TableReads):
         # until the retries ran out; read strongly, a spent budget is refused below.
         strongly = claim.sub in self._read_strongly
         self._read_strongly.discard(claim.sub)
-        seen = self._quota(claim.sub, consistent=strongly)
-        spend = RateSpend(seen, claim.now, claim.rate_limit_per_minute, claim.daily_token_budget)
+        spend = self._spend(claim, self._quota(claim.sub, consistent=strongly))
+        if spend.spent() == "rate_day" and not strongly:
+            # A reservation given back since (a failed or dead turn) may not show in an
+            # eventually consistent read: refuse only on what a strong one sees.
+            spend = self._spend(claim, self._quota(claim.sub, consistent=True))
         spent = spend.spent()
         if spent:
-            raise ClaimRejected(spent)  # counts only grow: no write could succeed
-        items = self._rerun_items(claim, spend) if claim.rerun else self._claim_items(claim, spend)
+            raise ClaimRejected(spent)  # no write could succeed
+        items = (rerun_items if claim.rerun else claim_items)(self.writes, claim, spend)
         try:
             transact(self.client, items)
         except ClaimRejected as refused:
             if refused.reason == "stats":
                 self._read_strongly.add(claim.sub)
             raise
+
+    @staticmethod
+    def _spend(claim: TurnClaim, seen: Quota) -> RateSpend:
+        """The claim's spending: its reservation, less a dead turn's reservation of
+        today that taking over its expired lease gives back."""
+        return RateSpend(
+            seen,
+            claim.now,
+            claim.rate_limit_per_minute,
+            claim.daily_token_budget,
+            reserve=claim.reserved_tokens,
+            released=0 if claim.is_new else released(claim.conversation, claim.now),
+        )
 
     def _quota(self, sub: str, *, consistent: bool) -> Quota:
         return quota_from(self._get(keys.user_pk(sub), keys.STATS_SK, consistent=consistent) or {})
@@ -71,6 +88,7 @@ class DynamoChatRepository(TableReads):
         """
         sub, conv, reply, w = claim.sub, claim.conversation, result.reply, self.writes
         tokens = {"pt": result.prompt_tokens, "ct": result.completion_tokens}
+        settled = result.prompt_tokens + result.completion_tokens - claim.reserved_tokens
         message_items: list[NamedItem] = [("message", w.new_message(sub, reply))]
         if claim.replaces is not None:
             replaced = self.get_message(sub, conv.id, reply.seq)
@@ -84,7 +102,10 @@ class DynamoChatRepository(TableReads):
                     "conversation",
                     w.conversation_replied(sub, conv, claim.turn_id, reply.seq, now, tokens),
                 ),
-                ("stats", w.reply_stats(sub, tokens, messages=0 if claim.regenerates else 1)),
+                (
+                    "stats",
+                    w.reply_stats(sub, tokens, settled, messages=0 if claim.regenerates else 1),
+                ),
             ]
         )
 
@@ -93,10 +114,15 @@ class DynamoChatRepository(TableReads):
         A failed regeneration only releases: the reply it would have replaced stays."""
         sub, conv, msg, w = claim.sub, claim.conversation, claim.user_message, self.writes
         release = ("conversation", w.release_conversation(sub, conv.id, claim.turn_id))
+        given_back = ("stats", w.day_tokens(sub, -claim.reserved_tokens))
         if claim.regenerates:
-            self._as_turn([release])
+            self._as_turn([release, given_back])
             return
-        items = [("message", w.message_status(sub, conv.id, msg.seq, "failed")), release]
+        items = [
+            ("message", w.message_status(sub, conv.id, msg.seq, "failed")),
+            release,
+            given_back,
+        ]
         if claim.request_key:
             items.append(
                 (
@@ -122,80 +148,6 @@ class DynamoChatRepository(TableReads):
         )
         if update_if(self.client, update) is None:
             raise TurnLost("lease")
-
-    def _claim_items(self, claim: TurnClaim, spend: RateSpend) -> list[NamedItem]:
-        sub, conv, now, w = claim.sub, claim.conversation, claim.now, self.writes
-        seq = claim.user_message.seq
-        items: list[NamedItem]
-        messages = 1
-        if claim.rewrite is not None:
-            items = rewrite_claim_items(w, claim, claim.rewrite)
-            # An edit takes its reply out; a regeneration adds nothing until it replaces.
-            messages = -1 if claim.rewrite.user and claim.rewrite.reply else 0
-        elif claim.is_new:
-            items = self._creation_items(sub, conv, now)
-        else:
-            items = [
-                (
-                    "conversation",
-                    w.claim_conversation(
-                        sub,
-                        conv,
-                        seq,
-                        claim.turn_id,
-                        claim.lease_until,
-                        now,
-                        reactivate=claim.reactivate,
-                    ),
-                )
-            ]
-            if conv.turn_id and conv.turn_seq:
-                # Taking over an expired lease: the dead turn's message was never answered.
-                items.append(("orphan", w.message_status(sub, conv.id, conv.turn_seq, "failed")))
-        if claim.rewrite is None:
-            items.append(("message", w.new_message(sub, claim.user_message)))
-        archived = len(claim.archive)
-        gained = 1 if (claim.is_new or claim.reactivate) else 0
-        stats = w.stats(
-            sub,
-            conv.agent_type,
-            active=gained - archived,
-            archived=archived - (1 if claim.reactivate else 0),
-            total=1 if claim.is_new else 0,
-            messages=messages,
-            observed_active=claim.observed_active if gained else None,
-            spend=spend,
-        )
-        return [
-            *items,
-            *(("cap", w.archive(sub, old, now)) for old in claim.archive),
-            ("stats", stats),
-        ]
-
-    def _rerun_items(self, claim: TurnClaim, spend: RateSpend) -> list[NamedItem]:
-        """A retry of a failed turn: claim the conversation for the stored message again.
-
-        The message stays where it is (same seq) and goes back to ``ok``; it must still
-        be the conversation's last message, failed, and the retry item is consumed, so
-        two retries of the same key cannot both run. Counters already count it. (Edit and
-        resend with the failed message's own text is the same rerun, without a key.)
-        """
-        sub, conv, seq, w = claim.sub, claim.conversation, claim.user_message.seq, self.writes
-        items: list[NamedItem] = [
-            (
-                "conversation",
-                w.reclaim_conversation(sub, conv, seq, claim.turn_id, claim.lease_until, claim.now),
-            ),
-            (
-                "message",
-                w.message_status(
-                    sub, conv.id, seq, "ok", was="failed", message_id=claim.user_message.id
-                ),
-            ),
-        ]
-        if claim.request_key:  # else an edit that resends the failed text as it is
-            items.append(("retry", w.consume_failed_request(sub, claim.request_key)))
-        return [*items, ("stats", w.stats(sub, conv.agent_type, spend=spend))]
 
     def add_connection(self, sub: str, connection_id: str, now: int, ttl: int) -> None:
         self.client.put_item(
@@ -238,7 +190,7 @@ class DynamoChatRepository(TableReads):
         observed_active: int,
     ) -> None:
         """Conversation + ownership + cap archiving + counters, in one transaction."""
-        items = self._creation_items(sub, conv, conv.created_ms)
+        items = creation_items(self.writes, sub, conv, conv.created_ms)
         items += self._joining_active(
             sub, conv.agent_type, archive, conv.created_ms, observed_active, created=True
         )
@@ -390,10 +342,3 @@ class DynamoChatRepository(TableReads):
             observed_active=observed_active,
         )
         return [*(("cap", self.writes.archive(sub, old, now)) for old in archive), ("stats", stats)]
-
-    def _creation_items(self, sub: str, conv: ConversationRecord, now: int) -> list[NamedItem]:
-        """A new conversation and its ownership record (which tells 403 from 404)."""
-        return [
-            ("conversation", self.writes.new_conversation(sub, conv)),
-            ("ownership", self.writes.new_ownership(sub, conv.id, now)),
-        ]

@@ -14,7 +14,12 @@ from typing import Any
 from chat_core.repository import keys
 from chat_core.repository.codec import conversation_item, to_item
 from chat_core.repository.message_writes import MessageWrites
-from chat_core.repository.rate_spend import RateSpend
+from chat_core.repository.rate_spend import (
+    RESERVED,
+    RateSpend,
+    reservation_values,
+    reserved_as_read,
+)
 from chat_core.repository.records import ConversationRecord
 
 RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by default)
@@ -22,10 +27,15 @@ RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by def
 # A turn may take the conversation only when no other turn holds a live lease.
 _LEASE_FREE = "(attribute_not_exists(turn_id) OR turn_lease_until < :now)"
 _LIVE = "attribute_exists(PK) AND attribute_not_exists(deleted_ms)"
-# The keys of the local indexes retired by issue 14: a write that sets the listing key
-# removes them, so a conversation stored before the upgrade leaves those indexes the
-# first time it moves (scripts/migrate_listing_index.py moves the ones that do not).
+# Keys of local indexes the table no longer has: a write that sets the listing key removes
+# them (scripts/migrate_listing_index.py moves the conversations that never move).
 _RETIRED_KEYS = " REMOVE LSI1SK, LSI2SK"
+
+
+# What a turn holding the lease keeps on the conversation; gone when it ends.
+_TURN_ATTRIBUTES = (
+    "turn_id, turn_lease_until, turn_seq, turn_replaces, turn_reserved, turn_reserved_day"
+)
 
 
 def _still_counted(attribute: str, value: str) -> str:
@@ -60,6 +70,7 @@ class ItemWrites(MessageWrites):
         replaces: int | None = None,
         unchanged: bool = False,
         title: str | None = None,
+        reserved: int = 0,
     ) -> dict[str, Any]:
         """The turn's lease and the user message's seq, on the condition that nothing
         changed since the read: not deleted, the same message count and status, and no
@@ -73,7 +84,8 @@ class ItemWrites(MessageWrites):
         conversation since the read (``updated_ms``): a rewrite read its last exchange,
         and any turn that ended in between (another regeneration, an edit) moved it.
         ``title``: a new title too (an edit of the first message; the read it is
-        conditional on saw that the user had not named the conversation)."""
+        conditional on saw that the user had not named the conversation).
+        ``reserved``: the day's tokens the turn holds (rate_spend.reservation_values)."""
         reactivating = ", #status = :active" if reactivate else ""
         answering, retired = (
             ("turn_replaces = :replaces", "turn_seq")
@@ -83,11 +95,12 @@ class ItemWrites(MessageWrites):
         return self.update(
             self._conversation(sub, conv.id),
             "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
-            f"{answering}, last_message_ms = :now, updated_ms = :now, "
+            f"{answering}, last_message_ms = :now, updated_ms = :now, {RESERVED}, "
             f"ActivitySK = :activity{reactivating}{', title = :title' if title else ''}"
             f"{_RETIRED_KEYS}, {retired}",
             condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}"
-            + (" AND updated_ms = :seen" if unchanged else ""),
+            + (" AND updated_ms = :seen" if unchanged else "")
+            + reserved_as_read(conv, now),
             names={"#status": "status"},
             values={
                 **({"seen": conv.updated_ms} if unchanged else {}),
@@ -101,21 +114,32 @@ class ItemWrites(MessageWrites):
                 **({"replaces": replaces} if replaces else {"seq": seq}),
                 **activity(conv, "active", now),
                 **({"active": "active"} if reactivate else {}),
+                **reservation_values(conv, reserved, now),
             },
         )
 
     def reclaim_conversation(
-        self, sub: str, conv: ConversationRecord, seq: int, turn_id: str, lease: int, now: int
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        seq: int,
+        turn_id: str,
+        lease: int,
+        now: int,
+        *,
+        reserved: int = 0,
     ) -> dict[str, Any]:
         """A rerun's lease: the failed message must still be the conversation's last, in
         a conversation still active (an archived one comes back through the cap)."""
         return self.update(
             self._conversation(sub, conv.id),
-            "SET turn_id = :tid, turn_lease_until = :lease, turn_seq = :count, updated_ms = :now "
-            "REMOVE turn_replaces",
-            condition=f"{_LIVE} AND message_count = :count AND #status = :active AND {_LEASE_FREE}",
+            "SET turn_id = :tid, turn_lease_until = :lease, turn_seq = :count, "
+            f"updated_ms = :now, {RESERVED} REMOVE turn_replaces",
+            condition=f"{_LIVE} AND message_count = :count AND #status = :active AND "
+            f"{_LEASE_FREE}{reserved_as_read(conv, now)}",
             names={"#status": "status"},
-            values={"tid": turn_id, "lease": lease, "count": seq, "now": now, "active": "active"},
+            values={"tid": turn_id, "lease": lease, "count": seq, "now": now, "active": "active"}
+            | reservation_values(conv, reserved, now),
         )
 
     def conversation_replied(
@@ -136,7 +160,7 @@ class ItemWrites(MessageWrites):
             self._conversation(sub, conv.id),
             "SET message_count = :count, last_message_ms = :now, updated_ms = :now "
             "ADD prompt_tokens :pt, completion_tokens :ct "
-            "REMOVE turn_id, turn_lease_until, turn_seq, turn_replaces",
+            f"REMOVE {_TURN_ATTRIBUTES}",
             condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
             values={
                 "tid": turn_id,
@@ -149,7 +173,7 @@ class ItemWrites(MessageWrites):
     def release_conversation(self, sub: str, conversation_id: str, turn_id: str) -> dict[str, Any]:
         return self.update(
             self._conversation(sub, conversation_id),
-            "REMOVE turn_id, turn_lease_until, turn_seq, turn_replaces",
+            f"REMOVE {_TURN_ATTRIBUTES}",
             condition="turn_id = :tid",
             values={"tid": turn_id},
         )
@@ -331,17 +355,27 @@ class ItemWrites(MessageWrites):
             values={"up": up, "down": down},
         )
 
-    def reply_stats(self, sub: str, tokens: dict[str, int], *, messages: int) -> dict[str, Any]:
-        """A reply counts one message (none when it replaces one) and its tokens, into
-        the day's budget too.
+    def reply_stats(
+        self, sub: str, tokens: dict[str, int], settled: int, *, messages: int
+    ) -> dict[str, Any]:
+        """A reply counts one message (none when it replaces one) and its tokens; the
+        day's budget gains ``settled``, its tokens less what its claim reserved.
 
-        The tokens go to the day the stats item counts when the reply is stored: a
-        turn that spans midnight after another turn opened the new day is charged to
-        the new day (unconditional, so a reply is never refused over the day)."""
+        Unconditional, so a reply is never refused over the day: a turn that spans
+        midnight after another turn opened the new day settles against the new day
+        (docs/design.md "Data", the reservation's one imprecision)."""
         return self.update(
             {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
-            "ADD messages :one, prompt_tokens :pt, completion_tokens :ct, day_tokens :spent",
-            values={"one": messages, "spent": sum(tokens.values()), **tokens},
+            "ADD messages :one, prompt_tokens :pt, completion_tokens :ct, day_tokens :settled",
+            values={"one": messages, "settled": settled, **tokens},
+        )
+
+    def day_tokens(self, sub: str, change: int) -> dict[str, Any]:
+        """The day's token count moved by ``change`` (a failed turn's reservation back)."""
+        return self.update(
+            {"PK": keys.user_pk(sub), "SK": keys.STATS_SK},
+            "ADD day_tokens :change",
+            values={"change": change},
         )
 
     # ------------------------------------------------------------------ failed requests

@@ -31,6 +31,7 @@ user_pk = _prefixed("USER#")
 conversation_sk = _prefixed("CONV#")  # a conversation, by id
 live_connection_sk = _prefixed(LIVE_CONNECTION_PREFIX)  # by connection id
 live_stop_sk = _prefixed(LIVE_STOP_PREFIX)  # by turn id
+action_budget_sk = _prefixed("RATE#ACTIONS#")  # by epoch minute
 # A failed turn's Idempotency-Key (hashed): where a retry with that key resumes.
 failed_request_sk = _prefixed("RETRY#")
 

@@ -89,6 +89,9 @@ class TurnClaim:
     rerun: bool = False
     # This claim regenerates the last reply or answers an edited last message.
     rewrite: Rewrite | None = None
+    # Of the day's token budget, what this turn holds until its reply settles it
+    # (services/token_reservation.py).
+    reserved_tokens: int = 0
 
     @property
     def regenerates(self) -> bool:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from chat_core.clock import DAY_MS, MINUTE_MS
-from chat_core.repository.records import Quota
+from chat_core.repository.records import ConversationRecord, Quota
 
 
 @dataclass(frozen=True)
@@ -22,6 +22,10 @@ class RateSpend:
     now: int
     turns_limit: int
     token_budget: int
+    # The day's tokens this turn reserves, and those of a dead turn (one whose lease
+    # it takes over, reserved today) that it gives back.
+    reserve: int = 0
+    released: int = 0
 
     @property
     def minute(self) -> int:
@@ -31,9 +35,16 @@ class RateSpend:
     def day(self) -> int:
         return self.now // DAY_MS
 
+    @property
+    def _net(self) -> int:
+        """What the day's count gains: the reservation, less what it gives back."""
+        return self.reserve - self.released if self._same_day() else self.reserve
+
     def spent(self) -> str | None:
         """The budget the read already shows spent ("rate_minute", "rate_day") or None."""
-        return self.seen.exhausted(self.minute, self.day, self.turns_limit, self.token_budget)
+        return self.seen.exhausted(
+            self.minute, self.day, self.turns_limit, self.token_budget, self._net
+        )
 
     def _same_minute(self) -> bool:
         return self.seen.minute == self.minute
@@ -48,7 +59,7 @@ class RateSpend:
             else "(attribute_not_exists(rate_minute) OR rate_minute < :minute)"
         )
         day = (
-            "rate_day = :day AND day_tokens < :token_budget"
+            "rate_day = :day AND day_tokens <= :room"
             if self._same_day()
             else "(attribute_not_exists(rate_day) OR rate_day < :day)"
         )
@@ -56,17 +67,45 @@ class RateSpend:
 
     def sets(self) -> list[str]:
         opened = [] if self._same_minute() else ["rate_minute = :minute", "minute_turns = :one"]
-        return opened + ([] if self._same_day() else ["rate_day = :day", "day_tokens = :zero"])
+        return opened + ([] if self._same_day() else ["rate_day = :day", "day_tokens = :reserve"])
 
     def adds(self) -> list[str]:
-        return ["minute_turns :one"] if self._same_minute() else []
+        minute = ["minute_turns :one"] if self._same_minute() else []
+        return minute + (["day_tokens :net"] if self._same_day() and self._net else [])
 
     def values(self) -> dict[str, int]:
         values = {"minute": self.minute, "day": self.day, "one": 1}
         if self._same_minute():
             values["turns_limit"] = self.turns_limit
         if self._same_day():
-            values["token_budget"] = self.token_budget
+            values["room"] = self.token_budget - max(self._net, 1)
+            if self._net:
+                values["net"] = self._net
         else:
-            values["zero"] = 0
+            values["reserve"] = self.reserve
         return values
+
+
+# A claim records on the conversation the day's tokens its turn reserved: the claim that
+# takes over the lease of a turn that died gives them back (RateSpend.released).
+RESERVED = "turn_reserved = :reserved, turn_reserved_day = :reserved_day"
+
+
+def released(conv: ConversationRecord, now: int) -> int:
+    """What a claim on ``conv`` as read gives back: the reservation of a turn whose
+    (expired) lease it takes over, if that turn reserved it today; else nothing."""
+    if conv.turn_id is None or conv.turn_reserved_day != now // DAY_MS:
+        return 0
+    return conv.turn_reserved or 0
+
+
+def reserved_as_read(conv: ConversationRecord, now: int) -> str:
+    """A claim that gives a dead turn's reservation back takes over that very turn."""
+    return " AND turn_id = :dead_turn" if released(conv, now) else ""
+
+
+def reservation_values(conv: ConversationRecord, reserved: int, now: int) -> dict[str, object]:
+    values: dict[str, object] = {"reserved": reserved, "reserved_day": now // DAY_MS}
+    if released(conv, now):
+        values["dead_turn"] = conv.turn_id
+    return values

@@ -25,6 +25,10 @@ class ConversationRecord:
     # The reply a regeneration holding the lease replaces: not rated meanwhile (its
     # rating goes with it into its version item when the new reply is stored).
     turn_replaces: int | None = None
+    # The day's tokens the turn holding the lease reserved, and the epoch day it
+    # reserved them in: a claim that takes over an expired lease gives them back.
+    turn_reserved: int | None = None
+    turn_reserved_day: int | None = None
     # The user chose the title (at creation or by a rename): a generated one never
     # replaces it.
     title_by_user: bool = False
@@ -137,14 +141,19 @@ class Quota:
     day: int | None = None  # epoch day of day_tokens
     day_tokens: int = 0
 
-    def exhausted(self, minute: int, day: int, turns_limit: int, token_budget: int) -> str | None:
-        """Which budget is spent at this minute and day ("rate_minute" or "rate_day").
+    def exhausted(
+        self, minute: int, day: int, turns_limit: int, token_budget: int, reserve: int = 1
+    ) -> str | None:
+        """Which budget is spent at this minute and day ("rate_minute" or "rate_day")
+        for a turn that reserves ``reserve`` of the day's tokens (at least one).
 
-        Counts only grow within a minute or a day, so a stale (eventually consistent)
-        read can only see less spent than there is: a budget it finds spent is spent."""
+        Within a minute or a day, counts only grow but for reservations given back:
+        a stale (eventually consistent) read can see more spent than there is, and then
+        the strong read of the retry decides."""
         if self.minute == minute and self.minute_turns >= turns_limit:
             return "rate_minute"
-        if self.day == day and self.day_tokens >= token_budget:
+        spent_today = self.day_tokens if self.day == day else 0
+        if spent_today + max(reserve, 1) > token_budget:
             return "rate_day"
         return None
 

@@ -38,6 +38,7 @@ def rewrite_claim_items(w: ItemWrites, claim: TurnClaim, rewrite: Rewrite) -> li
         replaces=count if regenerating else None,
         unchanged=True,
         title=rewrite.title,
+        reserved=claim.reserved_tokens,
     )
     if rewrite.user is None:
         return [("conversation", conversation)]

@@ -109,6 +109,16 @@ class Writes:
             update["ExpressionAttributeValues"] = expression_values(**values)
         return {"Update": update}
 
+    def spend_once(self, key: dict[str, Any], limit: int, ttl: int) -> dict[str, Any]:
+        """A counter item's next unit, while fewer than ``limit`` are spent."""
+        return self.update(
+            key,
+            "ADD spent :one SET #ttl = :ttl",
+            condition="attribute_not_exists(spent) OR spent < :limit",
+            names={"#ttl": "ttl"},
+            values={"one": 1, "limit": limit, "ttl": ttl},
+        )
+
     def delete_existing(self, key: dict[str, Any]) -> dict[str, Any]:
         return self.delete_if(key, "attribute_exists(PK)")
 

@@ -43,6 +43,7 @@ from chat_core.services.ownership import raise_missing, require_conversation
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
 from chat_core.services.title_dispatch import TitleRequest, TitlingTurnRunner
 from chat_core.services.titles import title_from_message
+from chat_core.services.token_reservation import reservation
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 from chat_core.settings import Settings
 
@@ -282,6 +283,14 @@ class ChatTurn:
     ) -> TurnClaim:
         """A claim under this deployment's lease and budgets, whatever the kind of turn
         (new, next, a rerun, a rewrite: services/rewrites.py)."""
+        continued = rewrite.reply.content if rewrite and rewrite.continues and rewrite.reply else ""
+        reserved = reservation(
+            resolve_agent(conversation.agent_type), self._settings, user_message.content, continued
+        )
+        if is_new:  # created holding the turn: its reservation is on it from the start
+            conversation = replace(
+                conversation, turn_reserved=reserved, turn_reserved_day=now // DAY_MS
+            )
         return TurnClaim(
             sub=sub,
             conversation=conversation,
@@ -298,6 +307,7 @@ class ChatTurn:
             request_key=request_key,
             rerun=rerun,
             rewrite=rewrite,
+            reserved_tokens=reserved,
         )
 
     def cap(
@@ -340,7 +350,8 @@ class ChatTurn:
         if rejected.reason == "rate_day":
             seconds = math.ceil((DAY_MS - now % DAY_MS) / 1000)
             raise RateLimited(
-                "Your daily token budget is spent; it renews at midnight UTC.",
+                "Your daily token budget is spent (a reply may use up to "
+                f"{claim.reserved_tokens:,} tokens); it renews at midnight UTC.",
                 retry_after=max(1, seconds),
             )
         if rejected.reason in ("message", "retry") and claim.rerun:

@@ -96,7 +96,6 @@ class TurnRunner:
             logger.exception("turn crashed")
             claim = started.claim
             relay = LiveRelay(self._repo, self._poster, claim.sub, lambda t: _started(claim, t))
-            relay.poll("")
             raise self._fail(claim, relay, StorageUnavailable(retry_after=1)) from exc
 
     def _run(self, started: StartedTurn) -> TurnOutcome:
@@ -105,7 +104,6 @@ class TurnRunner:
         relay = LiveRelay(self._repo, self._poster, claim.sub, lambda text: _started(claim, text))
         began = self._monotonic()
         continued = claim.continues.content if claim.continues else ""
-        relay.poll(continued)
         try:
             history = self._history(claim)
         except StorageFault as fault:
@@ -120,6 +118,8 @@ class TurnRunner:
             stream = self._model.stream(agent, prompt)
         except ModelUnavailable as exc:
             raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
+        # The model is asked first: the tabs are learnt while it thinks of its first word.
+        relay.poll(continued)
         loop = GenerationLoop(
             self._settings, self._monotonic, lambda e: self._model_error(claim, e)
         )
@@ -275,6 +275,8 @@ class TurnRunner:
         """No reply: keep the user's message (failed), free the conversation, tell the clients."""
         if release:
             self.release(claim)
+        if not relay.polled:
+            relay.poll("")  # the tabs to tell
         error.extra.setdefault("conversation_id", claim.conversation.id)
         relay.send(
             TurnFailed(
