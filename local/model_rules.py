@@ -21,6 +21,7 @@ _REASONING_MODELS = (
     (re.compile(r"gpt-5(\.\d+)?-chat"), None),
     (re.compile(r"gpt-5\.\d+"), _GPT5_POINT),
     (re.compile(r"gpt-5"), _GPT5),
+    (re.compile(r"o1-(mini|preview)"), ()),
     (re.compile(r"o[1-9]"), _O_SERIES),
 )
 
@@ -46,13 +47,13 @@ def refused(body: dict[str, Any]) -> dict[str, Any] | None:
     """OpenAI's 400 error body for a request its model would refuse, else None."""
     efforts = reasoning_efforts(str(body.get("model", "")))
     effort = body.get("reasoning_effort")
+    if effort is not None and not efforts:  # a chat model, or one that takes no level
+        return _refusal(
+            "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
+            "reasoning_effort",
+            "unsupported_parameter",
+        )
     if efforts is None:
-        if effort is not None:
-            return _refusal(
-                "Unsupported parameter: 'reasoning_effort' is not supported with this model.",
-                "reasoning_effort",
-                "unsupported_parameter",
-            )
         return None
     if "max_tokens" in body:
         return _refusal(

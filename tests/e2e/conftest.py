@@ -40,7 +40,11 @@ def stack() -> Iterator[Any]:
     # Generated titles off: they would race every test that reads a title after the
     # first reply (the titles test starts its own stack, titled_stack).
     with running_stack(
-        env={"RATE_LIMIT_TURNS_PER_MINUTE": "1000", "GENERATE_TITLES": "false"}
+        env={
+            "RATE_LIMIT_TURNS_PER_MINUTE": "1000",
+            "RATE_LIMIT_ACTIONS_PER_MINUTE": "1000",
+            "GENERATE_TITLES": "false",
+        }
     ) as running:
         yield running
 
@@ -48,7 +52,8 @@ def stack() -> Iterator[Any]:
 @pytest.fixture(scope="module")
 def titled_stack() -> Iterator[Any]:
     """A stack of its own with generated titles on, as `make dev` runs."""
-    with running_stack(env={"RATE_LIMIT_TURNS_PER_MINUTE": "1000"}) as running:
+    env = {"RATE_LIMIT_TURNS_PER_MINUTE": "1000", "RATE_LIMIT_ACTIONS_PER_MINUTE": "1000"}
+    with running_stack(env=env) as running:
         yield running
 
 

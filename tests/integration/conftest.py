@@ -18,7 +18,11 @@ pytestmark = pytest.mark.integration
 # Generated titles are off in the shared stack: a title that changes a moment after the
 # first reply would race every test that reads one; tests/integration/
 # test_generated_titles.py runs a stack of its own with them on.
-STACK_ENV = {"RATE_LIMIT_TURNS_PER_MINUTE": "10000", "MAX_ACTIVE_CONVERSATIONS": "5"}
+STACK_ENV = {
+    "RATE_LIMIT_TURNS_PER_MINUTE": "10000",
+    "RATE_LIMIT_ACTIONS_PER_MINUTE": "10000",
+    "MAX_ACTIVE_CONVERSATIONS": "5",
+}
 
 
 @pytest.fixture(scope="session")

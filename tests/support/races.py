@@ -194,7 +194,7 @@ def failure_after_the_lease_was_taken_over(
     """A dead turn's late failure must not free the conversation under the next turn."""
     conversation_id, slow, taker = lease_taken_over(repo, turn, sub, clock, lease_ms)
     with pytest.raises(TurnLost):
-        repo.fail_turn(slow)
+        repo.fail_turn(slow, slow.now)
     conversation = repo.get_conversation(sub, conversation_id)
     assert conversation is not None and conversation.turn_id == taker.turn_id  # still busy
 
@@ -211,7 +211,7 @@ def failure_after_the_messages_were_purged(
     repo.delete_conversation(sub, conversation, slow.now + 1, 2**31)
     assert repo.purge_messages(sub, conversation_id) == 3
     with pytest.raises(TurnLost):
-        repo.fail_turn(slow)
+        repo.fail_turn(slow, slow.now)
     assert repo.latest_messages(sub, conversation_id, 10) == []
 
 

@@ -80,7 +80,9 @@ def test_an_unknown_model_is_a_chat_model_unless_declared() -> None:
     assert capabilities_of("gpt-5-mini", ModelFamily.CHAT).family is ModelFamily.CHAT
 
 
-@pytest.mark.parametrize("model", ["gpt-5-mini", "gpt-5.1", "o3", "o4-mini", "gpt-4o-mini"])
+@pytest.mark.parametrize(
+    "model", ["gpt-5-mini", "gpt-5.1", "o3", "o4-mini", "o1-mini", "gpt-4o-mini"]
+)
 @pytest.mark.parametrize("agent", [*AGENT_TYPES, TITLE_AGENT], ids=lambda a: a.name)
 def test_openai_s_rules_accept_what_every_agent_type_sends(model: str, agent: object) -> None:
     from chat_core.agent.catalogue import AgentType

@@ -75,7 +75,7 @@ def test_the_repository_reports_a_conflict_at_once_without_retrying_it(
     calls: Counter[str] = Counter()
     always_conflicting(dynamodb, calls)
     with pytest.raises(WriteConflict):
-        repo.fail_turn(started.claim)
+        repo.fail_turn(started.claim, started.claim.now)
     assert calls["TransactWriteItems"] == 1
 
 

@@ -175,7 +175,7 @@ def test_a_regeneration_that_died_holding_the_lease_leaves_no_mark_on_the_next_t
     conversation_id = two_turns(turn, clock)
 
     class DiesBeforeReleasing(RepositoryWith):
-        def fail_turn(self, claim: Any) -> None:
+        def fail_turn(self, claim: Any, now: int) -> None:
             return None
 
     model.fail_with = "the worker's process ended"

@@ -400,13 +400,29 @@ describe("useChat: thinking, endings and Continue", () => {
     const { result } = render(api, live);
     act(() => result.current.setDraft("think hard"));
     await act(() => result.current.send());
-    live.emit({ ...started("c1", "t1"), started_at: "2026-12-07T10:00:00.000Z" });
+    const startedAt = new Date(Date.now() - 5000).toISOString(); // five seconds of thinking
+    live.emit({ ...started("c1", "t1"), started_at: startedAt });
     live.emit({ type: "turn.reasoning", conversation_id: "c1", turn_id: "t1", offset: 0, text: "Let me " });
     live.emit({ type: "turn.reasoning", conversation_id: "c1", turn_id: "t1", offset: 0, text: "Let me " }); // a repeat
     live.emit({ type: "turn.reasoning", conversation_id: "c1", turn_id: "t1", offset: 7, text: "think." });
-    expect(result.current.live).toMatchObject({ reasoning: "Let me think.", text: "", startedAt: Date.parse("2026-12-07T10:00:00.000Z") });
+    expect(result.current.live).toMatchObject({ reasoning: "Let me think.", text: "", startedAt: Date.parse(startedAt) });
     live.emit(delta("c1", "t1", 0, "Answer."));
     expect(result.current.live.text).toBe("Answer.");
+  });
+
+  it("counts offsets in characters, so text after an emoji is neither dropped nor cut", async () => {
+    const api = fakeApi();
+    const live = fakeLive();
+    const { result } = render(api, live);
+    act(() => result.current.setDraft("smile"));
+    await act(() => result.current.send());
+    live.emit(started("c1", "t1"));
+    live.emit(delta("c1", "t1", 0, "A \u{1F600}")); // three characters, four UTF-16 units
+    live.emit(delta("c1", "t1", 3, " smile"));
+    live.emit(delta("c1", "t1", 3, " smile")); // a repeat
+    expect(result.current.live.text).toBe("A \u{1F600} smile");
+    live.emit(delta("c1", "t1", 2, "\u{1F600} smile and more")); // overlapping the end
+    expect(result.current.live.text).toBe("A \u{1F600} smile and more");
   });
 
   it("keeps a message the model refused as failed and says retrying will not help", async () => {

@@ -17,8 +17,13 @@ const ENDINGS = {
   error: "The reply was cut short by an error.",
   deadline: "The reply took too long and was cut short.",
 };
-// The endings Continue goes on from (a filtered answer would only be filtered again).
+// The endings Continue goes on from (a filtered answer would only be filtered again),
+// while the reply has room to grow: a reply holds at most 200,000 bytes of UTF-8 and
+// the server refuses a Continue within 4 KB of that (docs/api.md "Continue").
 const CONTINUABLE = new Set(["stopped", "length", "error", "deadline"]);
+const CONTINUE_ROOM_BYTES = 200_000 - 4096;
+const canContinue = (message) =>
+  CONTINUABLE.has(endingOf(message)) && new TextEncoder().encode(message.content).length <= CONTINUE_ROOM_BYTES;
 const endingOf = (message) => message.finish_reason ?? (message.status === "incomplete" ? "error" : message.status);
 // A user message longer than this is shown folded, with "Show more".
 const FOLD_CHARS = 1200;
@@ -83,7 +88,7 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
       {ending && (
         <div className="ending-note" data-ending={endingOf(shown)}>
           {ending}
-          {onContinue && !earlier && CONTINUABLE.has(endingOf(message)) && (
+          {onContinue && !earlier && canContinue(message) && (
             <button type="button" className="continue" onClick={() => onContinue(message)} disabled={disabled}>
               Continue
             </button>

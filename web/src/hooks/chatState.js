@@ -28,7 +28,7 @@ export const initialChatState = {
   sending: false, // the POST of a message is on its way
   stopping: false,
   error: null,
-  turns: {}, // turnId -> { turnId, conversationId, text, reasoning, userSeq, startedAt }
+  turns: {}, // turnId -> { turnId, conversationId, text, points, reasoning, reasoningPoints, userSeq, startedAt }
   ended: {}, // turnId -> the last event of a turn that ended off screen (maybe before its 202)
   announcement: "",
 };
@@ -53,23 +53,49 @@ function withMessage(messages, message) {
   return bySeq([...others, message]);
 }
 
-/** ``known`` with ``event``'s piece at its offset (a repeat dropped, a gap left). */
-function atOffset(known, event) {
-  if (event.offset > known.length) return known; // a gap: the stored reply will fill it
-  if (event.offset + event.text.length <= known.length) return known; // already have it
-  return known.slice(0, event.offset) + event.text;
+// Offsets count Unicode code points (the server's characters), not the UTF-16 units
+// of a JavaScript string's length: an emoji is one of the first and two of the second.
+export function codePoints(text) {
+  let count = 0;
+  for (const _ of text) count += 1; // eslint-disable-line no-unused-vars
+  return count;
+}
+
+/** ``known`` (``points`` long) with ``event``'s piece at its offset: a repeat dropped,
+ * a gap left for the stored reply to fill. Appending, the usual case, costs the piece. */
+function atOffset(known, points, event) {
+  if (event.offset > points) return [known, points];
+  const end = event.offset + codePoints(event.text);
+  if (end <= points) return [known, points];
+  if (event.offset === points) return [known + event.text, end];
+  return [Array.from(known).slice(0, event.offset).join("") + event.text, end];
 }
 
 function applyText(turn, event) {
   if (event.type === "turn.started") {
-    const startedAt = event.started_at ? Date.parse(event.started_at) : turn.startedAt;
-    return event.text.length >= turn.text.length ? { ...turn, text: event.text, startedAt } : { ...turn, startedAt };
+    // The server's start (never ahead of this clock): a tab that joins late counts the
+    // thinking from there.
+    const serverAt = Date.parse(event.started_at ?? "");
+    const startedAt = Number.isFinite(serverAt) ? Math.min(serverAt, Date.now()) : turn.startedAt;
+    const points = codePoints(event.text);
+    return points >= turn.points ? { ...turn, text: event.text, points, startedAt } : { ...turn, startedAt };
   }
-  if (event.type === "turn.reasoning") return { ...turn, reasoning: atOffset(turn.reasoning, event) };
-  return { ...turn, text: atOffset(turn.text, event) };
+  if (event.type === "turn.reasoning") {
+    const [reasoning, reasoningPoints] = atOffset(turn.reasoning, turn.reasoningPoints, event);
+    return { ...turn, reasoning, reasoningPoints };
+  }
+  const [text, points] = atOffset(turn.text, turn.points, event);
+  return { ...turn, text, points };
 }
 
-const newTurn = (fields) => ({ text: "", reasoning: "", startedAt: Date.now(), ...fields });
+const newTurn = ({ text = "", ...fields }) => ({
+  text,
+  points: codePoints(text),
+  reasoning: "",
+  reasoningPoints: 0,
+  startedAt: Date.now(),
+  ...fields,
+});
 
 // How a stored reply ended, as the screen reader hears it (the screen's own words are
 // in ChatInterface.jsx).
@@ -130,7 +156,7 @@ function onEvent(state, event) {
 const FAILED_STATUSES = { agent_unavailable: 503, storage_unavailable: 503, agent_misconfigured: 502 };
 
 /** A failed send whose message the server kept (as failed, with Retry). */
-export const keptAsFailed = (failure) => failure.status === 503 || failure.status === 502;
+export const keptAsFailed = (failure) => failure.status === 503 || failure.code === "agent_misconfigured";
 
 export function chatReducer(state, action) {
   const next = reduce(state, action);

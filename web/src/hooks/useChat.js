@@ -115,7 +115,9 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
         (!shown.messages.some((m) => m.seq === event.user_message_seq) ||
           shown.messages.some((m) => m.seq > event.user_message_seq));
       dispatch({ type: "EVENT", event });
-      if (unseen) load(event.conversation_id);
+      // A reply too large for one WebSocket message comes without its text: read it.
+      const omitted = event.type === "turn.completed" && event.omitted;
+      if (unseen || (omitted && event.conversation_id === shown.conversationId)) load(event.conversation_id);
       if (event.type === "turn.completed" || event.type === "turn.failed") onActivity?.();
     });
   }, [live, load, onActivity]);

@@ -68,7 +68,10 @@ def create_app(spend: Callable[[str], None] | None = None) -> APIGatewayHttpReso
     if spend is not None:
 
         def spending(resolver: Any, next_middleware: Callable[[Any], Any]) -> Any:
-            spend(caller_sub(app))
+            # A request with a cursor goes on with a search or an export already paid
+            # for: a long export takes many parts, and is one action.
+            if not app.current_event.get_query_string_value("cursor"):
+                spend(caller_sub(app))
             return next_middleware(resolver)
 
         app.use(middlewares=[spending])

@@ -81,6 +81,7 @@ KNOWN_MODELS: tuple[tuple[str, ModelCapabilities], ...] = (
     (r"gpt-5(\.\d+)?-chat", _CHAT),
     (r"gpt-5\.\d+", _GPT5_POINT),
     (r"gpt-5", _GPT5),
+    (r"o1-(mini|preview)", ModelCapabilities(ModelFamily.REASONING)),  # no effort levels
     (r"o[1-9]", _O_SERIES),
     (r"codex-mini", _O_SERIES),
     (r"gpt-4|gpt-3\.5|chatgpt-4o", _CHAT),

@@ -55,6 +55,9 @@ class TurnCompleted(BaseModel):
     reply: Message
     usage: Usage
     error: ErrorDetail | None = None  # why an incomplete reply ended early
+    # The reply was too large for one WebSocket message (API Gateway posts at most
+    # 128 KB): its content and reasoning are left out; read it with GET.
+    omitted: bool = False
 
 
 class TurnFailed(BaseModel):

@@ -23,6 +23,9 @@ from chat_core.repository.port import ChatRepository, LiveState, StorageFault
 # A WebSocket frame is at most 32 KB; a piece of text of this many characters stays
 # under it even if every character took six bytes of JSON.
 MAX_PIECE_CHARS = 4000
+# The most one posted message may hold: API Gateway refuses a PostToConnection over
+# 128 KB; what would not fit (a very long reply's turn.completed) is sent without it.
+MAX_EVENT_BYTES = 120_000
 
 
 class LiveRelay:

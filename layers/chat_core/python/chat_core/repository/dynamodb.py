@@ -16,7 +16,7 @@ from chat_core.repository.claim_items import claim_items, creation_items, rerun_
 from chat_core.repository.codec import conversation_from, from_item, quota_from, to_item
 from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
-from chat_core.repository.rate_spend import RateSpend, released
+from chat_core.repository.rate_spend import RateSpend, held, released
 from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord, Quota
 from chat_core.repository.rewrite_items import regenerated_items
 from chat_core.repository.table_reads import TableReads
@@ -88,7 +88,13 @@ class DynamoChatRepository(TableReads):
         """
         sub, conv, reply, w = claim.sub, claim.conversation, result.reply, self.writes
         tokens = {"pt": result.prompt_tokens, "ct": result.completion_tokens}
-        settled = result.prompt_tokens + result.completion_tokens - claim.reserved_tokens
+        # The reservation belongs to the claim's day: a reply stored on another day is
+        # charged its whole use there (the old day's count no longer matters).
+        settled = (
+            result.prompt_tokens
+            + result.completion_tokens
+            - held(claim.reserved_tokens, claim.now, now)
+        )
         message_items: list[NamedItem] = [("message", w.new_message(sub, reply))]
         if claim.replaces is not None:
             replaced = self.get_message(sub, conv.id, reply.seq)
@@ -109,12 +115,13 @@ class DynamoChatRepository(TableReads):
             ]
         )
 
-    def fail_turn(self, claim: TurnClaim) -> None:
+    def fail_turn(self, claim: TurnClaim, now: int) -> None:
         """The model failed: mark the user message failed and release the lease; keep all.
-        A failed regeneration only releases: the reply it would have replaced stays."""
+        A failed regeneration only releases: the reply it would have replaced stays.
+        The turn's reservation of the day's tokens is given back (on its own day)."""
         sub, conv, msg, w = claim.sub, claim.conversation, claim.user_message, self.writes
         release = ("conversation", w.release_conversation(sub, conv.id, claim.turn_id))
-        given_back = ("stats", w.day_tokens(sub, -claim.reserved_tokens))
+        given_back = ("stats", w.day_tokens(sub, -held(claim.reserved_tokens, claim.now, now)))
         if claim.regenerates:
             self._as_turn([release, given_back])
             return
@@ -131,6 +138,14 @@ class DynamoChatRepository(TableReads):
                 )
             )
         self._as_turn(items)
+
+    def give_back(self, claim: TurnClaim, now: int) -> None:
+        """A turn whose conversation was deleted under it gives its reservation back."""
+        self.client.update_item(
+            **self.writes.day_tokens(claim.sub, -held(claim.reserved_tokens, claim.now, now))[
+                "Update"
+            ]
+        )
 
     def _as_turn(self, items: list[NamedItem]) -> None:
         """A running turn's write: a refused condition means it lost its conversation."""
@@ -308,7 +323,7 @@ class DynamoChatRepository(TableReads):
         after its TTL expired); how many items it deleted."""
         deleted = 0
         for versions in (False, True):
-            while rows := self._messages(sub, conversation_id, batch, True, versions=versions):
+            while rows := self._messages(sub, conversation_id, batch, versions=versions)[0]:
                 self.client.batch_write_item(
                     RequestItems={
                         self.table: [

@@ -58,11 +58,12 @@ class RateSpend:
             if self._same_minute()
             else "(attribute_not_exists(rate_minute) OR rate_minute < :minute)"
         )
-        day = (
-            "rate_day = :day AND day_tokens <= :room"
-            if self._same_day()
-            else "(attribute_not_exists(rate_day) OR rate_day < :day)"
-        )
+        if not self._same_day():
+            day = "(attribute_not_exists(rate_day) OR rate_day < :day)"
+        elif self._net > 0:
+            day = "rate_day = :day AND day_tokens <= :room"
+        else:  # it only gives back (a dead turn's reservation): the day cannot refuse it
+            day = "rate_day = :day"
         return [minute, day]
 
     def sets(self) -> list[str]:
@@ -78,7 +79,8 @@ class RateSpend:
         if self._same_minute():
             values["turns_limit"] = self.turns_limit
         if self._same_day():
-            values["room"] = self.token_budget - max(self._net, 1)
+            if self._net > 0:
+                values["room"] = self.token_budget - self._net
             if self._net:
                 values["net"] = self._net
         else:
@@ -89,6 +91,12 @@ class RateSpend:
 # A claim records on the conversation the day's tokens its turn reserved: the claim that
 # takes over the lease of a turn that died gives them back (RateSpend.released).
 RESERVED = "turn_reserved = :reserved, turn_reserved_day = :reserved_day"
+
+
+def held(reserved: int, claimed_at: int, now: int) -> int:
+    """What a reservation made at ``claimed_at`` still holds of ``now``'s day: all of it
+    on its own day, nothing once the day has turned (the new day never counted it)."""
+    return reserved if claimed_at // DAY_MS == now // DAY_MS else 0
 
 
 def released(conv: ConversationRecord, now: int) -> int:

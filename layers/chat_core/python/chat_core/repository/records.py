@@ -145,7 +145,8 @@ class Quota:
         self, minute: int, day: int, turns_limit: int, token_budget: int, reserve: int = 1
     ) -> str | None:
         """Which budget is spent at this minute and day ("rate_minute" or "rate_day")
-        for a turn that reserves ``reserve`` of the day's tokens (at least one).
+        for a turn that adds ``reserve`` to the day's tokens (a claim that only gives a
+        dead turn's reservation back, ``reserve`` <= 0, is never refused by the day).
 
         Within a minute or a day, counts only grow but for reservations given back:
         a stale (eventually consistent) read can see more spent than there is, and then
@@ -153,7 +154,7 @@ class Quota:
         if self.minute == minute and self.minute_turns >= turns_limit:
             return "rate_minute"
         spent_today = self.day_tokens if self.day == day else 0
-        if spent_today + max(reserve, 1) > token_budget:
+        if reserve > 0 and spent_today + reserve > token_budget:
             return "rate_day"
         return None
 

@@ -226,26 +226,25 @@ class TableReads:
         return [conversation_from(r) for r in rows]
 
     def _messages(
-        self,
-        sub: str,
-        conversation_id: str,
-        limit: int,
-        ascending: bool,
-        *,
-        versions: bool = False,
-    ) -> list[dict[str, Any]]:
-        """The messages in seq order, or (``versions``) the superseded versions."""
-        return self._query(
+        self, sub: str, conversation_id: str, limit: int, *, versions: bool = False
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One Query of the messages, newest first, or (``versions``) of the superseded
+        versions, and where the next would start."""
+        return self._query_once(
             keys.messages_pk(sub, conversation_id),
             ("SK", keys.VERSION_PREFIX if versions else "MSG#"),
             limit=limit,
-            ascending=ascending,
+            ascending=False,
+            index=None,
+            start_key=None,
             ConsistentRead=True,
         )
 
     def latest_messages(self, sub: str, conversation_id: str, limit: int) -> list[MessageRecord]:
-        """The newest ``limit`` messages, newest first: the history window's one Query."""
-        return [message_from(r) for r in self._messages(sub, conversation_id, limit, False)]
+        """The newest messages, newest first, up to ``limit``: one Query, so at most 1 MB
+        of them (the history window needs far less; a conversation's view pages back for
+        the rest), and an answer stays far under Lambda's 6 MB whatever their length."""
+        return [message_from(r) for r in self._messages(sub, conversation_id, limit)[0]]
 
     def page_messages(
         self,

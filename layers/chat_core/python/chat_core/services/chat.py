@@ -42,7 +42,7 @@ from chat_core.services.dispatch import DispatchFailed, InProcessDispatcher, Tur
 from chat_core.services.ownership import raise_missing, require_conversation
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
 from chat_core.services.title_dispatch import TitleRequest, TitlingTurnRunner
-from chat_core.services.titles import title_from_message
+from chat_core.services.titles import title_for
 from chat_core.services.token_reservation import reservation
 from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
 from chat_core.settings import Settings
@@ -223,7 +223,7 @@ class ChatTurn:
             conversation = ConversationRecord.new(
                 id=self._ids(),
                 sub=sub,
-                title=title_from_message(request.message),
+                title=title_for(request.message),
                 agent_type=agent.name,
                 now=now,
                 first_message=True,
@@ -284,8 +284,16 @@ class ChatTurn:
         """A claim under this deployment's lease and budgets, whatever the kind of turn
         (new, next, a rerun, a rewrite: services/rewrites.py)."""
         continued = rewrite.reply.content if rewrite and rewrite.continues and rewrite.reply else ""
-        reserved = reservation(
-            resolve_agent(conversation.agent_type), self._settings, user_message.content, continued
+        # Never more than the whole day: a budget smaller than an agent's worst case
+        # still admits a turn a day, which settles to what it really used.
+        reserved = min(
+            reservation(
+                resolve_agent(conversation.agent_type),
+                self._settings,
+                user_message.content,
+                continued,
+            ),
+            self._settings.daily_token_budget,
         )
         if is_new:  # created holding the turn: its reservation is on it from the start
             conversation = replace(

@@ -23,9 +23,8 @@ from chat_core.services.api_shapes import conversation_to_api
 from chat_core.services.ownership import raise_missing, require_conversation
 from chat_core.services.pagination import CursorCodec
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
+from chat_core.services.titles import DEFAULT_TITLE
 from chat_core.settings import Settings
-
-DEFAULT_TITLE = "New conversation"
 
 
 class ConversationService:

@@ -36,7 +36,7 @@ from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn, Prepared
 from chat_core.services.ownership import require_conversation
-from chat_core.services.titles import title_from_message
+from chat_core.services.titles import title_for
 
 _NO_MESSAGE = "No message with this seq in this conversation."
 _CONTINUABLE = ("incomplete", "stopped")
@@ -120,7 +120,7 @@ class Rewrites:
             )
             title = None
             if user.seq == 1 and not conversation.title_by_user:
-                title = title_from_message(request.message)  # the old one was cut from it
+                title = title_for(request.message)  # the old one was cut from it
                 conversation = replace(conversation, title=title)
             rewrite = Rewrite(reply=reply, user=user, title=title)
             return self._claim(sub, conversation, edited, rewrite)

@@ -10,14 +10,14 @@ unless the user chose a title, before or meanwhile; the clients hear of it throu
 from __future__ import annotations
 
 from chat_core.agent.model_port import ChatModel, ModelUnavailable
+from chat_core.agent.text import well_formed
 from chat_core.agent.titling import TITLE_AGENT, clean_title, title_prompt
 from chat_core.live.connections import ConnectionPoster
 from chat_core.live.events import ConversationTitled
 from chat_core.live.relay import LiveRelay
 from chat_core.observability import logger
 from chat_core.repository.port import ChatRepository
-from chat_core.services.conversations import DEFAULT_TITLE
-from chat_core.services.titles import title_from_message
+from chat_core.services.titles import DEFAULT_TITLE, title_for, title_from_message
 
 
 class TitleGenerator:
@@ -39,7 +39,7 @@ class TitleGenerator:
         ).items
         if len(first) < 2 or not first[1].content:
             return None  # no reply yet (it failed): the next first reply asks again
-        if conversation.title not in (DEFAULT_TITLE, title_from_message(first[0].content)):
+        if conversation.title not in (DEFAULT_TITLE, title_for(first[0].content)):
             return None  # a title someone chose (before title_by_user was recorded)
         title = self._ask(first[0].content, first[1].content)
         if not title or title == conversation.title:
@@ -53,7 +53,9 @@ class TitleGenerator:
     def _ask(self, message: str, reply: str) -> str:
         try:
             stream = self._model.stream(TITLE_AGENT, title_prompt(message, reply))
-            answer = "".join(piece for piece in stream if isinstance(piece, str))
+            # Joined and made well formed as a reply's text is (agent/text.py): an emoji
+            # split in two chunks must not break the title's event or its write.
+            answer = well_formed("".join(piece for piece in stream if isinstance(piece, str)))
         except ModelUnavailable as exc:
             logger.warning("no title: the model failed", extra={"reason": exc.reason})
             return ""

@@ -30,7 +30,7 @@ from chat_core.errors import (
 from chat_core.ids import new_id
 from chat_core.live.connections import ConnectionPoster, NoConnections
 from chat_core.live.events import TurnCompleted, TurnFailed, TurnStarted
-from chat_core.live.relay import LiveRelay
+from chat_core.live.relay import MAX_EVENT_BYTES, LiveRelay
 from chat_core.models import ChatResponse, ErrorDetail, Usage
 from chat_core.observability import logger, record_turn
 from chat_core.replies import MAX_REASONING_BYTES, ReplyEnding, clip_utf8
@@ -175,8 +175,8 @@ class TurnRunner:
         began: float,
     ) -> TurnOutcome:
         text, ending = generation.text, generation.ending
-        usage = generation.usage or ModelUsage(
-            sum(estimate_tokens(m.content) for m in prompt), estimate_tokens(text)
+        usage = generation.usage or ModelUsage(  # the server sent none: estimated
+            sum(estimate_tokens(m.content) for m in prompt), estimate_tokens(generation.added)
         )
         now = max(self._clock(), claim.now + 1)
         reply = MessageRecord(
@@ -212,15 +212,17 @@ class TurnRunner:
             reasoning_tokens=usage.reasoning_tokens,
         )
         error, stored = generation.error, message_to_api(reply)
-        relay.send(
-            TurnCompleted(
-                conversation_id=claim.conversation.id,
-                turn_id=claim.turn_id,
-                reply=stored,
-                usage=api_usage,
-                error=_detail(error, claim) if error else None,
-            )
+        completed = TurnCompleted(
+            conversation_id=claim.conversation.id,
+            turn_id=claim.turn_id,
+            reply=stored,
+            usage=api_usage,
+            error=_detail(error, claim) if error else None,
         )
+        if len(completed.model_dump_json()) > MAX_EVENT_BYTES:
+            light = stored.model_copy(update={"content": "", "reasoning": None})
+            completed = completed.model_copy(update={"reply": light, "omitted": True})
+        relay.send(completed)
         ended = self._monotonic()
         first = generation.first_piece_at or ended
         details: dict[str, object] = {
@@ -256,8 +258,17 @@ class TurnRunner:
         """Best effort: mark the user message failed and free the conversation."""
         with contextlib.suppress(TurnLost, StorageFault):
             self._retry.run(
-                lambda: self._repo.fail_turn(claim), _still_contended, retry_on=(WriteConflict,)
+                lambda: self._repo.fail_turn(claim, self._clock()),
+                _still_contended,
+                retry_on=(WriteConflict,),
             )
+
+    def _give_back_if_deleted(self, claim: TurnClaim) -> None:
+        """A turn that lost its conversation: if it was deleted, nobody else gives this
+        turn's reservation back (a turn that took the lease over gave it back itself)."""
+        with contextlib.suppress(StorageFault):
+            if self._repo.get_conversation(claim.sub, claim.conversation.id) is None:
+                self._repo.give_back(claim, self._clock())
 
     def _model_error(self, claim: TurnClaim, exc: ModelUnavailable) -> ApiError:
         if isinstance(exc, ModelRefused):
@@ -275,6 +286,8 @@ class TurnRunner:
         """No reply: keep the user's message (failed), free the conversation, tell the clients."""
         if release:
             self.release(claim)
+        else:
+            self._give_back_if_deleted(claim)
         if not relay.polled:
             relay.poll("")  # the tabs to tell
         error.extra.setdefault("conversation_id", claim.conversation.id)
