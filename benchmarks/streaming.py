@@ -22,11 +22,14 @@ import time
 import uuid
 from typing import Any
 
+import boto3
+
 from benchmarks.report import print_table, write_json
 from benchmarks.streaming_browser import browser_first_text
 from chat_core.live.connections import Delivery
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
+from local.template import ROOT
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
 from tests.support.direct_turn import metered_turn, stack_client
@@ -164,6 +167,64 @@ def long_replies(stack: Any, seconds: int) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: str(r["route"]))
 
 
+def step_costs(stack: Any, samples: int = 30) -> list[dict[str, Any]]:
+    """What each step on the way to the first word costs on this machine, alone: the
+    DynamoDB Local calls a claim and the worker make, the emulated Lambda invoke, and a
+    request through the local gateway to a function that touches no storage."""
+    client = stack_client(stack)
+    table = stack.table_names["ChatTable"]
+    lambda_client = boto3.client(
+        "lambda",
+        endpoint_url=f"{stack.base_url}/local/lambda",
+        region_name="us-east-1",
+        aws_access_key_id="local",
+        aws_secret_access_key="local",
+    )
+    health = ApiClient(stack.base_url)
+    # The title worker's sample: in this table there is nothing to title, so it answers
+    # at once without asking the model (events/README.md).
+    sample_event = (ROOT / "events" / "title_worker.json").read_bytes()
+    key = {"PK": {"S": "USER#bench-steps"}, "SK": {"S": "STATS"}}
+    written = iter(range(10**6))
+
+    def transaction() -> None:
+        n = next(written)
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {"PK": key["PK"], "SK": {"S": f"X{n}.{i}"}}}}
+                for i in range(3)
+            ]
+        )
+
+    steps: dict[str, Any] = {
+        "GetItem (claim: conversation, budgets)": lambda: client.get_item(
+            TableName=table, Key=key, ConsistentRead=True
+        ),
+        "Query (worker: history; claim of a new conversation: the cap)": lambda: client.query(
+            TableName=table,
+            KeyConditionExpression="PK = :pk",
+            ExpressionAttributeValues={":pk": key["PK"]},
+            Limit=40,
+        ),
+        "TransactWriteItems, 3 items (claim)": transaction,
+        "Lambda Invoke, Event (chat function to worker)": lambda: lambda_client.invoke(
+            FunctionName="chat-title-worker-dev", InvocationType="Event", Payload=sample_event
+        ),
+        "a request through the gateway, no storage (GET /v1/health)": lambda: health.get(
+            "/v1/health"
+        ),
+    }
+    rows = []
+    for step, call in steps.items():
+        timings = []
+        for _ in range(samples):
+            started = time.perf_counter()
+            call()
+            timings.append((time.perf_counter() - started) * 1000)
+        rows.append({"step": step, "ms_median": _median(timings)})
+    return rows
+
+
 class CountingPoster:
     def __init__(self) -> None:
         self.posts = 0
@@ -221,6 +282,8 @@ def main() -> None:
         print_table("Send to first visible text (local gateway, stub TTFT 0.3 s)", overhead)
         browser = browser_first_text(stack, args.samples)
         print_table("Enter to first reply text painted (headless Chromium)", [browser])
+        steps = step_costs(stack)
+        print_table("Each step on the way, alone (this machine, DynamoDB Local)", steps)
         costs = turn_costs(stack)
         print_table(
             "DynamoDB per turn: nothing written per delta (reads: one poll per 0.5 s)", costs
@@ -232,6 +295,7 @@ def main() -> None:
         {
             "first_text": overhead,
             "browser_first_text": browser,
+            "first_text_steps": steps,
             "turn_costs": costs,
             "long_replies": long,
             "long_seconds": args.long_seconds,

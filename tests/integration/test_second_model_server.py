@@ -159,9 +159,9 @@ def test_a_client_that_joins_mid_thinking_gets_the_reasoning_so_far(other_stack:
         accepted = api.chat("SLOW_THINK THINK", stream=True).body
         turn_id = accepted["turn_id"]
         first.wait_for(lambda e: e["type"] == "turn.reasoning" and e["offset"] >= 6)
+        late = LiveClient(other_stack.base_url, token)  # a reload while the model thinks
     finally:
-        first.close()
-    late = LiveClient(other_stack.base_url, token)  # a reload while the model thinks
+        first.close()  # (the old page's socket goes; its close may take a while)
     try:
         started = late.wait_for(lambda e: e["type"] == "turn.started" and e["turn_id"] == turn_id)
         assert started["started_at"].endswith("Z")
