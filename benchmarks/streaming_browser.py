@@ -8,8 +8,6 @@ Usage: python -m benchmarks.streaming_browser [--samples 20]
 from __future__ import annotations
 
 import argparse
-import os
-import shutil
 import statistics
 import uuid
 from typing import Any
@@ -19,19 +17,10 @@ from playwright.sync_api import Page, sync_playwright
 from benchmarks.report import print_table
 from local.template import ROOT
 from local.testing import running_stack
+from tests.support.chromium import CHROMIUM_ARGS, chromium_executable
 from tests.support.stub_records import stub_record_of
 
 STUB_DELAY_SECONDS = 0.3
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Page-side clocks: the Enter key's keydown, then the first frame painted after the live
 # reply shows text (a requestAnimationFrame after the DOM change is the next paint).
 _WATCH = """() => {
@@ -70,7 +59,7 @@ def _sample(page: Page, stack: Any, number: int) -> tuple[float, float]:
 
 
 def browser_first_text(stack: Any, samples: int) -> dict[str, Any]:
-    executable = os.environ.get("CHROMIUM_EXECUTABLE") or shutil.which("chromium")
+    executable = chromium_executable()
     if executable is None:
         raise RuntimeError("Debian's chromium is missing: run `scripts/bootstrap.sh --browser`")
     if not (ROOT / "web" / "dist" / "index.html").exists():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import shutil
 import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
@@ -14,19 +12,10 @@ from playwright.sync_api import Browser, Dialog, Page, expect, sync_playwright
 
 from local.template import ROOT
 from local.testing import running_stack
+from tests.support.chromium import CHROMIUM_ARGS, chromium_executable
 
 pytestmark = pytest.mark.e2e
 RESULTS = ROOT / "test-results" / "e2e"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 
 
 def pytest_configure() -> None:
@@ -64,8 +53,7 @@ expect.set_options(timeout=15_000)
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
-    # Debian's chromium locally; CI on Ubuntu points CHROMIUM_EXECUTABLE at Playwright's.
-    executable = os.environ.get("CHROMIUM_EXECUTABLE") or shutil.which("chromium")
+    executable = chromium_executable()
     if executable is None:
         pytest.fail("Debian's chromium is missing: run `scripts/bootstrap.sh --browser`")
     with sync_playwright() as playwright:

@@ -8,6 +8,7 @@ import { FeedbackButtons } from "./FeedbackButtons.jsx";
 import { EditBox, RegenerateButton, VersionPager, useEditor, useVersionView } from "./MessageRewrites.jsx";
 import { Thinking, ThinkingNow } from "./Thinking.jsx";
 import { shortTime } from "./time.js";
+import { useNow } from "../hooks/useNow.js";
 
 // How a reply ended (its finish_reason), in the reader's words: each reads differently.
 const ENDINGS = {
@@ -192,13 +193,7 @@ function useStickToBottom(contentKey, conversationId) {
 
 /** Seconds left until ``until`` (ms), ticking; 0 once passed. */
 function useSecondsLeft(until) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!until) return undefined;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 250);
-    return () => clearInterval(timer);
-  }, [until]);
+  const now = useNow(Boolean(until), 250);
   return until ? Math.max(0, Math.ceil((until - now) / 1000)) : 0;
 }
 

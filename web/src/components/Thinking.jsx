@@ -1,17 +1,11 @@
 // The model's thinking: how long it has been at it before its first word, and its
 // visible reasoning (when its server streams it) collapsed above the answer.
-import { useEffect, useState } from "react";
+import { useNow } from "../hooks/useNow.js";
 import { Markdown } from "./Markdown.jsx";
 
 /** Whole seconds since ``since`` (ms), ticking each second; null without ``since``. */
 function useSecondsSince(since) {
-  const [now, setNow] = useState(Date.now());
-  useEffect(() => {
-    if (!since) return undefined;
-    setNow(Date.now());
-    const timer = setInterval(() => setNow(Date.now()), 1000);
-    return () => clearInterval(timer);
-  }, [since]);
+  const now = useNow(Boolean(since), 1000);
   return since ? Math.max(0, Math.floor((now - since) / 1000)) : null;
 }
 
