@@ -10,7 +10,7 @@ export AWS_DEFAULT_REGION ?= us-east-1
 PY_SOURCES := functions layers/chat_core/python local scripts tests benchmarks
 
 .PHONY: help bootstrap dev dev-reset test test-unit test-integration test-e2e test-web \
-        fuzz lint format validate build deploy web lock bench openapi mutation
+        fuzz lint format validate build deploy web lock bench openapi mutation invoke
 
 help:  ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-18s %s\n", $$1, $$2}'
@@ -20,6 +20,9 @@ bootstrap:  ## install everything the stack and the tests need (idempotent)
 
 dev: bootstrap web  ## run the whole local stack on http://127.0.0.1:$(PORT) (data kept in .local-data/)
 	$(VENV)/python -m local --port $(PORT)
+
+invoke: bootstrap  ## one handler with a sample event, as sam local invoke runs it, no Docker: make invoke FUNCTION=ChatFunction EVENT=events/chat.json
+	$(VENV)/python -m local.invoke $(FUNCTION) $(EVENT)
 
 dev-reset:  ## forget the local stack's data (DynamoDB Local tables, signing key)
 	rm -rf .local-data

@@ -6,6 +6,7 @@ import json
 import urllib.request
 from typing import Any
 
+from local.invoke import invoke
 from local.template import ROOT
 from tests.support.api_client import ApiClient
 
@@ -71,3 +72,18 @@ def test_the_control_endpoints_refuse_web_pages_and_rebound_names(stack: Any) ->
         assert post.status == 403, headers
     same_origin = {"Origin": stack.base_url, "Sec-Fetch-Site": "same-origin"}
     assert client.post("/local/token", token, headers=same_origin).status == 200
+
+
+def test_make_invoke_runs_a_handler_with_its_sample_event_as_sam_local_invoke_would(
+    stack: Any,
+) -> None:
+    """`make invoke`'s invoke, on the shared stack: the sample events reach the real
+    handlers with the template's environment."""
+    events = ROOT / "events"
+    created, raised = invoke(stack, "ChatFunction", json.loads((events / "chat.json").read_text()))
+    assert not raised and created["statusCode"] in (200, 201), created
+    missing, raised = invoke(
+        stack, "GetConversationFunction", json.loads((events / "get_conversation.json").read_text())
+    )
+    assert not raised and missing["statusCode"] in (403, 404), missing
+    assert json.loads(missing["body"])["error"]["code"] in ("forbidden", "not_found")
