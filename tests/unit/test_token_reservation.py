@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from chat_core.errors import AgentUnavailable, RateLimited
+from chat_core.errors import AgentUnavailable, NotFound, RateLimited
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.chat import ChatTurn
@@ -77,3 +77,16 @@ def test_a_dead_turn_s_reservation_is_given_back_when_its_lease_is_taken_over(
     clock.advance(settings.turn_lease_seconds * 1000 + 1)  # its lease runs out
     turn.run("alice", ChatRequest(message="takes it over", conversation_id=first))
     assert day_tokens(dynamodb) == 27 + 47  # the dead turn's reservation went with it
+
+
+def test_a_turn_whose_conversation_is_deleted_under_it_gives_its_reservation_back(
+    dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock, conversations: Any
+) -> None:
+    turn = chat(repo, clock, budget=RESERVED)
+    started = turn.start("alice", ChatRequest(message="deleted while it is answered"))
+    assert day_tokens(dynamodb) == RESERVED
+    conversations.delete("alice", started.claim.conversation.id)
+    with pytest.raises(NotFound):
+        turn.runner.run(started)  # its reply finds no conversation to go to
+    assert day_tokens(dynamodb) == 0
+    turn.run("alice", ChatRequest(message="the whole budget is there again"))
