@@ -4,7 +4,7 @@ Lambda's init phase is dominated by imports; `python -X importtime` measures the
 without AWS, with tracing off (as locally) and on (as deployed: the X-Ray SDK loads in
 every traced function). Then the chat function's first request: the time to build its
 services (imports and clients) after the handler's import, as deployed (a worker
-generates the reply), as it was before the model client was deferred, and with
+generates the reply), with the model client imported too (what deferring it saves), and with
 SnapStart's before-snapshot imports done. Usage: python -m benchmarks.cold_start
 """
 
@@ -92,7 +92,7 @@ FIRST_REQUEST = (
 
 def chat_first_request_ms(*, snapstart: bool) -> tuple[float, float]:
     """(ms to build the chat function's services on its first request, as deployed;
-    ms the model client's import adds, which the first request paid before issue 14)."""
+    ms the model client's import would add, were it not deferred)."""
     best = (float("inf"), float("inf"))
     for _ in range(RUNS):
         out = subprocess.run(
@@ -136,7 +136,7 @@ def main() -> None:
     first_request = [
         {"chat function, first request": "as deployed", "set-up ms": round(plain_build, 1)},
         {
-            "chat function, first request": "before issue 14 (+ the model client's import)",
+            "chat function, first request": "with the model client imported",
             "set-up ms": round(plain_build + model_import, 1),
         },
         {"chat function, first request": "with ChatSnapStart", "set-up ms": round(snap_build, 1)},

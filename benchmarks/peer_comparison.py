@@ -25,12 +25,12 @@ from benchmarks.report import print_table, write_json
 from chat_core.errors import ConversationBusy
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from local.testing import running_stack
 from tests.support.billing import BillingMeter, TableShape, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel
+from tests.support.turns import InProcessTurn
 
 LENGTHS = [10, 20, 30, 50, 100, 500, 1000]
 SAMPLES = 3
@@ -87,7 +87,7 @@ def summarize(system: str, length: int, samples: list[Sample]) -> dict[str, Any]
     }
 
 
-def ours(endpoint: str, table: str) -> tuple[list[dict[str, Any]], ChatTurn]:
+def ours(endpoint: str, table: str) -> tuple[list[dict[str, Any]], InProcessTurn]:
     client = dynamodb(endpoint)
     meter = metered(client, shapes_from_template({"ChatTable": table}), endpoint)
     settings = Settings(
@@ -97,7 +97,7 @@ def ours(endpoint: str, table: str) -> tuple[list[dict[str, Any]], ChatTurn]:
         max_messages_per_conversation=max(LENGTHS) + 2 * SAMPLES + 4,
         max_active_conversations=1000,
     )
-    turn = ChatTurn(DynamoChatRepository(table, client), FakeModel(), settings)
+    turn = InProcessTurn(DynamoChatRepository(table, client), FakeModel(), settings)
     conversation = turn.run("bench", ChatRequest(message=TEXT)).response.conversation_id
     rows, count = [], 2
     for length in LENGTHS:
@@ -155,7 +155,7 @@ def peer(endpoint: str) -> list[dict[str, Any]]:
     return rows
 
 
-def concurrent_writers(endpoint: str, table: str, turn: ChatTurn) -> list[dict[str, Any]]:
+def concurrent_writers(endpoint: str, table: str, turn: InProcessTurn) -> list[dict[str, Any]]:
     """8 writers, 5 turns each, one conversation: how many messages survive?"""
     conversation = turn.run("race", ChatRequest(message="start")).response.conversation_id
     busy = [0]

@@ -1,13 +1,14 @@
 """DynamoDB requests and capacity units of one chat turn as a conversation grows.
 
-Runs the real ChatTurn against DynamoDB Local (started by the local stack) with the
-stub model over HTTP. Units are given twice: **billed**, computed from DynamoDB's
-published per-item rules (tests/support/billing.py: item sizes, transactional writes
-twice, each local index write), which is what AWS charges; and **Local**, DynamoDB
-Local's own ReturnConsumedCapacity, which does not bill each item of a transaction.
-Rows: a new conversation's first turn, turns at the given messages, a regeneration of
-the last reply, an edit and resend of the last message, and a turn with an
-Idempotency-Key (Powertools' record in the idempotency table).
+Runs the real ChatTurn and TurnRunner (tests/support/turns.py) against DynamoDB Local
+(started by the local stack) with the stub model over HTTP. Units are given twice:
+**billed**, computed from DynamoDB's published per-item rules
+(tests/support/billing.py: item sizes, transactional writes twice, each local index
+write), which is what AWS charges; and **Local**, DynamoDB Local's own
+ReturnConsumedCapacity, which does not bill each item of a transaction. Rows: a new
+conversation's first turn, turns at the given messages, a regeneration of the last
+reply, an edit and resend of the last message, and a turn with an Idempotency-Key
+(Powertools' record in the idempotency table).
 Usage: python -m benchmarks.turn_cost [--at 3 101 201]
 """
 

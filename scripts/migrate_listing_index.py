@@ -1,9 +1,9 @@
-"""Moves stored conversations from the retired local indexes to the ByActivity index.
+"""Moves stored conversations from the unused local indexes to the ByActivity index.
 
-Until issue 14, a conversation carried two local-index keys (LSI1SK, LSI2SK) that both
-changed twice per turn. The listing now reads one global index keyed by ActivitySK,
-which has the same format as LSI1SK (``status#activity#id``). A table deployed before
-that has conversations with LSI keys and no ActivitySK: they would be missing from the
+In the local-index layout, a conversation carries two local-index keys (LSI1SK, LSI2SK)
+that both change twice per turn. The listing reads one global index keyed by ActivitySK,
+which has the same format as LSI1SK (``status#activity#id``). A table deployed with
+that layout has conversations with LSI keys and no ActivitySK: they would be missing from the
 list, and the active cap, which counts the list against the user's exact counter,
 would refuse new conversations until they are back.
 

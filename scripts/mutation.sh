@@ -5,7 +5,7 @@
 # mutmut 3 finds modules only under ./, src/ or source/, so the run happens in a scratch
 # copy (MUTATION_DIR, below) where the layer's package sits at src/chat_core. Results: mutmut's
 # own `results` listing, summarised by scripts/mutation_report.py into
-# benchmarks/results/mutation.json and docs/mutation-survivors.md.
+# benchmarks/results/mutation.json.
 #
 # The scratch copy's mutants/ folder is kept between runs: mutmut then tests again only
 # the functions that changed (and the mutants no run has reached yet), so a second run
@@ -52,9 +52,8 @@ cd "$SCRATCH"
 # Which tests cover which function: measured again on every run. mutmut keeps this map
 # between runs and re-measures only tests it has not seen, so a function a refactor
 # created or renamed would be tested by the new tests alone, and its mutants "survive"
-# tests that were never run against them (seen in this project: a storage change's new
-# query function looked untested by the paging tests). One full measured run costs a
-# minute or two; mutants that already have a verdict are not run again.
+# tests that were never run against them. One full measured run costs a minute or two;
+# mutants that already have a verdict are not run again.
 rm -f mutants/mutmut-stats.json
 MUTMUT="$ROOT/.venv/bin/mutmut"
 REPORT="$ROOT/scripts/mutation_report.py"
@@ -71,8 +70,8 @@ if [ "${MUTATION_RERUN_TIMEOUTS:-0}" = 1 ]; then
     "$MUTMUT" results --all true > "$SCRATCH/results.txt" || true
   fi
 fi
-# mutmut keeps a survivor's verdict until its function changes. A survivor no triage
-# rule explains is run again, so a test written since it survived gets its chance.
+# mutmut keeps a survivor's verdict until its function changes. A survivor no
+# allowance (scripts/mutation_allowed.toml) admits is run again, so a test written since it survived gets its chance.
 mapfile -t again < <("$ROOT/.venv/bin/python" "$REPORT" --unexplained "$SCRATCH/results.txt")
 if [ "${#again[@]}" -gt 0 ]; then
   echo "running ${#again[@]} unexplained survivors again against the current tests"

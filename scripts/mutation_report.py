@@ -1,12 +1,12 @@
-"""Summarises a `mutmut results --all true` listing into docs/mutation.md and a JSON file.
+"""Summarises a `mutmut results --all true` listing into benchmarks/results/mutation.json.
 
 Usage (scripts/mutation.sh does it, in the scratch copy where mutmut ran):
 python scripts/mutation_report.py results.txt
 python scripts/mutation_report.py --unexplained results.txt   (names to run again)
 Each listed line is ``<module>.<function>__mutmut_<n>: <status>``; the report counts
-statuses per module and lists every surviving mutant with its change and the reason
-it is not a missing test (scripts/mutation_triage.py), or as unexplained. The list
-goes to benchmarks/results/mutation.json and docs/mutation-survivors.md.
+statuses per module and lists every surviving mutant with its change and, when its
+function's entry in scripts/mutation_allowed.toml admits it, the reason it is not a
+missing test; the others are unexplained.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import importlib
 import json
 import re
 import sys
+import tomllib
 from collections import Counter, defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,8 +24,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from scripts.mutation_triage import Mutant, diff_lines, reason_for  # noqa: E402
-
+ALLOWED = ROOT / "scripts" / "mutation_allowed.toml"
 LINE = re.compile(r"^\s*(?P<name>[\w.ǁ]+__mutmut_\d+): (?P<status>[\w ]+)$")
 
 
@@ -61,13 +61,37 @@ def parse(results: Path) -> list[tuple[str, str, str]]:
     return rows
 
 
+def function_of(mutant: str) -> str:
+    return re.sub(r"__mutmut_\d+$", "", mutant)
+
+
+def reasons(rows: list[tuple[str, str, str]]) -> dict[str, str | None]:
+    """Each survivor's reason: its function's allowance, when the function has no more
+    survivors than the allowance admits; else None (unexplained)."""
+    allowed = tomllib.loads(ALLOWED.read_text())
+    survivors: dict[str, list[str]] = defaultdict(list)
+    for _module, name, status in rows:
+        if status == "survived":
+            survivors[function_of(name)].append(name)
+    found: dict[str, str | None] = {}
+    for function, names in survivors.items():
+        entry = allowed.get(function)
+        admitted = entry is not None and len(names) <= int(entry["survivors"])
+        why = entry["why"] if entry else None
+        text = "; ".join(why) if isinstance(why, list) else why
+        found |= {name: text if admitted else None for name in names}
+    return found
+
+
+def stale_allowances(rows: list[tuple[str, str, str]]) -> list[str]:
+    """Entries of the allow list whose function today's code no longer has."""
+    present = {function_of(name) for _, name, _ in rows}
+    return sorted(set(tomllib.loads(ALLOWED.read_text())) - present)
+
+
 def unexplained_survivors(results: Path) -> list[str]:
-    """The survivors no triage rule explains: run again, a test added since may kill them."""
-    return [
-        name
-        for module, name, status in parse(results)
-        if status == "survived" and described(name, module)["reason"] is None
-    ]
+    """The survivors no allowance admits: run again, a test added since may kill them."""
+    return [name for name, why in reasons(parse(results)).items() if why is None]
 
 
 def main() -> None:
@@ -75,6 +99,7 @@ def main() -> None:
         print("\n".join(unexplained_survivors(Path(sys.argv[2]))))
         return
     rows = parse(Path(sys.argv[1]))
+    why = reasons(rows)
     per_module: dict[str, Counter[str]] = defaultdict(Counter)
     survivors: dict[str, list[str]] = defaultdict(list)
     for module, name, status in rows:
@@ -94,7 +119,7 @@ def main() -> None:
         "score_percent_of_tested": score,
         "per_module": {m: dict(c) for m, c in sorted(per_module.items())},
         "survivors": {
-            module: [described(name, module) for name in names]
+            module: [described(name, module, why[name]) for name in names]
             for module, names in sorted(survivors.items())
         },
     }
@@ -102,55 +127,36 @@ def main() -> None:
         1 for names in result["survivors"].values() for s in names if s["reason"] is None
     )
     result["unexplained_survivors"] = unexplained
+    result["stale_allowances"] = stale_allowances(rows)
     out = ROOT / "benchmarks" / "results" / "mutation.json"
     out.write_text(json.dumps(result, indent=2) + "\n")
     print(f"mutants: {len(rows)}  statuses: {dict(totals)}  score: {score}% of tested")
     for module, counts in sorted(per_module.items()):
         print(f"  {module:55s} " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
-    survivors_doc = ROOT / "docs" / "mutation-survivors.md"
-    survivors_doc.write_text(survivors_markdown(result))
     print(f"unexplained survivors: {unexplained}")
-    print(f"wrote {out.relative_to(ROOT)} and {survivors_doc.relative_to(ROOT)}")
+    for function in result["stale_allowances"]:
+        print(f"stale allowance (no such function): {function}")
+    print(f"wrote {out.relative_to(ROOT)}")
 
 
-def described(name: str, module: str) -> dict[str, object]:
+def described(name: str, module: str, why: str | None) -> dict[str, object]:
     """A survivor's change (from mutmut's scratch copy) and why it is not a missing test."""
     # mutmut is installed by `make mutation` only (requirements-mutation.txt), not by
     # `make test`, whose type check reads this file: import it when the report runs.
     get_diff_for_mutant = importlib.import_module("mutmut.mutation.diff_apply").get_diff_for_mutant
 
     path = "src/" + module.replace(".", "/") + ".py"
-    removed, added = diff_lines(get_diff_for_mutant(name, path=path))
-    mutant = Mutant(name, removed, added)
+    diff = get_diff_for_mutant(name, path=path).splitlines()
     return {
         "name": name,
-        "removed": [line.strip() for line in removed],
-        "added": [line.strip() for line in added],
-        "reason": reason_for(mutant),
+        "removed": _changed(diff, "-"),
+        "added": _changed(diff, "+"),
+        "reason": why,
     }
 
 
-def survivors_markdown(result: dict[str, object]) -> str:
-    lines = [
-        "# Surviving mutants, and why each is not a missing test",
-        "",
-        "Generated by `make mutation` (scripts/mutation_report.py) from the run of "
-        f"{result['measured_at']}; the reasons are the rules of scripts/mutation_triage.py.",
-        "",
-    ]
-    survivors = result["survivors"]
-    assert isinstance(survivors, dict)
-    for module, entries in survivors.items():
-        lines += [f"## `{module}`", "", "| mutant | change | reason |", "|---|---|---|"]
-        for entry in entries:
-            short = str(entry["name"]).rsplit(".", 1)[-1].replace("ǁ", ".")
-            change = " → ".join(
-                "<br>".join(f"`{c.replace('|', '¦')}`" for c in entry[side]) or "(removed)"
-                for side in ("removed", "added")
-            )
-            lines.append(f"| {short} | {change} | {entry['reason'] or '**unexplained**'} |")
-        lines.append("")
-    return "\n".join(lines)
+def _changed(diff: list[str], sign: str) -> list[str]:
+    return [line[1:].strip() for line in diff if line[:1] == sign and line[:3] != sign * 3]
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 from chat_core.http import create_app, lambda_handler_for
 from chat_core.models import Health
 
-app = create_app()
+app = create_app(public=True)
 
 
 @app.get("/v1/health")

@@ -1,4 +1,4 @@
-"""The web UI in a real browser: what a user does and sees (issue 6, behaviours 1-6)."""
+"""The web UI in a real browser: what a user does and sees."""
 
 from __future__ import annotations
 
@@ -239,7 +239,7 @@ def test_another_devices_reply_streams_here_and_the_draft_waits_for_it(
 def test_export_downloads_the_conversation_as_markdown_and_json(
     stack: Any, new_page: Callable[..., Page]
 ) -> None:
-    """Issue 15 (export): the header's buttons download the whole conversation."""
+    """Export: the header's buttons download the whole conversation."""
     page = new_page(accept_downloads=True)
     sign_in(page, stack.base_url, user())
     send(page, "Packing list for Lyon")

@@ -1,4 +1,4 @@
-"""What people do with a conversation besides sending the next message (issue 15),
+"""What people do with a conversation besides sending the next message,
 in a real browser: rate a reply, find a conversation by its title."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""When things fail the user understands it and loses nothing (issue 6, behaviour 5)."""
+"""When things fail the user understands it and loses nothing."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The chat UI as people know it from ChatGPT and Claude (issue 19): reading, typing, the
+"""The chat UI as people know it from ChatGPT and Claude: reading, typing, the
 state a user must be told, the phone drawer, and an automated accessibility check.
 
 Desktop is 1280x800, phone 390x844. The stub model's ``[stub:echo]`` replies with the

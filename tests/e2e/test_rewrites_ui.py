@@ -1,4 +1,4 @@
-"""Regenerate a reply and edit a message in a real browser (issue 15): the new version
+"""Regenerate a reply and edit a message in a real browser: the new version
 replaces the old on screen, the pager shows the old one, and nothing typed is lost."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Export through the local gateway (issue 15): Markdown and JSON, every message, in parts."""
+"""Export through the local gateway: Markdown and JSON, every message, in parts."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Feedback on replies through the local gateway (issue 15): rate, change, take back,
+"""Feedback on replies through the local gateway: rate, change, take back,
 see it in the message listing and in /v1/stats; bad input is a clear 4xx."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Generated titles through the local stack (issue 15): the turn answers with the title
+"""Generated titles through the local stack: the turn answers with the title
 cut from the message at once; the title worker (invoked asynchronously by the turn
 worker, through the local Lambda API) then writes the stub model's title, unless the
 user chose one."""

@@ -1,6 +1,6 @@
-"""A table stored before issue 14 keeps its conversations listed after the upgrade.
+"""A table stored in the local-index layout keeps its conversations listed after the upgrade.
 
-Its conversations carry the retired local-index keys (LSI1SK, LSI2SK) and no
+Its conversations carry the local-index keys (LSI1SK, LSI2SK) and no
 ActivitySK. The upgrade adds the ByActivity index (what a deploy does, and what the
 local stack does to a table kept in .local-data) and moves each conversation's key;
 the lists then show exactly what they showed before, on DynamoDB Local.
@@ -36,7 +36,7 @@ def old_definition(definition: dict[str, Any]) -> dict[str, Any]:
 def upgraded(stack: Any) -> Iterator[tuple[Any, str, dict[str, Any]]]:
     client = stack_client(stack)
     definition = load_template().tables()["ChatTable"]
-    name = f"before-issue-14-{uuid.uuid4().hex[:8]}"
+    name = f"local-index-layout-{uuid.uuid4().hex[:8]}"
     client.create_table(TableName=name, **old_definition(definition))
     yield client, name, definition
     client.delete_table(TableName=name)

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support import races
 from tests.support.direct_turn import stack_client
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.turns import InProcessTurn
 
 CAP = 3
 
@@ -36,24 +36,24 @@ def settings(stack: Any) -> Settings:
 
 
 @pytest.fixture
-def turn(local_repo: DynamoChatRepository, settings: Settings, clock: ManualClock) -> ChatTurn:
-    return ChatTurn(local_repo, FakeModel(), settings, clock=clock)
+def turn(local_repo: DynamoChatRepository, settings: Settings, clock: ManualClock) -> InProcessTurn:
+    return InProcessTurn(local_repo, FakeModel(), settings, clock=clock)
 
 
 def test_two_claims_from_one_read(
-    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+    local_repo: DynamoChatRepository, turn: InProcessTurn, unique_user: str
 ) -> None:
     races.two_claims_from_one_read(local_repo, turn, unique_user)
 
 
 def test_a_claim_after_a_delete(
-    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+    local_repo: DynamoChatRepository, turn: InProcessTurn, unique_user: str
 ) -> None:
     races.claim_after_delete(local_repo, turn, unique_user)
 
 
 def test_a_claim_after_the_cap_archived_its_conversation(
-    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str, clock: ManualClock
+    local_repo: DynamoChatRepository, turn: InProcessTurn, unique_user: str, clock: ManualClock
 ) -> None:
     clock.advance(1)
     races.claim_after_archive_by_the_cap(local_repo, turn, unique_user, CAP, clock)
@@ -61,7 +61,7 @@ def test_a_claim_after_the_cap_archived_its_conversation(
 
 def test_a_reply_after_the_lease_was_taken_over(
     local_repo: DynamoChatRepository,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     unique_user: str,
     clock: ManualClock,
     settings: Settings,
@@ -78,20 +78,20 @@ def test_cap_creations_from_one_observed_count(
 
 
 def test_a_delete_after_a_turn_committed(
-    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+    local_repo: DynamoChatRepository, turn: InProcessTurn, unique_user: str
 ) -> None:
     races.delete_after_a_turn_committed(local_repo, turn, unique_user)
 
 
 def test_a_reply_after_a_delete(
-    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+    local_repo: DynamoChatRepository, turn: InProcessTurn, unique_user: str
 ) -> None:
     races.reply_after_a_delete(local_repo, turn, unique_user)
 
 
 def test_a_failure_after_the_lease_was_taken_over(
     local_repo: DynamoChatRepository,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     unique_user: str,
     clock: ManualClock,
     settings: Settings,
@@ -102,12 +102,12 @@ def test_a_failure_after_the_lease_was_taken_over(
 
 
 def test_a_failure_after_the_messages_were_purged(
-    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+    local_repo: DynamoChatRepository, turn: InProcessTurn, unique_user: str
 ) -> None:
     races.failure_after_the_messages_were_purged(local_repo, turn, unique_user)
 
 
 def test_a_rerun_after_a_delete(
-    local_repo: DynamoChatRepository, turn: ChatTurn, unique_user: str
+    local_repo: DynamoChatRepository, turn: InProcessTurn, unique_user: str
 ) -> None:
     races.rerun_after_a_delete(local_repo, turn, unique_user)

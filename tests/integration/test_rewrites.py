@@ -1,4 +1,4 @@
-"""Regenerate and edit-and-resend through the local gateway (issue 15): the last
+"""Regenerate and edit-and-resend through the local gateway: the last
 exchange is replaced, streamed like any turn, and what it replaced stays readable."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Title search through the local gateway (issue 15): folded, prefix and infix, active
+"""Title search through the local gateway: folded, prefix and infix, active
 and archived, paged; another user's titles never come back."""
 
 from __future__ import annotations

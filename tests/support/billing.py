@@ -38,11 +38,11 @@ from typing import Any
 
 from tests.support.template import load_template
 
-# Write units of one turn by these rules (issue 14's budget is 16 for both; they were 34
-# and 32): six transactional writes of items under 1 KB (12) and the listing index's
-# entry (a delete and a put at the claim, an update at the reply; a put for a new
-# conversation, whose ownership record makes its first turn one unit dearer). Guarded
-# on moto (tests/unit/test_turn_cost.py) and on DynamoDB Local (tests/integration/).
+# Write units of one turn by these rules (a budget of 16 for both): six transactional
+# writes of items under 1 KB (12) and the listing index's entry (a delete and a put at
+# the claim, an update at the reply; a put for a new conversation, whose ownership
+# record makes its first turn one unit dearer). Guarded on moto
+# (tests/unit/test_turn_cost.py) and on DynamoDB Local (tests/integration/).
 TURN_WRITE_UNITS = 15
 FIRST_TURN_WRITE_UNITS = 16
 

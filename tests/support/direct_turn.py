@@ -1,4 +1,4 @@
-"""A ChatTurn in this process against a running local stack's DynamoDB Local and stub model.
+"""A InProcessTurn in this process against a running local stack's DynamoDB Local and stub model.
 
 For tests and benchmarks that meter DynamoDB calls, which must happen in this process.
 """
@@ -12,10 +12,10 @@ import boto3
 from chat_core.agent.model import OpenAIChatModel
 from chat_core.live.connections import ConnectionPoster
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
+from tests.support.turns import InProcessTurn
 
 
 def stack_client(stack: Any) -> Any:
@@ -38,7 +38,7 @@ def billing_meter(stack: Any, client: Any) -> BillingMeter:
 
 def metered_turn(
     stack: Any, poster: ConnectionPoster | None = None, **settings: Any
-) -> tuple[ChatTurn, DynamoMeter]:
+) -> tuple[InProcessTurn, DynamoMeter]:
     """A turn service on the stack's table and stub model, with every DynamoDB call metered
     (``meter.billed``: the same calls billed by DynamoDB's rules)."""
     client = stack_client(stack)
@@ -58,4 +58,4 @@ def metered_turn(
         }
     )
     repo = DynamoChatRepository(config.table_name, client)
-    return ChatTurn(repo, OpenAIChatModel(config), config, poster=poster), meter
+    return InProcessTurn(repo, OpenAIChatModel(config), config, poster=poster), meter

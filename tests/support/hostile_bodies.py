@@ -1,7 +1,7 @@
 """Request bodies that are not a JSON object this API can read, by class.
 
-Each class used to answer 500 (or, for an array, silently drop all but its first
-element). The integration tests send each once; `make fuzz` sends many variants.
+Unchecked, each class would answer 500 (or, for an array, silently drop all but its
+first element). The integration tests send each once; `make fuzz` sends many variants.
 """
 
 from __future__ import annotations

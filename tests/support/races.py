@@ -18,15 +18,15 @@ from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import ClaimRejected, TurnLost, TurnResult
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.services.active_cap import plan_cap
-from chat_core.services.chat import ChatTurn
 from chat_core.services.stats import read_stats
+from tests.support.turns import InProcessTurn
 
 
-def started(turn: ChatTurn, sub: str, text: str = "first") -> str:
+def started(turn: InProcessTurn, sub: str, text: str = "first") -> str:
     return turn.run(sub, ChatRequest(message=text)).response.conversation_id
 
 
-def prepared(turn: ChatTurn, sub: str, conversation_id: str, text: str) -> Any:
+def prepared(turn: InProcessTurn, sub: str, conversation_id: str, text: str) -> Any:
     """A claim as the chat function prepares it from its read, not yet written."""
     claim, _agent = turn._prepare_claim(
         sub, ChatRequest(message=text, conversation_id=conversation_id)
@@ -43,7 +43,7 @@ def contiguous(repo: DynamoChatRepository, sub: str, conversation_id: str) -> li
     return messages
 
 
-def two_claims_from_one_read(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> None:
+def two_claims_from_one_read(repo: DynamoChatRepository, turn: InProcessTurn, sub: str) -> None:
     """Both read message_count = 2 and want seq 3: only the first may store its message."""
     conversation_id = started(turn, sub)
     first = prepared(turn, sub, conversation_id, "from tab one")
@@ -57,7 +57,7 @@ def two_claims_from_one_read(repo: DynamoChatRepository, turn: ChatTurn, sub: st
     assert read_stats(repo, sub).messages == 3  # the refused claim counted nothing
 
 
-def claim_after_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> None:
+def claim_after_delete(repo: DynamoChatRepository, turn: InProcessTurn, sub: str) -> None:
     """A turn prepared before a delete must not put the deleted conversation back."""
     conversation_id = started(turn, sub)
     claim = prepared(turn, sub, conversation_id, "too late")
@@ -76,7 +76,7 @@ def claim_after_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> 
 
 
 def claim_after_archive_by_the_cap(
-    repo: DynamoChatRepository, turn: ChatTurn, sub: str, cap: int, clock: Any
+    repo: DynamoChatRepository, turn: InProcessTurn, sub: str, cap: int, clock: Any
 ) -> None:
     """A turn prepared on an active conversation that the cap archives meanwhile."""
     oldest = started(turn, sub, "the oldest")
@@ -95,7 +95,7 @@ def claim_after_archive_by_the_cap(
 
 
 def lease_taken_over(
-    repo: DynamoChatRepository, turn: ChatTurn, sub: str, clock: Any, lease_ms: int
+    repo: DynamoChatRepository, turn: InProcessTurn, sub: str, clock: Any, lease_ms: int
 ) -> tuple[str, Any, Any]:
     """A slow turn whose worker went quiet past its lease, and the turn that took over."""
     conversation_id = started(turn, sub)
@@ -108,7 +108,7 @@ def lease_taken_over(
 
 
 def reply_after_the_lease_was_taken_over(
-    repo: DynamoChatRepository, turn: ChatTurn, sub: str, clock: Any, lease_ms: int
+    repo: DynamoChatRepository, turn: InProcessTurn, sub: str, clock: Any, lease_ms: int
 ) -> None:
     """A turn that outlived its lease may not store its reply over the next turn's."""
     conversation_id, slow, _taker = lease_taken_over(repo, turn, sub, clock, lease_ms)
@@ -147,7 +147,9 @@ def cap_creations_from_one_observed_count(
     assert len(active) == cap
 
 
-def delete_after_a_turn_committed(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> None:
+def delete_after_a_turn_committed(
+    repo: DynamoChatRepository, turn: InProcessTurn, sub: str
+) -> None:
     """A delete prepared before a turn committed must re-read, so counters stay exact."""
     conversation_id = started(turn, sub)
     stale = repo.get_conversation(sub, conversation_id)
@@ -162,7 +164,7 @@ def delete_after_a_turn_committed(repo: DynamoChatRepository, turn: ChatTurn, su
     assert stats.messages == 0 and stats.conversations.active == 0
 
 
-def reply_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> None:
+def reply_after_a_delete(repo: DynamoChatRepository, turn: InProcessTurn, sub: str) -> None:
     """A reply finished after its conversation was deleted must not bring it back."""
     conversation_id = started(turn, sub)
     slow = prepared(turn, sub, conversation_id, "answer me")
@@ -189,7 +191,7 @@ def reply_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -
 
 
 def failure_after_the_lease_was_taken_over(
-    repo: DynamoChatRepository, turn: ChatTurn, sub: str, clock: Any, lease_ms: int
+    repo: DynamoChatRepository, turn: InProcessTurn, sub: str, clock: Any, lease_ms: int
 ) -> None:
     """A dead turn's late failure must not free the conversation under the next turn."""
     conversation_id, slow, taker = lease_taken_over(repo, turn, sub, clock, lease_ms)
@@ -200,7 +202,7 @@ def failure_after_the_lease_was_taken_over(
 
 
 def failure_after_the_messages_were_purged(
-    repo: DynamoChatRepository, turn: ChatTurn, sub: str
+    repo: DynamoChatRepository, turn: InProcessTurn, sub: str
 ) -> None:
     """Marking a purged message failed must not write a stray item in its place."""
     conversation_id = started(turn, sub)
@@ -215,7 +217,7 @@ def failure_after_the_messages_were_purged(
     assert repo.latest_messages(sub, conversation_id, 10) == []
 
 
-def rerun_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn, sub: str) -> None:
+def rerun_after_a_delete(repo: DynamoChatRepository, turn: InProcessTurn, sub: str) -> None:
     """A retry of a failed turn prepared before a delete must not claim the deleted one."""
     import contextlib
 

@@ -12,13 +12,13 @@ import pytest
 from moto import mock_aws
 
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
 from chat_core.services.pagination import CursorCodec
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
 from tests.support.template import create_tables
+from tests.support.turns import InProcessTurn
 
 TABLE = "chat-unit"
 IDEMPOTENCY_TABLE = "idempotency-unit"
@@ -78,8 +78,8 @@ def model() -> FakeModel:
 @pytest.fixture
 def turn(
     repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
-) -> ChatTurn:
-    return ChatTurn(repo, model, settings, clock=clock)
+) -> InProcessTurn:
+    return InProcessTurn(repo, model, settings, clock=clock)
 
 
 @pytest.fixture

@@ -11,13 +11,13 @@ from pydantic import ValidationError
 from chat_core.errors import ConversationBusy, Forbidden, NotFound
 from chat_core.models import ChatRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
 from chat_core.services.pagination import CursorCodec
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, LaggingIndex, ManualClock, RepositoryWith
+from tests.support.turns import InProcessTurn
 from tests.unit.test_claim_refusals import Interleaved
 
 
@@ -26,7 +26,7 @@ def listed(conversations: ConversationService, status: str) -> list[str]:
     return [c.title for c in page.items]
 
 
-def chats(turn: ChatTurn, clock: ManualClock, *titles: str) -> dict[str, str]:
+def chats(turn: InProcessTurn, clock: ManualClock, *titles: str) -> dict[str, str]:
     ids = {}
     for title in titles:
         clock.advance(10)
@@ -35,7 +35,7 @@ def chats(turn: ChatTurn, clock: ManualClock, *titles: str) -> dict[str, str]:
 
 
 def test_archive_and_unarchive_move_the_conversation_and_its_counts(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     clock: ManualClock,
@@ -63,7 +63,7 @@ def test_archive_and_unarchive_move_the_conversation_and_its_counts(
 
 
 def archived_at_the_cap(
-    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
+    turn: InProcessTurn, conversations: ConversationService, clock: ManualClock
 ) -> str:
     """ "old" archived, then "a", "b", "c" active (the cap of 3): the id of "old"."""
     ids = chats(turn, clock, "old", "a", "b")
@@ -73,7 +73,7 @@ def archived_at_the_cap(
 
 
 def test_unarchiving_at_the_cap_archives_the_least_recently_active(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -89,7 +89,7 @@ def test_unarchiving_at_the_cap_archives_the_least_recently_active(
 
 
 def test_unarchiving_one_the_index_still_lists_as_active_archives_another(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -110,7 +110,7 @@ def test_unarchiving_one_the_index_still_lists_as_active_archives_another(
 
 
 def test_a_conversation_cannot_be_archived_while_its_reply_is_written(
-    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
+    turn: InProcessTurn, conversations: ConversationService, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "busy")
     turn.start("alice", ChatRequest(message="more", conversation_id=ids["busy"]))
@@ -120,7 +120,7 @@ def test_a_conversation_cannot_be_archived_while_its_reply_is_written(
 
 
 def test_only_the_owner_archives_and_status_goes_with_a_rename(
-    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
+    turn: InProcessTurn, conversations: ConversationService, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "mine")
     with pytest.raises(Forbidden):
@@ -134,7 +134,7 @@ def test_only_the_owner_archives_and_status_goes_with_a_rename(
 
 
 def test_stats_of_a_new_user_are_zero_and_a_deleted_agent_type_is_not_listed(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     clock: ManualClock,
@@ -149,7 +149,7 @@ def test_stats_of_a_new_user_are_zero_and_a_deleted_agent_type_is_not_listed(
 
 
 def test_the_list_and_the_conversation_say_when_it_was_last_active_and_if_it_is_replying(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     reader: ConversationReader,
     clock: ManualClock,
@@ -191,7 +191,7 @@ def stale_sidebar(
 
 
 def test_a_conversation_whose_dead_turn_left_an_expired_lease_can_be_archived(
-    turn: ChatTurn, conversations: ConversationService, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, conversations: ConversationService, settings: Settings, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "crashed")
     turn.start("alice", ChatRequest(message="worker died", conversation_id=ids["crashed"]))
@@ -203,7 +203,7 @@ def test_a_conversation_whose_dead_turn_left_an_expired_lease_can_be_archived(
 
 
 def test_archiving_during_a_reply_says_when_to_retry_and_changes_no_dates(
-    turn: ChatTurn, conversations: ConversationService, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, conversations: ConversationService, settings: Settings, clock: ManualClock
 ) -> None:
     ids = chats(turn, clock, "dates")
     before = conversations.list(
@@ -222,7 +222,7 @@ def test_archiving_during_a_reply_says_when_to_retry_and_changes_no_dates(
 
 
 def test_an_unarchive_racing_a_delete_does_not_bring_the_conversation_back(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -240,7 +240,7 @@ def test_an_unarchive_racing_a_delete_does_not_bring_the_conversation_back(
 
 
 def archived_with_room_for_it(
-    turn: ChatTurn, conversations: ConversationService, clock: ManualClock
+    turn: InProcessTurn, conversations: ConversationService, clock: ManualClock
 ) -> str:
     """ "back" archived, "a" and "b" active: 2 of 3, so bringing "back" back plans to
     archive nothing, until a creation lands in between (the races below)."""
@@ -251,7 +251,7 @@ def archived_with_room_for_it(
 
 
 def test_an_unarchive_racing_a_creation_keeps_the_cap_exact(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -266,7 +266,7 @@ def test_an_unarchive_racing_a_creation_keeps_the_cap_exact(
 
 
 def test_a_message_in_an_archived_conversation_brings_it_back_and_moves_its_counts(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     clock: ManualClock,
@@ -283,7 +283,7 @@ def test_a_message_in_an_archived_conversation_brings_it_back_and_moves_its_coun
 
 
 def test_a_message_bringing_a_conversation_back_racing_a_creation_keeps_the_cap_exact(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -291,7 +291,7 @@ def test_a_message_bringing_a_conversation_back_racing_a_creation_keeps_the_cap_
 ) -> None:
     back = archived_with_room_for_it(turn, conversations, clock)
     interleaved = Interleaved(repo)
-    racing = ChatTurn(interleaved, FakeModel(), settings, clock=clock)
+    racing = InProcessTurn(interleaved, FakeModel(), settings, clock=clock)
     interleaved.before_next_claim = lambda: chats(turn, clock, "c")  # now 3: the plan is stale
     clock.advance(10)
     racing.run("alice", ChatRequest(message="I'm back", conversation_id=back))

@@ -17,22 +17,22 @@ from chat_core.errors import (
 )
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.turn_runner import TurnOutcome
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock, reserved_by
+from tests.support.turns import InProcessTurn
 
 
 def send(
-    turn: ChatTurn, sub: str, message: str, conversation_id: str | None = None, **kw: str
+    turn: InProcessTurn, sub: str, message: str, conversation_id: str | None = None, **kw: str
 ) -> TurnOutcome:
     fields = {"message": message, "conversation_id": conversation_id, **kw}
     request = ChatRequest.model_validate({k: v for k, v in fields.items() if v is not None})
     return turn.run(sub, request)
 
 
-def test_first_message_starts_a_conversation_titled_after_it(turn: ChatTurn) -> None:
+def test_first_message_starts_a_conversation_titled_after_it(turn: InProcessTurn) -> None:
     outcome = send(turn, "alice", "How do I   bake bread?")
     assert outcome.created is True
     response = outcome.response
@@ -48,7 +48,7 @@ def test_first_message_starts_a_conversation_titled_after_it(turn: ChatTurn) -> 
 
 
 def test_resuming_sends_the_earlier_messages_to_the_model(
-    turn: ChatTurn, model: FakeModel, clock: ManualClock
+    turn: InProcessTurn, model: FakeModel, clock: ManualClock
 ) -> None:
     first = send(turn, "alice", "My name is Ada.").response
     clock.advance(1000)
@@ -62,7 +62,7 @@ def test_resuming_sends_the_earlier_messages_to_the_model(
 
 
 def test_seq_is_contiguous_and_everything_is_stored(
-    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+    turn: InProcessTurn, reader: ConversationReader, clock: ManualClock
 ) -> None:
     conversation_id = send(turn, "alice", "one").response.conversation_id
     for text in ("two", "three", "four"):
@@ -80,7 +80,7 @@ def test_seq_is_contiguous_and_everything_is_stored(
 
 
 def test_model_failure_keeps_the_message_and_frees_the_conversation(
-    turn: ChatTurn, model: FakeModel, reader: ConversationReader, clock: ManualClock
+    turn: InProcessTurn, model: FakeModel, reader: ConversationReader, clock: ManualClock
 ) -> None:
     conversation_id = send(turn, "alice", "hello").response.conversation_id
     model.fail_with = "down"
@@ -104,7 +104,7 @@ def test_model_failure_keeps_the_message_and_frees_the_conversation(
 
 
 def test_a_turn_in_flight_makes_the_next_one_busy_until_its_lease_ends(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     repo: DynamoChatRepository,
     settings: Settings,
     clock: ManualClock,
@@ -125,7 +125,7 @@ def test_a_turn_in_flight_makes_the_next_one_busy_until_its_lease_ends(
 
 
 def test_someone_elses_conversation_is_forbidden_and_a_missing_one_not_found(
-    turn: ChatTurn,
+    turn: InProcessTurn,
 ) -> None:
     conversation_id = send(turn, "alice", "secret").response.conversation_id
     with pytest.raises(Forbidden):
@@ -135,7 +135,7 @@ def test_someone_elses_conversation_is_forbidden_and_a_missing_one_not_found(
 
 
 def test_limits_are_the_callers_errors(
-    turn: ChatTurn, settings: Settings, repo: DynamoChatRepository
+    turn: InProcessTurn, settings: Settings, repo: DynamoChatRepository
 ) -> None:
     with pytest.raises(MessageTooLong):
         send(turn, "alice", "x" * (settings.max_message_chars + 1))
@@ -152,7 +152,7 @@ def test_limits_are_the_callers_errors(
 
 
 def test_conversation_full_leaves_room_for_the_reply(
-    turn: ChatTurn, reader: ConversationReader, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, reader: ConversationReader, settings: Settings, clock: ManualClock
 ) -> None:
     conversation_id = send(turn, "alice", "m").response.conversation_id
     for _ in range(settings.max_messages_per_conversation // 2 - 1):
@@ -167,7 +167,7 @@ def test_conversation_full_leaves_room_for_the_reply(
 def test_rate_limit_per_minute(
     repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
 ) -> None:
-    limited = ChatTurn(
+    limited = InProcessTurn(
         repo, model, Settings(table_name="chat-unit", rate_limit_turns_per_minute=2), clock=clock
     )
     clock.now = clock.now - clock.now % 60_000 + 30_000  # 30 s into a minute
@@ -186,7 +186,7 @@ def test_daily_token_budget(
 ) -> None:
     # Room for one turn's reservation, and 20 tokens of what it really spends (27).
     budget = reserved_by() + 20
-    budgeted = ChatTurn(
+    budgeted = InProcessTurn(
         repo, model, Settings(table_name="chat-unit", daily_token_budget=budget), clock=clock
     )
     send(budgeted, "alice", "spends 27 tokens")
@@ -195,7 +195,7 @@ def test_daily_token_budget(
 
 
 def test_new_conversations_beyond_the_cap_archive_the_least_recently_active(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     reader: ConversationReader,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -226,7 +226,7 @@ def test_new_conversations_beyond_the_cap_archive_the_least_recently_active(
 
 
 def test_a_new_conversation_at_the_cap_archives_around_a_reply_being_written(
-    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> None:
     """The least recently active conversation is answering right now: the cap archives
     the next one instead (archiving it would be refused until its reply is stored)."""
@@ -246,7 +246,7 @@ def test_a_new_conversation_at_the_cap_archives_around_a_reply_being_written(
 
 
 def test_a_new_conversation_has_its_first_message_s_time_while_the_reply_is_written(
-    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     started = turn.start("alice", ChatRequest(message="hello"))  # claimed, not answered
     stored = repo.get_conversation("alice", started.claim.conversation.id)

@@ -18,10 +18,10 @@ from chat_core.errors import AgentUnavailable, ConversationBusy, NotFound
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import TurnClaim
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock, RepositoryWith
+from tests.support.turns import InProcessTurn
 
 
 class Interleaved(RepositoryWith):
@@ -43,19 +43,19 @@ def interleaved(repo: DynamoChatRepository) -> Interleaved:
     return Interleaved(repo)
 
 
-def conversation_of(turn: ChatTurn) -> str:
+def conversation_of(turn: InProcessTurn) -> str:
     return turn.run("alice", ChatRequest(message="first")).response.conversation_id
 
 
 def test_a_turn_whose_conversation_is_deleted_before_its_claim_is_not_found(
     interleaved: Interleaved,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     settings: Settings,
     clock: ManualClock,
 ) -> None:
     conversation_id = conversation_of(turn)
-    stale = ChatTurn(interleaved, FakeModel(), settings, clock=clock)
+    stale = InProcessTurn(interleaved, FakeModel(), settings, clock=clock)
     interleaved.before_next_claim = lambda: conversations.delete("alice", conversation_id)
     with pytest.raises(NotFound):
         stale.start("alice", ChatRequest(message="late", conversation_id=conversation_id))
@@ -81,9 +81,9 @@ def test_a_turn_that_loses_the_lease_to_another_is_busy_until_that_lease_ends(
     lease_left_ms: int,
     retry_after: int,
 ) -> None:
-    first = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    first = InProcessTurn(repo, FakeModel(), settings, clock=clock)
     conversation_id = conversation_of(first)
-    stale = ChatTurn(interleaved, FakeModel(), settings, clock=clock)
+    stale = InProcessTurn(interleaved, FakeModel(), settings, clock=clock)
 
     def other_tab_starts_a_turn() -> None:
         first.start("alice", ChatRequest(message="other tab", conversation_id=conversation_id))
@@ -103,12 +103,12 @@ def test_a_retry_that_another_retry_of_the_same_request_overtook_is_busy(
     """Two instances retry one failed request. One claims the stored message first; the
     other's claim, prepared from the same read, must not run it a second time, even with
     its clock ahead (so the first one's lease looks expired to it)."""
-    failing = ChatTurn(repo, FakeModel(fail_with="down"), settings, clock=clock)
+    failing = InProcessTurn(repo, FakeModel(fail_with="down"), settings, clock=clock)
     with pytest.raises(AgentUnavailable):
         failing.submit("alice", ChatRequest(message="hello"), request_key="k")
     ahead = ManualClock(clock.now + 2 * settings.turn_lease_seconds * 1000)
-    overtaken = ChatTurn(interleaved, FakeModel(), settings, clock=ahead)
-    winner = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    overtaken = InProcessTurn(interleaved, FakeModel(), settings, clock=ahead)
+    winner = InProcessTurn(repo, FakeModel(), settings, clock=clock)
     winners: list[str] = []
     interleaved.before_next_claim = lambda: winners.append(
         winner.start("alice", ChatRequest(message="hello"), request_key="k").claim.turn_id

@@ -16,7 +16,6 @@ from chat_core.errors import AgentUnavailable, InvalidCursor, UnknownAgentType
 from chat_core.models import ChatRequest, CreateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import ConversationRecord
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.dispatch import DispatchFailed
 from chat_core.services.idempotent_chat import IdempotentChat
@@ -26,6 +25,7 @@ from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeModel, ManualClock, RepositoryWith
+from tests.support.turns import InProcessTurn
 from tests.unit.conftest import IDEMPOTENCY_TABLE
 
 
@@ -76,7 +76,7 @@ def test_the_cap_holds_when_another_creation_lands_between_the_count_and_the_wri
 def test_the_cap_never_archives_a_conversation_whose_reply_is_being_written(
     repo: DynamoChatRepository,
     conversations: ConversationService,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     settings: Settings,
     clock: ManualClock,
 ) -> None:
@@ -147,7 +147,7 @@ def test_the_cap_archives_a_conversation_whose_turn_died_with_its_lease(
     clock: ManualClock,
 ) -> None:
     """A lease that expired (its worker died) does not protect the conversation."""
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    turn = InProcessTurn(repo, FakeModel(), settings, clock=clock)
     abandoned = turn.start("alice", ChatRequest(message="left behind"))
     for number in range(settings.max_active_conversations - 1):
         clock.advance(10)
@@ -160,7 +160,7 @@ def test_the_cap_archives_a_conversation_whose_turn_died_with_its_lease(
 
 
 def test_the_list_says_which_conversation_is_replying(
-    conversations: ConversationService, turn: ChatTurn, settings: Settings, clock: ManualClock
+    conversations: ConversationService, turn: InProcessTurn, settings: Settings, clock: ManualClock
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="hi")).response.conversation_id
     started = turn.start("alice", ChatRequest(message="more", conversation_id=conversation_id))
@@ -182,7 +182,7 @@ def test_the_list_says_which_conversation_is_replying(
 def test_a_purge_deletes_every_message_in_batches_and_counts_them(
     dynamodb: Any, repo: DynamoChatRepository, model: FakeModel, clock: ManualClock
 ) -> None:
-    long = ChatTurn(
+    long = InProcessTurn(
         repo,
         model,
         Settings(table_name="chat-unit", max_messages_per_conversation=100),
@@ -238,7 +238,7 @@ class Dispatcher:
 def test_a_worker_that_cannot_be_started_keeps_the_message_and_frees_the_conversation(
     repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
 ) -> None:
-    down = ChatTurn(repo, model, settings, clock=clock, dispatcher=Dispatcher(fail=True))
+    down = InProcessTurn(repo, model, settings, clock=clock, dispatcher=Dispatcher(fail=True))
     for stream in (False, True):
         with pytest.raises(AgentUnavailable) as unavailable:
             down.submit("alice", ChatRequest(message="hello", stream=stream))
@@ -255,7 +255,7 @@ def test_a_plain_reply_slower_than_the_wait_answers_202_with_the_stored_message(
     repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
 ) -> None:
     slow = Dispatcher(fail=False)
-    reply = ChatTurn(repo, model, settings, clock=clock, dispatcher=slow).submit(
+    reply = InProcessTurn(repo, model, settings, clock=clock, dispatcher=slow).submit(
         "alice", ChatRequest(message="hello")
     )
     assert reply.status_code == 202
@@ -264,7 +264,7 @@ def test_a_plain_reply_slower_than_the_wait_answers_202_with_the_stored_message(
 
 
 def test_an_idempotency_record_lives_as_long_as_the_setting_says_and_a_crash_frees_it(
-    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, dynamodb: Any
+    turn: InProcessTurn, repo: DynamoChatRepository, settings: Settings, dynamodb: Any
 ) -> None:
     ttl = 7200  # not Powertools' default of an hour
     idempotent = IdempotentChat(
@@ -325,7 +325,7 @@ def test_the_history_window_reads_only_the_newest_messages(
     repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     model = FakeModel()
-    turn = ChatTurn(
+    turn = InProcessTurn(
         repo, model, Settings(table_name="chat-unit", history_max_messages=3), clock=clock
     )
     conversation_id = turn.run("alice", ChatRequest(message="m1")).response.conversation_id
@@ -342,7 +342,7 @@ def test_the_history_window_reads_only_the_newest_messages(
 def test_a_cursor_from_before_the_listing_index_moved_is_a_clear_400(
     conversations: ConversationService, settings: Settings
 ) -> None:
-    """Cursors handed out before issue 14 hold a key of the retired local indexes; sent
+    """Cursors holding a key of the unused local indexes (the local-index layout's); sent
     back, they are refused as invalid, not passed to a Query that would fail (500)."""
     old_key = {"PK": "USER#alice", "SK": "CONV#c1", "LSI1SK": "active#0000000000001#c1"}
     old_cursor = CursorCodec(settings.cursor_signing_key).encode(

@@ -8,12 +8,12 @@ from pydantic import ValidationError
 from chat_core.errors import Forbidden, InvalidCursor, NotFound, UnknownAgentType
 from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
 from chat_core.services.stats import read_stats
 from chat_core.settings import Settings
 from tests.support.fakes import ManualClock
+from tests.support.turns import InProcessTurn
 
 
 def create(
@@ -146,7 +146,7 @@ def test_rename_and_metadata(conversations: ConversationService, clock: ManualCl
 
 def test_delete_hides_the_conversation_and_its_messages_at_once(
     conversations: ConversationService,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     reader: ConversationReader,
     clock: ManualClock,
     repo: DynamoChatRepository,
@@ -177,7 +177,7 @@ def test_delete_hides_the_conversation_and_its_messages_at_once(
 
 def test_stats_follow_turns_archives_and_deletes(
     conversations: ConversationService,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     repo: DynamoChatRepository,
     clock: ManualClock,
     settings: Settings,
@@ -209,7 +209,7 @@ def test_stats_follow_turns_archives_and_deletes(
 
 
 def test_purge_after_ttl_deletes_the_messages(
-    turn: ChatTurn, repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch
+    turn: InProcessTurn, repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from chat_core import wiring
     from tests.support.events import LambdaContext, load_handler

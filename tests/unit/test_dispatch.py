@@ -20,7 +20,6 @@ from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services import dispatch, title_dispatch
 from chat_core.services.api_shapes import message_to_api
-from chat_core.services.chat import ChatTurn
 from chat_core.services.dispatch import (
     DispatchFailed,
     InProcessDispatcher,
@@ -29,13 +28,14 @@ from chat_core.services.dispatch import (
 )
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.turns import InProcessTurn
 from tests.support.waiting import eventually
 
 
 class InvokeApi:
     """Lambda's Invoke API, running the worker's handler body in this process."""
 
-    def __init__(self, turn: ChatTurn) -> None:
+    def __init__(self, turn: InProcessTurn) -> None:
         self.turn = turn
         self.calls: list[dict[str, Any]] = []
         self.raise_error: Exception | None = None
@@ -57,7 +57,7 @@ class InvokeApi:
 
 
 @pytest.fixture
-def invoke_api(turn: ChatTurn) -> InvokeApi:
+def invoke_api(turn: InProcessTurn) -> InvokeApi:
     return InvokeApi(turn)
 
 
@@ -70,7 +70,7 @@ def dispatcher(invoke_api: InvokeApi) -> LambdaDispatcher:
 
 
 def test_a_plain_turn_comes_back_from_the_worker_as_the_same_outcome(
-    turn: ChatTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
+    turn: InProcessTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
 ) -> None:
     started = turn.start("alice", ChatRequest(message="Hello there"))
     outcome = dispatcher.wait(started, 25)
@@ -84,7 +84,7 @@ def test_a_plain_turn_comes_back_from_the_worker_as_the_same_outcome(
 
 
 def test_a_streamed_turn_is_an_event_invoke_of_the_worker(
-    turn: ChatTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
+    turn: InProcessTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
 ) -> None:
     started = turn.start("alice", ChatRequest(message="Hello there", stream=True))
     dispatcher.start(started)
@@ -94,7 +94,7 @@ def test_a_streamed_turn_is_an_event_invoke_of_the_worker(
 
 
 def test_the_workers_contract_error_reaches_the_caller_as_that_error(
-    turn: ChatTurn, dispatcher: LambdaDispatcher, model: FakeModel
+    turn: InProcessTurn, dispatcher: LambdaDispatcher, model: FakeModel
 ) -> None:
     model.fail_with = "down"
     started = turn.start("alice", ChatRequest(message="Hello there"))
@@ -108,7 +108,7 @@ def test_the_workers_contract_error_reaches_the_caller_as_that_error(
 
 
 def test_a_crashed_worker_is_a_500_and_a_worker_out_of_reach_is_dispatch_failed(
-    turn: ChatTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
+    turn: InProcessTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
 ) -> None:
     started = turn.start("alice", ChatRequest(message="Hello there"))
     invoke_api.function_error = '{"errorMessage": "boom"}'
@@ -126,7 +126,7 @@ def test_a_crashed_worker_is_a_500_and_a_worker_out_of_reach_is_dispatch_failed(
 
 
 def test_a_reply_slower_than_the_wait_is_none_and_left_running(
-    turn: ChatTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
+    turn: InProcessTurn, dispatcher: LambdaDispatcher, invoke_api: InvokeApi
 ) -> None:
     started = turn.start("alice", ChatRequest(message="Hello there"))
     invoke_api.raise_error = ReadTimeoutError(endpoint_url="http://lambda")
@@ -139,7 +139,7 @@ def test_in_process_a_reply_slower_than_the_wait_is_none_and_finishes_after(
     """The local stack's dispatcher keeps the same promise as Lambda's: the caller waits
     at most the wait, and the reply is stored anyway."""
     model = FakeModel(pause_seconds=0.3, pieces_per_reply=3)
-    turn = ChatTurn(repo, model, Settings(table_name="chat-unit"), clock=clock)
+    turn = InProcessTurn(repo, model, Settings(table_name="chat-unit"), clock=clock)
     started = turn.start("alice", ChatRequest(message="slow"))
     dispatcher = InProcessDispatcher(turn.runner)
     assert dispatcher.wait(started, 0.05) is None

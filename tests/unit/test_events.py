@@ -11,12 +11,12 @@ import pytest
 from chat_core import wiring
 from chat_core.live.connections import NoConnections
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.title_generator import TitleGenerator
 from chat_core.settings import Settings, get_settings
 from tests.support.events import ROOT, LambdaContext, load_handler
 from tests.support.fakes import FakeModel
 from tests.support.template import load_template
+from tests.support.turns import InProcessTurn
 from tests.unit.conftest import TABLE
 
 EVENTS = ROOT / "events"
@@ -36,7 +36,7 @@ def wired(repo: DynamoChatRepository, monkeypatch: pytest.MonkeyPatch) -> Iterat
     wiring.reset()
     settings = Settings(table_name=TABLE)
     monkeypatch.setattr(wiring, "repository", lambda: repo)
-    turn = ChatTurn(repo, FakeModel(), settings)
+    turn = InProcessTurn(repo, FakeModel(), settings)
     monkeypatch.setattr(wiring, "chat_turn", lambda: turn)
     monkeypatch.setattr(wiring, "turn_runner", lambda: turn.runner)
     yield

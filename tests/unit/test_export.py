@@ -16,7 +16,6 @@ from chat_core.models import (
     Message,
 )
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
 from chat_core.services.export import EXPORT_PART_MESSAGES, export_page, filename
@@ -25,6 +24,7 @@ from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, ManualClock
 from tests.support.seeding import seed_history
+from tests.support.turns import InProcessTurn
 
 
 @pytest.fixture
@@ -47,7 +47,7 @@ def every_part(
 def test_a_long_conversation_exports_in_parts_that_join_into_every_message_once(
     dynamodb: Any, repo: DynamoChatRepository, exporter: ConversationReader, clock: ManualClock
 ) -> None:
-    turn = ChatTurn(
+    turn = InProcessTurn(
         repo,
         FakeModel(),
         Settings(table_name="chat-unit", max_messages_per_conversation=1000),
@@ -89,7 +89,7 @@ def test_a_failed_message_says_so_and_metadata_is_listed(
     created = conversations.create(
         "alice", CreateConversationRequest(title="Atlas", metadata={"project": "atlas"})
     )
-    failing = ChatTurn(
+    failing = InProcessTurn(
         repo, FakeModel(fail_with="down"), Settings(table_name="chat-unit"), clock=clock
     )
     with pytest.raises(AgentUnavailable):  # the message is kept, as failed
@@ -100,7 +100,7 @@ def test_a_failed_message_says_so_and_metadata_is_listed(
 
 
 def test_only_the_owner_exports_and_a_cursor_binds_its_format(
-    repo: DynamoChatRepository, exporter: ConversationReader, turn: ChatTurn
+    repo: DynamoChatRepository, exporter: ConversationReader, turn: InProcessTurn
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="mine")).response.conversation_id
     with pytest.raises(Forbidden):
@@ -169,7 +169,7 @@ def test_a_part_carries_its_messages_in_one_form_only() -> None:
 def test_an_export_made_while_a_reply_is_written_says_so(
     repo: DynamoChatRepository, exporter: ConversationReader, clock: ManualClock
 ) -> None:
-    turn = ChatTurn(repo, FakeModel(), Settings(table_name="chat-unit"), clock=clock)
+    turn = InProcessTurn(repo, FakeModel(), Settings(table_name="chat-unit"), clock=clock)
     started = turn.start("alice", ChatRequest(message="Notes"))  # claimed, not answered
     part = exporter.export_part("alice", started.claim.conversation.id, "json", None)
     assert part.conversation.live_turn is not None

@@ -12,9 +12,8 @@ from chat_core.clock import iso_from_ms
 from chat_core.errors import ConversationBusy, Forbidden, InvalidRequest, NotFound
 from chat_core.models import ChatRequest, FeedbackRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.repository.port import ClaimRejected
+from chat_core.repository.port import ClaimRejected, Refusal
 from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.conversations import ConversationService
 from chat_core.services.feedback import FeedbackService
@@ -24,6 +23,7 @@ from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import ManualClock, RepositoryWith
+from tests.support.turns import InProcessTurn
 
 
 @pytest.fixture
@@ -31,7 +31,7 @@ def ratings(repo: DynamoChatRepository, settings: Settings, clock: ManualClock) 
     return FeedbackService(repo, settings, clock=clock)
 
 
-def two_turns(turn: ChatTurn, clock: ManualClock) -> str:
+def two_turns(turn: InProcessTurn, clock: ManualClock) -> str:
     conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
     clock.advance(5)
     turn.run("alice", ChatRequest(message="second", conversation_id=conversation_id))
@@ -49,7 +49,7 @@ def conversation_and_reply(
 
 
 def test_a_rating_shows_on_the_reply_can_change_and_be_taken_back_with_exact_counts(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     ratings: FeedbackService,
     reader: ConversationReader,
     repo: DynamoChatRepository,
@@ -87,7 +87,7 @@ def test_a_rating_shows_on_the_reply_can_change_and_be_taken_back_with_exact_cou
 
 
 def test_deleting_a_conversation_takes_its_ratings_out_of_the_totals(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     ratings: FeedbackService,
     conversations: ConversationService,
     repo: DynamoChatRepository,
@@ -106,7 +106,7 @@ def test_deleting_a_conversation_takes_its_ratings_out_of_the_totals(
 
 @pytest.mark.parametrize("rating", ["up", "down"])
 def test_a_delete_read_before_a_rating_is_refused_and_the_counts_stay_exact(
-    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock, rating: str
+    turn: InProcessTurn, repo: DynamoChatRepository, clock: ManualClock, rating: str
 ) -> None:
     """Interleaved by hand: the delete reads the conversation, a rating commits, then
     the delete's transaction (prepared from the read) must be refused, or the rating
@@ -118,7 +118,7 @@ def test_a_delete_read_before_a_rating_is_refused_and_the_counts_stay_exact(
 
 
 def test_a_rating_prepared_before_a_delete_is_refused(
-    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
     repo.delete_conversation("alice", seen, clock(), 0)
@@ -128,7 +128,7 @@ def test_a_rating_prepared_before_a_delete_is_refused(
 
 
 def test_two_ratings_prepared_from_one_read_count_once(
-    turn: ChatTurn, repo: DynamoChatRepository, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     seen, reply = conversation_and_reply(repo, two_turns(turn, clock))
     repo.rate_message("alice", seen, reply, Feedback("up", None, clock()), clock())
@@ -138,7 +138,7 @@ def test_two_ratings_prepared_from_one_read_count_once(
 
 
 def test_only_replies_that_exist_in_your_own_conversation_can_be_rated(
-    turn: ChatTurn, ratings: FeedbackService, repo: DynamoChatRepository, clock: ManualClock
+    turn: InProcessTurn, ratings: FeedbackService, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     conversation_id = two_turns(turn, clock)
     with pytest.raises(InvalidRequest, match="replies"):
@@ -160,7 +160,7 @@ def test_the_comment_is_bounded_and_the_rating_is_up_or_down() -> None:
 
 def test_a_rating_costs_three_requests_and_its_billed_units(
     dynamodb: Any,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     ratings: FeedbackService,
     clock: ManualClock,
 ) -> None:
@@ -175,13 +175,13 @@ def test_a_rating_costs_three_requests_and_its_billed_units(
 
 
 def test_a_rating_that_keeps_colliding_is_409_with_retry_after(
-    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> None:
     conversation_id = two_turns(turn, clock)
 
     class AlwaysRefused(RepositoryWith):
         def rate_message(self, *_: object) -> None:
-            raise ClaimRejected("message")
+            raise ClaimRejected(Refusal.MESSAGE_CHANGED)
 
     ratings = FeedbackService(
         AlwaysRefused(repo),
@@ -196,7 +196,7 @@ def test_a_rating_that_keeps_colliding_is_409_with_retry_after(
 
 def test_the_user_s_stats_item_holds_no_counter_of_an_unnamed_agent(
     dynamodb: Any,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     ratings: FeedbackService,
     conversations: ConversationService,
     clock: ManualClock,

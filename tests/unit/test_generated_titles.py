@@ -19,13 +19,13 @@ from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConve
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import StorageFault
 from chat_core.services import title_dispatch
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.pagination import CursorCodec
 from chat_core.services.title_generator import TitleGenerator
 from chat_core.services.titles import title_from_message
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, FakeReplyStream, ManualClock
+from tests.support.turns import InProcessTurn
 from tests.support.waiting import eventually
 
 
@@ -68,16 +68,18 @@ def generator(repo: DynamoChatRepository, titling: TitlingModel) -> TitleGenerat
 
 def answered(repo: DynamoChatRepository, settings: Settings, clock: ManualClock, text: str) -> str:
     """A new conversation whose first message has its reply (no title asked for)."""
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    turn = InProcessTurn(repo, FakeModel(), settings, clock=clock)
     return turn.run("alice", ChatRequest(message=text)).response.conversation_id
 
 
 def turn_asking_for_titles(
     repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock
-) -> tuple[ChatTurn, list[tuple[str, str]]]:
+) -> tuple[InProcessTurn, list[tuple[str, str]]]:
     """Turns whose title requests are recorded rather than run."""
     asked: list[tuple[str, str]] = []
-    turn = ChatTurn(repo, model, settings, clock=clock, request_title=lambda *a: asked.append(a))
+    turn = InProcessTurn(
+        repo, model, settings, clock=clock, request_title=lambda *a: asked.append(a)
+    )
     return turn, asked
 
 
@@ -175,7 +177,7 @@ def test_a_failing_title_request_does_not_fail_the_turn(
     def broken(sub: str, conversation_id: str) -> None:
         raise RuntimeError("Lambda said no")
 
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock, request_title=broken)
+    turn = InProcessTurn(repo, FakeModel(), settings, clock=clock, request_title=broken)
     outcome = turn.run("alice", ChatRequest(message="hello"))
     assert outcome.response.reply.status == "ok"
 
@@ -196,7 +198,7 @@ def test_the_model_s_answer_is_cleaned(answer: str, title: str) -> None:
 def test_no_title_without_a_reply_nor_when_the_model_repeats_the_title(
     repo: DynamoChatRepository, settings: Settings, clock: ManualClock, titling: TitlingModel
 ) -> None:
-    failing = ChatTurn(repo, FakeModel(fail_with="down"), settings, clock=clock)
+    failing = InProcessTurn(repo, FakeModel(fail_with="down"), settings, clock=clock)
     with pytest.raises(ApiError):
         failing.run("alice", ChatRequest(message="unanswered"))
     (only,) = repo.list_conversations(
@@ -207,7 +209,7 @@ def test_no_title_without_a_reply_nor_when_the_model_repeats_the_title(
     assert TitleGenerator(repo, titling, posts).run("alice", only.id) is None
     assert titling.title_prompts == []  # the model is not asked without a reply
 
-    answered = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    answered = InProcessTurn(repo, FakeModel(), settings, clock=clock)
     conversation_id = answered.run("alice", ChatRequest(message="Trip to Lyon")).response
     titling.answer = "Trip to Lyon"  # what the title already is
     assert (
@@ -254,7 +256,7 @@ def test_the_title_worker_is_invoked_without_waiting_and_a_thread_runs_it_in_pro
     ]
 
     conversation_id = (
-        ChatTurn(repo, FakeModel(), settings, clock=clock)
+        InProcessTurn(repo, FakeModel(), settings, clock=clock)
         .run("alice", ChatRequest(message="notes"))
         .response.conversation_id
     )
@@ -330,7 +332,7 @@ def test_only_a_title_this_service_made_is_replaced(
         repo, CursorCodec(settings.cursor_signing_key), settings, clock=clock
     )
     empty = conversations.create("alice", CreateConversationRequest())
-    ChatTurn(repo, FakeModel(), settings, clock=clock).run(
+    InProcessTurn(repo, FakeModel(), settings, clock=clock).run(
         "alice", ChatRequest(message="hello", conversation_id=empty.id)
     )
     assert empty.title == "New conversation"

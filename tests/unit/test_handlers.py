@@ -205,3 +205,37 @@ def test_a_storage_outage_is_a_503_with_retry_after(
     assert status == 503
     assert body["error"]["code"] == "storage_unavailable"
     assert headers["Retry-After"] == "1"
+
+
+def test_no_answer_is_cacheable_and_every_route_knows_its_caller(
+    handlers: dict[str, ModuleType],
+) -> None:
+    """The router middleware: ``no-store`` on answers and on each kind of error, and a
+    route reads the caller the identity middleware checked (a token without a usable
+    ``sub`` never reaches a route)."""
+    answers = [
+        call(handlers["health"], http_event("GET", "/v1/health", sub=None)),
+        call(handlers["agents"], http_event("GET", "/v1/agents")),
+        call(handlers["stats"], http_event("GET", "/v1/stats")),
+        call(handlers["stats"], http_event("GET", "/v1/stats", sub=None)),
+        call(handlers["chat"], http_event("POST", "/v1/chat", body={"mesage": "typo"})),
+        call(handlers["chat"], http_event("POST", "/v1/chat", body=[1])),
+        call(handlers["stats"], http_event("GET", "/v1/nowhere")),
+    ]
+    assert [status for status, _, _ in answers] == [200, 200, 200, 401, 400, 400, 404]
+    for status, headers, _ in answers:
+        assert headers.get("Cache-Control") == "no-store", status
+    _, _, alice = call(handlers["chat"], http_event("POST", "/v1/chat", body={"message": "hi"}))
+    conversation_id = alice["conversation_id"]
+    for sub, expected in (("bob", 403), ("alice", 200)):
+        status, _, page = call(
+            handlers["get_conversation"],
+            http_event(
+                "GET",
+                "/v1/conversations/{id}",
+                path=f"/v1/conversations/{conversation_id}",
+                path_parameters={"id": conversation_id},
+                sub=sub,
+            ),
+        )
+        assert status == expected, page

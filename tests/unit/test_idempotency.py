@@ -8,18 +8,20 @@ from chat_core.agent.catalogue import resolve_agent
 from chat_core.errors import AgentUnavailable, IdempotencyKeyReused, NotFound
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from chat_core.services.idempotent_chat import IdempotentChat
 from chat_core.settings import Settings
 from tests.support.events import LambdaContext
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.turns import InProcessTurn
 from tests.support.waiting import eventually
 from tests.unit.conftest import IDEMPOTENCY_TABLE
 
 
 @pytest.fixture
-def idempotent(turn: ChatTurn, repo: DynamoChatRepository, settings: Settings) -> IdempotentChat:
+def idempotent(
+    turn: InProcessTurn, repo: DynamoChatRepository, settings: Settings
+) -> IdempotentChat:
     return IdempotentChat(
         turn, repo, settings.model_copy(update={"idempotency_table_name": IDEMPOTENCY_TABLE})
     )
@@ -131,7 +133,7 @@ def test_a_replay_after_the_conversation_was_deleted_is_not_found(
 
 
 def test_a_replayed_202_after_the_user_moved_on_stores_nothing_new(
-    idempotent: IdempotentChat, turn: ChatTurn, reader: ConversationReader, model: FakeModel
+    idempotent: IdempotentChat, turn: InProcessTurn, reader: ConversationReader, model: FakeModel
 ) -> None:
     """A streamed turn failed after its 202; the user then wrote something else. Resending
     the first request must answer what it answered, not store its text again."""
@@ -158,7 +160,7 @@ def test_a_replayed_202_after_the_user_moved_on_stores_nothing_new(
 
 def test_a_retry_after_the_cap_archived_the_conversation_goes_through_the_cap(
     idempotent: IdempotentChat,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     repo: DynamoChatRepository,
     model: FakeModel,
     settings: Settings,

@@ -11,9 +11,9 @@ import pytest
 from chat_core.models import ChatRequest
 from chat_core.observability import logger
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.turns import InProcessTurn
 
 
 class Collect(logging.Handler):
@@ -37,7 +37,7 @@ def logged() -> Iterator[list[logging.LogRecord]]:
 def test_message_text_is_logged_only_when_allowed(
     repo: DynamoChatRepository, clock: ManualClock, logged: list[logging.LogRecord], allowed: bool
 ) -> None:
-    turn = ChatTurn(
+    turn = InProcessTurn(
         repo,
         FakeModel(),
         Settings(table_name="chat-unit", log_message_content=allowed),
@@ -57,7 +57,7 @@ def test_a_stored_turn_logs_what_an_operator_reads(
     """The "turn stored" line is what dashboards and alarms read: its fields, named and
     measured as docs/design.md ("Observability") says (times in ms from the turn's start)."""
     model = FakeModel(pause_seconds=0.02, pieces_per_reply=5)
-    turn = ChatTurn(repo, model, Settings(table_name="chat-unit"), clock=clock)
+    turn = InProcessTurn(repo, model, Settings(table_name="chat-unit"), clock=clock)
     started = time.monotonic()
     reply = turn.run("alice", ChatRequest(message="hello")).response
     elapsed_ms = (time.monotonic() - started) * 1000

@@ -8,12 +8,12 @@ import pytest
 
 from chat_core.errors import Forbidden, InvalidCursor, NotFound
 from chat_core.models import ChatRequest
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversation_reader import ConversationReader
 from tests.support.fakes import ManualClock
+from tests.support.turns import InProcessTurn
 
 
-def conversation_of_ten_messages(turn: ChatTurn, clock: ManualClock) -> str:
+def conversation_of_ten_messages(turn: InProcessTurn, clock: ManualClock) -> str:
     first = turn.run("alice", ChatRequest(message="m1"))
     conversation_id = first.response.conversation_id
     for number in range(2, 6):
@@ -23,7 +23,7 @@ def conversation_of_ten_messages(turn: ChatTurn, clock: ManualClock) -> str:
 
 
 def test_a_page_reads_one_item_more_than_it_shows(
-    dynamodb: Any, turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+    dynamodb: Any, turn: InProcessTurn, reader: ConversationReader, clock: ManualClock
 ) -> None:
     """The extra item says whether a next page exists; the Query never reads more."""
     conversation_id = conversation_of_ten_messages(turn, clock)
@@ -41,7 +41,10 @@ def test_a_page_reads_one_item_more_than_it_shows(
 
 @pytest.mark.parametrize("order", ["asc", "desc"])
 def test_pages_hold_every_message_once_in_order(
-    turn: ChatTurn, reader: ConversationReader, clock: ManualClock, order: Literal["asc", "desc"]
+    turn: InProcessTurn,
+    reader: ConversationReader,
+    clock: ManualClock,
+    order: Literal["asc", "desc"],
 ) -> None:
     conversation_id = conversation_of_ten_messages(turn, clock)
     seen: list[int] = []
@@ -67,7 +70,7 @@ def test_pages_hold_every_message_once_in_order(
 
 
 def test_a_full_last_page_has_no_cursor_to_an_empty_one(
-    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+    turn: InProcessTurn, reader: ConversationReader, clock: ManualClock
 ) -> None:
     conversation_id = conversation_of_ten_messages(turn, clock)
     page = reader.page_messages("alice", conversation_id, limit=10, order="asc", cursor=None)
@@ -75,7 +78,7 @@ def test_a_full_last_page_has_no_cursor_to_an_empty_one(
 
 
 def test_a_cursor_works_only_for_the_query_it_came_from(
-    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+    turn: InProcessTurn, reader: ConversationReader, clock: ManualClock
 ) -> None:
     conversation_id = conversation_of_ten_messages(turn, clock)
     other = turn.run("alice", ChatRequest(message="elsewhere")).response.conversation_id
@@ -91,7 +94,7 @@ def test_a_cursor_works_only_for_the_query_it_came_from(
 
 
 def test_only_the_owner_reads_the_messages(
-    turn: ChatTurn, reader: ConversationReader, clock: ManualClock
+    turn: InProcessTurn, reader: ConversationReader, clock: ManualClock
 ) -> None:
     conversation_id = conversation_of_ten_messages(turn, clock)
     with pytest.raises(Forbidden):

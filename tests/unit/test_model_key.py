@@ -12,8 +12,8 @@ from chat_core.agent.model import OpenAIChatModel
 from chat_core.errors import AgentUnavailable
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
+from tests.support.turns import InProcessTurn
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_an_unreadable_key_is_a_503_that_keeps_the_message(
         "aws_lambda_powertools.utilities.parameters.get_secret", get_secret, raising=True
     )
     settings = Settings(table_name="chat-unit", openai_secret_id="chat-backend/openai-api-key")
-    turn = ChatTurn(repo, OpenAIChatModel(settings), settings)
+    turn = InProcessTurn(repo, OpenAIChatModel(settings), settings)
     with pytest.raises(AgentUnavailable) as failed:
         turn.run("alice", ChatRequest(message="hello"))
     assert code in str(failed.value.extra["reason"])

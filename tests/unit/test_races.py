@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support import races
 from tests.support.fakes import ManualClock
+from tests.support.turns import InProcessTurn
 
 
-def test_two_claims_from_one_read(repo: DynamoChatRepository, turn: ChatTurn) -> None:
+def test_two_claims_from_one_read(repo: DynamoChatRepository, turn: InProcessTurn) -> None:
     races.two_claims_from_one_read(repo, turn, "alice")
 
 
-def test_a_claim_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn) -> None:
+def test_a_claim_after_a_delete(repo: DynamoChatRepository, turn: InProcessTurn) -> None:
     races.claim_after_delete(repo, turn, "alice")
 
 
 def test_a_claim_after_the_cap_archived_its_conversation(
-    repo: DynamoChatRepository, turn: ChatTurn, settings: Settings, clock: ManualClock
+    repo: DynamoChatRepository, turn: InProcessTurn, settings: Settings, clock: ManualClock
 ) -> None:
     clock.advance(1)
     races.claim_after_archive_by_the_cap(
@@ -27,7 +27,7 @@ def test_a_claim_after_the_cap_archived_its_conversation(
 
 
 def test_a_reply_after_the_lease_was_taken_over(
-    repo: DynamoChatRepository, turn: ChatTurn, settings: Settings, clock: ManualClock
+    repo: DynamoChatRepository, turn: InProcessTurn, settings: Settings, clock: ManualClock
 ) -> None:
     races.reply_after_the_lease_was_taken_over(
         repo, turn, "alice", clock, settings.turn_lease_seconds * 1000
@@ -42,12 +42,12 @@ def test_cap_creations_from_one_observed_count(
     )
 
 
-def test_a_reply_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn) -> None:
+def test_a_reply_after_a_delete(repo: DynamoChatRepository, turn: InProcessTurn) -> None:
     races.reply_after_a_delete(repo, turn, "alice")
 
 
 def test_a_failure_after_the_lease_was_taken_over(
-    repo: DynamoChatRepository, turn: ChatTurn, settings: Settings, clock: ManualClock
+    repo: DynamoChatRepository, turn: InProcessTurn, settings: Settings, clock: ManualClock
 ) -> None:
     races.failure_after_the_lease_was_taken_over(
         repo, turn, "alice", clock, settings.turn_lease_seconds * 1000
@@ -55,16 +55,16 @@ def test_a_failure_after_the_lease_was_taken_over(
 
 
 def test_a_failure_after_the_messages_were_purged(
-    repo: DynamoChatRepository, turn: ChatTurn
+    repo: DynamoChatRepository, turn: InProcessTurn
 ) -> None:
     races.failure_after_the_messages_were_purged(repo, turn, "alice")
 
 
-def test_a_rerun_after_a_delete(repo: DynamoChatRepository, turn: ChatTurn) -> None:
+def test_a_rerun_after_a_delete(repo: DynamoChatRepository, turn: InProcessTurn) -> None:
     races.rerun_after_a_delete(repo, turn, "alice")
 
 
-def test_a_delete_after_a_turn_committed(repo: DynamoChatRepository, turn: ChatTurn) -> None:
+def test_a_delete_after_a_turn_committed(repo: DynamoChatRepository, turn: InProcessTurn) -> None:
     races.delete_after_a_turn_committed(repo, turn, "alice")
 
 
@@ -92,7 +92,7 @@ def test_the_same_key_while_the_first_request_runs_is_409_not_a_second_turn(
 
     model = HeldModel()
     idempotent = IdempotentChat(
-        ChatTurn(repo, model, settings),
+        InProcessTurn(repo, model, settings),
         repo,
         settings.model_copy(update={"idempotency_table_name": IDEMPOTENCY_TABLE}),
     )

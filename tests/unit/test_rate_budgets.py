@@ -1,5 +1,5 @@
 """The rate budgets on the stats item stay exact when the read that chose the update is
-stale (issue 14 moved them there from two items of their own).
+stale (they share the item every turn writes anyway, instead of two items of their own).
 
 The claim reads the stats item eventually consistently to choose between "open a new
 minute (or day)" and "count into the current one"; a read that missed the latest turn
@@ -18,10 +18,10 @@ from chat_core.models import ChatRequest
 from chat_core.repository.codec import quota_from
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import Quota
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, ManualClock, reserved_by
+from tests.support.turns import InProcessTurn
 
 MINUTE_MS = 60_000
 
@@ -47,8 +47,8 @@ def stale_repo(dynamodb: Any) -> StaleQuotaRepository:
     return StaleQuotaRepository(dynamodb)
 
 
-def chat(repo: DynamoChatRepository, clock: ManualClock, **limits: Any) -> ChatTurn:
-    return ChatTurn(repo, FakeModel(), Settings(table_name="chat-unit", **limits), clock=clock)
+def chat(repo: DynamoChatRepository, clock: ManualClock, **limits: Any) -> InProcessTurn:
+    return InProcessTurn(repo, FakeModel(), Settings(table_name="chat-unit", **limits), clock=clock)
 
 
 def one_second_into_a_minute(clock: ManualClock) -> None:
@@ -63,7 +63,7 @@ def stats_item(dynamodb: Any) -> dict[str, int]:
     return {name: int(value["N"]) for name, value in item.items() if "N" in value}
 
 
-def send(turn: ChatTurn, text: str, conversation_id: str | None = None) -> str:
+def send(turn: InProcessTurn, text: str, conversation_id: str | None = None) -> str:
     request = (
         ChatRequest(message=text, conversation_id=conversation_id)
         if conversation_id
@@ -165,13 +165,13 @@ def test_a_retry_of_a_failed_turn_spends_the_minute_and_is_refused_over_it(
     holds exactly what it held."""
     one_second_into_a_minute(clock)
     settings = Settings(table_name="chat-unit", rate_limit_turns_per_minute=2)
-    failing = ChatTurn(stale_repo, FakeModel(fail_with="down"), settings, clock=clock)
+    failing = InProcessTurn(stale_repo, FakeModel(fail_with="down"), settings, clock=clock)
     with pytest.raises(AgentUnavailable):
         failing.submit("alice", ChatRequest(message="Hello"), request_key="key-1")
     send(chat(stale_repo, clock, rate_limit_turns_per_minute=2), "a second turn")
     before = stats_item(dynamodb)
     assert before["minute_turns"] == 2
-    working = ChatTurn(stale_repo, FakeModel(), settings, clock=clock)
+    working = InProcessTurn(stale_repo, FakeModel(), settings, clock=clock)
     stale_repo.stale = [Quota()]
     with pytest.raises(RateLimited):
         working.start("alice", ChatRequest(message="Hello"), request_key="key-1")

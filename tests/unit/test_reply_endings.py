@@ -15,10 +15,10 @@ from chat_core.live.connections import Delivery
 from chat_core.models import ChatRequest, RegenerateRequest
 from chat_core.replies import MAX_REPLY_BYTES
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.rewrites import Rewrites
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.turns import InProcessTurn
 
 CONTINUE = RegenerateRequest()
 
@@ -51,9 +51,9 @@ def tab(repo: DynamoChatRepository) -> Tab:
 
 def turn_with(
     repo: DynamoChatRepository, model: FakeModel, tab: Tab, clock: ManualClock
-) -> ChatTurn:
+) -> InProcessTurn:
     settings = Settings(table_name="chat-unit", live_poll_seconds=0.05, stream_flush_ms=0)
-    return ChatTurn(repo, model, settings, poster=tab, clock=clock)
+    return InProcessTurn(repo, model, settings, poster=tab, clock=clock)
 
 
 @pytest.mark.parametrize(
@@ -143,7 +143,7 @@ def test_reasoning_streams_apart_is_stored_and_never_sent_back(
     assert not any("think" in m.content for m in model.prompts[-1])
 
 
-def cut_conversation(turn: ChatTurn, model: FakeModel) -> str:
+def cut_conversation(turn: InProcessTurn, model: FakeModel) -> str:
     model.script = ["The start of ", "a long answer", Finished(FinishReason.LENGTH)]
     conversation_id = turn.run("alice", ChatRequest(message="explain")).response.conversation_id
     model.script = None

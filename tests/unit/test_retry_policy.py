@@ -1,5 +1,5 @@
 """One owner of retries: the repository reports a lost race at once, the RetryPolicy
-decides how often and for how long (issue 13: three stacked loops could issue ~48
+decides how often and for how long (three stacked loops could issue ~48
 TransactWriteItems and sleep ~7.5 s inside one 30 s request)."""
 
 from __future__ import annotations
@@ -15,11 +15,11 @@ from chat_core.errors import ConversationBusy, StorageUnavailable
 from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import WriteConflict
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.retry_policy import RetryPolicy
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.turns import InProcessTurn
 
 
 class SteppingTime:
@@ -69,7 +69,7 @@ def always_conflicting(
 
 
 def test_the_repository_reports_a_conflict_at_once_without_retrying_it(
-    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn
+    dynamodb: Any, repo: DynamoChatRepository, turn: InProcessTurn
 ) -> None:
     started = turn.start("alice", ChatRequest(message="first"))
     calls: Counter[str] = Counter()
@@ -84,7 +84,7 @@ def test_a_claim_that_always_conflicts_makes_exactly_the_policys_attempts_within
 ) -> None:
     time = SteppingTime()
     policy = time.policy(attempts=8)
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
+    turn = InProcessTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
     calls: Counter[str] = Counter()
     always_conflicting(dynamodb, calls)
     with pytest.raises(ConversationBusy):
@@ -101,7 +101,7 @@ def test_the_time_budget_ends_the_retries_before_the_attempts_run_out(
     """A pause that would end past the budget is not taken: the caller hears at once."""
     time = SteppingTime()
     policy = time.policy(attempts=50, budget_seconds=1.0, base_delay_seconds=0.2)
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
+    turn = InProcessTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
     calls: Counter[str] = Counter()
     always_conflicting(dynamodb, calls)
     with pytest.raises(ConversationBusy):
@@ -142,7 +142,7 @@ def test_the_reply_transaction_is_retried_by_the_same_policy_then_a_503(
 ) -> None:
     time = SteppingTime()
     policy = time.policy(attempts=3)
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
+    turn = InProcessTurn(repo, FakeModel(), settings, clock=clock, retry=policy)
     started = turn.start("alice", ChatRequest(message="first"))
     calls: Counter[str] = Counter()
     # Only the reply's transaction (its first item puts the reply) conflicts; the

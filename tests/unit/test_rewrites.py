@@ -30,7 +30,6 @@ from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import ClaimRejected
 from chat_core.repository.records import Feedback
 from chat_core.services.api_shapes import conversation_to_api
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.feedback import FeedbackService
 from chat_core.services.rewrites import Rewrites
@@ -39,6 +38,7 @@ from chat_core.settings import Settings
 from tests.support.billing import BillingMeter, shapes_from_template
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, LaggingIndex, ManualClock, RepositoryWith
+from tests.support.turns import InProcessTurn
 from tests.support.waiting import eventually
 
 REGENERATE = RegenerateRequest()
@@ -46,12 +46,12 @@ REGENERATE = RegenerateRequest()
 
 @pytest.fixture
 def rewrites(
-    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> Rewrites:
     return Rewrites(turn, repo, clock=clock)
 
 
-def two_turns(turn: ChatTurn, clock: ManualClock) -> str:
+def two_turns(turn: InProcessTurn, clock: ManualClock) -> str:
     conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
     clock.advance(5)
     turn.run("alice", ChatRequest(message="second", conversation_id=conversation_id))
@@ -66,7 +66,7 @@ def contents(repo: DynamoChatRepository, conversation_id: str) -> list[tuple[int
 
 
 def test_regenerate_replaces_the_last_reply_and_keeps_the_old_one_as_a_version(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     model: FakeModel,
@@ -99,7 +99,7 @@ def test_regenerate_replaces_the_last_reply_and_keeps_the_old_one_as_a_version(
 
 
 def test_a_regenerated_reply_keeps_its_rating_and_a_rating_waits_for_the_new_one(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -125,7 +125,7 @@ def test_a_regenerated_reply_keeps_its_rating_and_a_rating_waits_for_the_new_one
             claimed["shown"] = (shown.message_count, shown.live_turn.user_message_seq)
             return super().stream(agent, prompt)
 
-    midway = Rewrites(ChatTurn(repo, RateMidway(), settings, clock=clock), repo, clock)
+    midway = Rewrites(InProcessTurn(repo, RateMidway(), settings, clock=clock), repo, clock)
     midway.regenerate("alice", conversation_id, REGENERATE)
 
     assert claimed == {"ok": True, "shown": (4, 3)}
@@ -143,7 +143,7 @@ def test_a_regenerated_reply_keeps_its_rating_and_a_rating_waits_for_the_new_one
 
 
 def test_a_failed_regeneration_leaves_the_old_reply_and_frees_the_conversation(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     repo: DynamoChatRepository,
     model: FakeModel,
     settings: Settings,
@@ -163,7 +163,7 @@ def test_a_failed_regeneration_leaves_the_old_reply_and_frees_the_conversation(
 
 
 def test_a_regeneration_that_died_holding_the_lease_leaves_no_mark_on_the_next_turn(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     repo: DynamoChatRepository,
     model: FakeModel,
     settings: Settings,
@@ -179,7 +179,7 @@ def test_a_regeneration_that_died_holding_the_lease_leaves_no_mark_on_the_next_t
             return None
 
     model.fail_with = "the worker's process ended"
-    dying = ChatTurn(DiesBeforeReleasing(repo), model, settings, clock=clock)
+    dying = InProcessTurn(DiesBeforeReleasing(repo), model, settings, clock=clock)
     with pytest.raises(AgentUnavailable):
         Rewrites(dying, repo, clock=clock).regenerate("alice", conversation_id, REGENERATE)
     clock.advance(settings.turn_lease_seconds * 1000 + 1)
@@ -193,7 +193,7 @@ def test_a_regeneration_that_died_holding_the_lease_leaves_no_mark_on_the_next_t
 
 
 def test_only_a_reply_can_be_regenerated_and_not_while_a_turn_runs(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     conversations: ConversationService,
     repo: DynamoChatRepository,
@@ -220,7 +220,7 @@ def test_only_a_reply_can_be_regenerated_and_not_while_a_turn_runs(
 
 
 def test_edit_replaces_the_last_message_and_continues_from_it(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     model: FakeModel,
@@ -255,7 +255,7 @@ def test_edit_replaces_the_last_message_and_continues_from_it(
 
 
 def test_an_edit_starts_the_reply_s_versions_again(
-    turn: ChatTurn, rewrites: Rewrites, repo: DynamoChatRepository, clock: ManualClock
+    turn: InProcessTurn, rewrites: Rewrites, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     conversation_id = two_turns(turn, clock)
     rewrites.regenerate("alice", conversation_id, REGENERATE)  # reply 4 is version 2
@@ -272,7 +272,7 @@ def test_an_edit_starts_the_reply_s_versions_again(
 
 
 def test_a_failed_edit_keeps_the_edited_text_as_failed_and_can_be_edited_again(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     model: FakeModel,
@@ -303,7 +303,7 @@ def test_a_failed_edit_keeps_the_edited_text_as_failed_and_can_be_edited_again(
 
 
 def test_resending_a_failed_message_as_it_is_retries_it_without_a_new_version(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     model: FakeModel,
@@ -324,7 +324,7 @@ def test_resending_a_failed_message_as_it_is_retries_it_without_a_new_version(
 
 
 def test_only_the_last_user_message_can_be_edited(
-    turn: ChatTurn, rewrites: Rewrites, clock: ManualClock
+    turn: InProcessTurn, rewrites: Rewrites, clock: ManualClock
 ) -> None:
     conversation_id = two_turns(turn, clock)
     with pytest.raises(MessageNotEditable):
@@ -352,7 +352,7 @@ def test_a_conversation_with_no_message_has_none_to_edit_or_regenerate(
 
 
 def test_versions_are_purged_with_the_conversation(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     conversations: ConversationService,
     repo: DynamoChatRepository,
@@ -367,7 +367,7 @@ def test_versions_are_purged_with_the_conversation(
 
 
 def test_what_a_regeneration_and_an_edit_cost(
-    dynamodb: Any, turn: ChatTurn, rewrites: Rewrites, clock: ManualClock
+    dynamodb: Any, turn: InProcessTurn, rewrites: Rewrites, clock: ManualClock
 ) -> None:
     """Requests and billed write units (docs/performance.md "Regenerate and edit")."""
     conversation_id = two_turns(turn, clock)
@@ -401,7 +401,7 @@ def test_what_a_regeneration_and_an_edit_cost(
 
 
 def test_a_regeneration_read_before_another_one_ended_reads_again(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     settings: Settings,
@@ -434,7 +434,7 @@ def test_a_regeneration_read_before_another_one_ended_reads_again(
 
 
 def test_a_regeneration_cut_short_by_the_model_keeps_the_whole_old_reply(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     model: FakeModel,
@@ -451,7 +451,7 @@ def test_a_regeneration_cut_short_by_the_model_keeps_the_whole_old_reply(
 
 
 def test_a_rating_read_before_a_regeneration_does_not_land_on_the_new_reply(
-    turn: ChatTurn, rewrites: Rewrites, repo: DynamoChatRepository, clock: ManualClock
+    turn: InProcessTurn, rewrites: Rewrites, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     conversation_id = two_turns(turn, clock)
     seen = repo.get_conversation("alice", conversation_id)
@@ -464,7 +464,7 @@ def test_a_rating_read_before_a_regeneration_does_not_land_on_the_new_reply(
 
 
 def test_editing_the_first_message_retitles_only_a_conversation_the_user_did_not_name(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     conversations: ConversationService,
     repo: DynamoChatRepository,
@@ -485,7 +485,7 @@ def test_editing_the_first_message_retitles_only_a_conversation_the_user_did_not
 
 
 def test_a_rewrite_in_an_archived_conversation_brings_it_back_with_its_own_agent(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     conversations: ConversationService,
     repo: DynamoChatRepository,
@@ -509,7 +509,7 @@ def test_a_rewrite_in_an_archived_conversation_brings_it_back_with_its_own_agent
 
 
 def test_a_turn_running_elsewhere_in_the_conversation_does_not_stop_rating_a_reply(
-    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> None:
     """Only the reply a regeneration replaces waits; any other reply can be rated while
     a turn runs (the lease is the conversation's, the refusal is that reply's)."""
@@ -521,7 +521,7 @@ def test_a_turn_running_elsewhere_in_the_conversation_does_not_stop_rating_a_rep
 
 
 def test_a_rewrite_that_brings_a_conversation_back_at_the_cap_archives_the_least_recent_idle_one(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     conversations: ConversationService,
     repo: DynamoChatRepository,
@@ -558,7 +558,7 @@ def test_a_rewrite_that_brings_a_conversation_back_at_the_cap_archives_the_least
 
 
 def test_a_rewrite_that_brings_a_conversation_back_counts_one_started_meanwhile(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     conversations: ConversationService,
     repo: DynamoChatRepository,
@@ -588,7 +588,7 @@ def test_a_rewrite_that_brings_a_conversation_back_counts_one_started_meanwhile(
                 clock.advance(5)
             return read
 
-    racing = ChatTurn(StartOneDuringTheCapRead(repo), model, settings, clock=clock)
+    racing = InProcessTurn(StartOneDuringTheCapRead(repo), model, settings, clock=clock)
     Rewrites(racing, repo, clock=clock).regenerate("alice", back, REGENERATE)
 
     assert len(started) == 1
@@ -599,7 +599,7 @@ def test_a_rewrite_that_brings_a_conversation_back_counts_one_started_meanwhile(
 
 
 def test_a_rewrite_bringing_back_one_the_index_still_lists_as_active_archives_another(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     repo: DynamoChatRepository,
     model: FakeModel,
@@ -612,7 +612,7 @@ def test_a_rewrite_bringing_back_one_the_index_still_lists_as_active_archives_an
     for text in ("one", "two", "three"):  # at the cap of 3
         clock.advance(5)
         others.append(turn.run("alice", ChatRequest(message=text)).response.conversation_id)
-    lagging = ChatTurn(LaggingIndex(repo, "alice", back), model, settings, clock=clock)
+    lagging = InProcessTurn(LaggingIndex(repo, "alice", back), model, settings, clock=clock)
 
     Rewrites(lagging, repo, clock=clock).regenerate("alice", back, REGENERATE)
 
@@ -621,7 +621,7 @@ def test_a_rewrite_bringing_back_one_the_index_still_lists_as_active_archives_an
 
 
 def a_failed_turn(
-    turn: ChatTurn, model: FakeModel, conversation_id: str, text: str, key: str
+    turn: InProcessTurn, model: FakeModel, conversation_id: str, text: str, key: str
 ) -> None:
     """``text`` stored as the conversation's last message, failed (the model was down),
     with ``key`` as its request's Idempotency-Key."""
@@ -642,7 +642,7 @@ def wait_until_free(repo: DynamoChatRepository, conversation_id: str) -> None:
 
 
 def test_a_streamed_rewrite_or_retry_answers_202_at_once_with_the_message_as_it_now_is(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     rewrites: Rewrites,
     repo: DynamoChatRepository,
     model: FakeModel,
@@ -672,7 +672,7 @@ def test_a_streamed_rewrite_or_retry_answers_202_at_once_with_the_message_as_it_
 
 
 def test_a_retry_that_reads_a_turn_in_flight_is_told_how_long_to_wait(
-    turn: ChatTurn,
+    turn: InProcessTurn,
     repo: DynamoChatRepository,
     model: FakeModel,
     settings: Settings,
@@ -689,7 +689,7 @@ def test_a_retry_that_reads_a_turn_in_flight_is_told_how_long_to_wait(
             return read and replace(read, turn_id="other", turn_lease_until=clock.now + 1_000)
 
     with pytest.raises(ConversationBusy) as busy:
-        ChatTurn(LeaseSeen(repo), model, settings, clock=clock).submit(
+        InProcessTurn(LeaseSeen(repo), model, settings, clock=clock).submit(
             "alice", ChatRequest(message="third", conversation_id=conversation_id), "k"
         )
     assert busy.value.retry_after == 1  # the lease's second, not the default wait
@@ -697,7 +697,7 @@ def test_a_retry_that_reads_a_turn_in_flight_is_told_how_long_to_wait(
 
 
 def test_while_an_edit_is_answered_the_conversation_says_which_message_is(
-    turn: ChatTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
+    turn: InProcessTurn, repo: DynamoChatRepository, settings: Settings, clock: ManualClock
 ) -> None:
     conversation_id = two_turns(turn, clock)
     seen: list[tuple[int, int | None]] = []
@@ -711,7 +711,7 @@ def test_while_an_edit_is_answered_the_conversation_says_which_message_is(
             seen.append((shown.message_count, live))
             return super().stream(agent, prompt)
 
-    editing = Rewrites(ChatTurn(repo, LooksMidway(), settings, clock=clock), repo, clock)
+    editing = Rewrites(InProcessTurn(repo, LooksMidway(), settings, clock=clock), repo, clock)
     editing.edit("alice", conversation_id, 3, EditMessageRequest(message="second, edited"))
 
     assert seen == [(3, 3)]  # its reply taken out, the edited message answered

@@ -11,13 +11,13 @@ from chat_core.errors import InvalidCursor
 from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
 from chat_core.repository import table_reads
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.pagination import CursorCodec
 from chat_core.services.search import ConversationSearch, fold
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, ManualClock
+from tests.support.turns import InProcessTurn
 
 
 @pytest.fixture
@@ -134,8 +134,8 @@ def test_a_search_reads_a_bounded_number_of_conversations_per_request(
 def test_a_deleted_conversation_keyed_by_the_upgrade_s_migration_is_never_found(
     dynamodb: Any, many: ConversationService, search: ConversationSearch, clock: ManualClock
 ) -> None:
-    """The listing index drops a conversation when it is deleted; one stored before
-    issue 14 may hold the key for a moment while the migration runs (docs/deploy.md):
+    """The listing index drops a conversation when it is deleted; one stored with the
+    local-index layout may hold the key for a moment while the migration runs (docs/deploy.md):
     the search skips it as the list does."""
     gone = create(many, clock, "Plan gone")
     create(many, clock, "Plan kept")
@@ -152,7 +152,7 @@ def test_a_deleted_conversation_keyed_by_the_upgrade_s_migration_is_never_found(
 def test_a_conversation_whose_reply_is_being_written_is_found_as_such(
     repo: DynamoChatRepository, settings: Settings, clock: ManualClock, search: ConversationSearch
 ) -> None:
-    turn = ChatTurn(repo, FakeModel(), settings, clock=clock)
+    turn = InProcessTurn(repo, FakeModel(), settings, clock=clock)
     started = turn.start("alice", ChatRequest(message="Plan the week"))  # claimed, not answered
     (found,) = search.search("alice", "plan", limit=5, cursor=None).items
     assert found.live_turn is not None and found.live_turn.turn_id == started.claim.turn_id

@@ -17,11 +17,12 @@ from botocore.exceptions import ClientError
 from chat_core.errors import StorageUnavailable
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.repository.port import ClaimRejected, StorageFault, WriteConflict
+from chat_core.repository.port import ClaimRejected, Refusal, StorageFault, WriteConflict
+from chat_core.repository.refusals import Item
 from chat_core.repository.transactions import NamedItem, transact
-from chat_core.services.chat import ChatTurn
 from chat_core.services.stats import read_stats
 from tests.support.fakes import ManualClock
+from tests.support.turns import InProcessTurn
 
 # (operation, which call of it in the turn): GetItem state, TX1 claim, Query history
 # (Query 2 is the live-items poll, made once the model is asked: see below), TX2 reply
@@ -73,7 +74,7 @@ def assert_consistent(repo: DynamoChatRepository, sub: str, conversation_id: str
 def test_a_fault_at_any_step_leaves_nothing_half_written(
     dynamodb: Any,
     repo: DynamoChatRepository,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     clock: ManualClock,
     operation: str,
     nth: int,
@@ -105,7 +106,7 @@ def test_a_fault_at_any_step_leaves_nothing_half_written(
 
 
 def test_a_failed_live_poll_does_not_fail_the_turn(
-    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+    dynamodb: Any, repo: DynamoChatRepository, turn: InProcessTurn, clock: ManualClock
 ) -> None:
     """The poll only finds watchers and Stop requests: without it the reply still lands."""
     conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
@@ -120,7 +121,7 @@ def test_a_failed_live_poll_does_not_fail_the_turn(
 
 
 def test_storage_down_for_the_rest_of_the_turn_frees_the_conversation_after_the_lease(
-    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+    dynamodb: Any, repo: DynamoChatRepository, turn: InProcessTurn, clock: ManualClock
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
     clock.advance(10)
@@ -144,7 +145,7 @@ def test_storage_down_for_the_rest_of_the_turn_frees_the_conversation_after_the_
 
 @pytest.mark.parametrize("nth", [1, 2])  # the claim, the reply
 def test_a_transaction_conflict_is_retried_not_reported(
-    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock, nth: int
+    dynamodb: Any, repo: DynamoChatRepository, turn: InProcessTurn, clock: ManualClock, nth: int
 ) -> None:
     conversation_id = turn.run("alice", ChatRequest(message="before")).response.conversation_id
     clock.advance(10)
@@ -174,7 +175,7 @@ def test_a_transaction_conflict_is_retried_not_reported(
 
 
 def test_a_reply_whose_transaction_keeps_conflicting_is_a_503_with_the_message_kept(
-    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+    dynamodb: Any, repo: DynamoChatRepository, turn: InProcessTurn, clock: ManualClock
 ) -> None:
     """Contention, not a lost turn: the reply transaction is refused for a conflict on every
     attempt. The caller hears 503 (retry), never 404; the message stays, the lease is free."""
@@ -225,14 +226,14 @@ class _Refusing:
 
 
 def test_a_cancelled_transaction_names_the_refused_item_or_says_why() -> None:
-    items: list[NamedItem] = [("conversation", {}), ("message", {}), ("stats", {})]
+    items: list[NamedItem] = [(Item.CONVERSATION, {}), (Item.MESSAGE, {}), (Item.STATS, {})]
     with pytest.raises(ClaimRejected) as refused:
         transact(_Refusing("None", "ConditionalCheckFailed", "None"), items)
-    assert refused.value.reason == "message"
+    assert refused.value.reason is Refusal.MESSAGE_CHANGED
     # DynamoDB may list fewer reasons than items: the ones it lists still count.
     with pytest.raises(ClaimRejected) as refused:
         transact(_Refusing("ConditionalCheckFailed"), items)
-    assert refused.value.reason == "conversation"
+    assert refused.value.reason is Refusal.CONVERSATION_CHANGED
     with pytest.raises(WriteConflict):
         transact(_Refusing("None", "TransactionConflict", "None"), items)
     with pytest.raises(StorageFault) as fault:

@@ -25,7 +25,6 @@ from chat_core.models import (
 )
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import TurnLost
-from chat_core.services.chat import ChatTurn
 from chat_core.services.conversations import ConversationService
 from chat_core.services.feedback import FeedbackService
 from chat_core.services.live_connections import LiveConnections
@@ -33,6 +32,7 @@ from chat_core.services.rewrites import Rewrites
 from chat_core.services.stop_turn import StopTurn
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock, reserved_by
+from tests.support.turns import InProcessTurn
 
 # 2026-09-21T14:13:20.007Z: not a whole second, so a time-to-live computed as
 # ms / 1000 instead of ms // 1000 shows.
@@ -90,8 +90,8 @@ def ids() -> Ids:
 @pytest.fixture
 def turn(
     repo: DynamoChatRepository, model: FakeModel, settings: Settings, clock: ManualClock, ids: Ids
-) -> ChatTurn:
-    return ChatTurn(repo, model, settings, clock=clock, ids=ids)
+) -> InProcessTurn:
+    return InProcessTurn(repo, model, settings, clock=clock, ids=ids)
 
 
 def conversation(**changes: Any) -> dict[str, Any]:
@@ -134,7 +134,9 @@ def message(seq: int, role: str, content: str, tokens: int, **changes: Any) -> d
 FIRST_REPLY = "reply to 'Hello there' (history 1)"
 
 
-def test_a_first_turn_writes_these_items_and_nothing_else(dynamodb: Any, turn: ChatTurn) -> None:
+def test_a_first_turn_writes_these_items_and_nothing_else(
+    dynamodb: Any, turn: InProcessTurn
+) -> None:
     turn.run("alice", ChatRequest(message="Hello there"))
     # ids: 1 conversation, 2 turn, 3 user message, 4 reply
     assert stored(dynamodb) == {
@@ -162,7 +164,7 @@ def test_a_first_turn_writes_these_items_and_nothing_else(dynamodb: Any, turn: C
 
 
 def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_items(
-    dynamodb: Any, repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock
+    dynamodb: Any, repo: DynamoChatRepository, turn: InProcessTurn, clock: ManualClock
 ) -> None:
     turn.run("alice", ChatRequest(message="Hello there"))
     clock.advance(1000)
@@ -208,7 +210,7 @@ def test_a_turn_in_flight_holds_the_lease_and_stop_and_connections_are_small_ite
 
 def test_a_lease_is_extended_only_by_its_own_turn_and_never_on_a_deleted_conversation(
     repo: DynamoChatRepository,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     clock: ManualClock,
 ) -> None:
@@ -225,7 +227,7 @@ def test_a_lease_is_extended_only_by_its_own_turn_and_never_on_a_deleted_convers
 
 
 def test_stop_needs_a_turn_in_flight_in_the_callers_own_conversation(
-    repo: DynamoChatRepository, turn: ChatTurn, clock: ManualClock, settings: Settings
+    repo: DynamoChatRepository, turn: InProcessTurn, clock: ManualClock, settings: Settings
 ) -> None:
     stop = StopTurn(repo, clock)
     turn.run("alice", ChatRequest(message="Hello there"))
@@ -246,7 +248,7 @@ def test_stop_needs_a_turn_in_flight_in_the_callers_own_conversation(
 def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
     dynamodb: Any, repo: DynamoChatRepository, settings: Settings, clock: ManualClock, ids: Ids
 ) -> None:
-    failing = ChatTurn(repo, FakeModel(fail_with="down"), settings, clock=clock, ids=ids)
+    failing = InProcessTurn(repo, FakeModel(fail_with="down"), settings, clock=clock, ids=ids)
     with pytest.raises(AgentUnavailable):
         failing.submit("alice", ChatRequest(message="Hello there"), request_key="key-1")
     items = stored(dynamodb)
@@ -263,7 +265,7 @@ def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
     }
 
     clock.advance(5000)
-    working = ChatTurn(repo, FakeModel(), settings, clock=clock, ids=ids)
+    working = InProcessTurn(repo, FakeModel(), settings, clock=clock, ids=ids)
     started = working.start("alice", ChatRequest(message="Hello there"), request_key="key-1")
     items = stored(dynamodb)
     assert ("USER#alice", "RETRY#key-1") not in items  # consumed: one rerun per failure
@@ -287,7 +289,7 @@ def test_a_failed_turn_keeps_the_message_as_failed_and_remembers_the_request(
 
 def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
     dynamodb: Any,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     settings: Settings,
     clock: ManualClock,
@@ -320,7 +322,7 @@ def test_a_delete_hides_the_conversation_sets_its_expiry_and_moves_the_counters(
 
 def test_a_delete_during_a_reply_asks_it_to_stop_and_after_an_expired_lease_asks_nothing(
     dynamodb: Any,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     settings: Settings,
     clock: ManualClock,
@@ -359,7 +361,7 @@ def test_a_refused_turn_says_exactly_how_long_to_wait(
 ) -> None:
     midnight = T - T % 86_400_000 + 86_400_000
     clock.now = midnight - 90_010  # 30.01 s left in this minute: retry in 31 s, not 30
-    budgeted = ChatTurn(
+    budgeted = InProcessTurn(
         repo,
         model,
         Settings(
@@ -393,7 +395,7 @@ def test_a_refused_turn_says_exactly_how_long_to_wait(
 
 
 def retire_to_old_layout(dynamodb: Any, conversation_id: str) -> None:
-    """The conversation item as stored before issue 14: local-index keys, no ActivitySK."""
+    """The conversation item as stored in the local-index layout: LSI keys, no ActivitySK."""
     dynamodb.update_item(
         TableName="chat-unit",
         Key={"PK": {"S": "USER#alice"}, "SK": {"S": f"CONV#{conversation_id}"}},
@@ -406,7 +408,7 @@ def retire_to_old_layout(dynamodb: Any, conversation_id: str) -> None:
 def test_a_conversation_stored_before_the_listing_index_leaves_the_old_indexes_when_it_moves(
     move: str,
     dynamodb: Any,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     conversations: ConversationService,
     clock: ManualClock,
 ) -> None:
@@ -429,7 +431,7 @@ def test_a_conversation_stored_before_the_listing_index_leaves_the_old_indexes_w
 
 def test_a_regeneration_and_an_edit_keep_what_they_replace_in_these_version_items(
     dynamodb: Any,
-    turn: ChatTurn,
+    turn: InProcessTurn,
     repo: DynamoChatRepository,
     settings: Settings,
     clock: ManualClock,

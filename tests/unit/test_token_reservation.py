@@ -12,9 +12,9 @@ import pytest
 from chat_core.errors import AgentUnavailable, NotFound, RateLimited
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock, reserved_by
+from tests.support.turns import InProcessTurn
 
 RESERVED = reserved_by()
 
@@ -26,14 +26,14 @@ def day_tokens(dynamodb: Any) -> int:
     return int(item["day_tokens"]["N"])
 
 
-def chat(repo: DynamoChatRepository, clock: ManualClock, budget: int, **fake: Any) -> ChatTurn:
+def chat(repo: DynamoChatRepository, clock: ManualClock, budget: int, **fake: Any) -> InProcessTurn:
     settings = Settings(
         table_name="chat-unit",
         daily_token_budget=budget,
         max_active_conversations=10,
         rate_limit_turns_per_minute=1000,
     )
-    return ChatTurn(repo, FakeModel(**fake), settings, clock=clock)
+    return InProcessTurn(repo, FakeModel(**fake), settings, clock=clock)
 
 
 def test_turns_claimed_together_never_take_the_day_past_its_budget(

@@ -8,7 +8,6 @@ import boto3
 
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
-from chat_core.services.chat import ChatTurn
 from chat_core.settings import Settings
 from tests.support.billing import (
     FIRST_TURN_WRITE_UNITS,
@@ -19,13 +18,14 @@ from tests.support.billing import (
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, ManualClock
 from tests.support.seeding import seed_history
+from tests.support.turns import InProcessTurn
 
 
 def test_requests_per_turn_do_not_grow_with_history(
     dynamodb: Any, model: FakeModel, clock: ManualClock
 ) -> None:
     repo = DynamoChatRepository("chat-unit", client=dynamodb)
-    turn = ChatTurn(
+    turn = InProcessTurn(
         repo, model, Settings(table_name="chat-unit", rate_limit_turns_per_minute=1000), clock=clock
     )
     meter = DynamoMeter().attach(dynamodb)

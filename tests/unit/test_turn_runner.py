@@ -16,10 +16,10 @@ from chat_core.live.relay import MAX_PIECE_CHARS
 from chat_core.models import ChatRequest
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.port import StorageFault
-from chat_core.services.chat import ChatTurn
 from chat_core.services.turn_runner import TurnRunner
 from chat_core.settings import Settings
 from tests.support.fakes import FakeModel, ManualClock, RepositoryWith
+from tests.support.turns import InProcessTurn
 
 
 class RecordingPoster:
@@ -81,7 +81,7 @@ def test_every_connection_of_the_user_gets_the_reply_and_a_late_one_catches_up(
 ) -> None:
     poster = RecordingPoster()
     model = FakeModel(pause_seconds=0.05, pieces_per_reply=12)
-    turn = ChatTurn(repo, model, fast_settings(), poster=poster)
+    turn = InProcessTurn(repo, model, fast_settings(), poster=poster)
     repo.add_connection("alice", "tab-1", 0, 2**31)
     repo.add_connection("bob", "bobs-tab", 0, 2**31)
 
@@ -102,7 +102,7 @@ def test_every_connection_of_the_user_gets_the_reply_and_a_late_one_catches_up(
 
 def test_a_gone_connection_is_dropped_and_forgotten(repo: DynamoChatRepository) -> None:
     poster = RecordingPoster(gone={"closed-tab"})
-    turn = ChatTurn(repo, FakeModel(), fast_settings(), poster=poster)
+    turn = InProcessTurn(repo, FakeModel(), fast_settings(), poster=poster)
     repo.add_connection("alice", "closed-tab", 0, 2**31)
     repo.add_connection("alice", "open-tab", 0, 2**31)
     turn.run("alice", ChatRequest(message="hi"))
@@ -114,7 +114,7 @@ def test_a_failed_post_keeps_the_connection_for_what_follows(
     repo: DynamoChatRepository,
 ) -> None:
     poster = RecordingPoster(flaky={"tab"})
-    turn = ChatTurn(repo, FakeModel(pieces_per_reply=4), fast_settings(), poster=poster)
+    turn = InProcessTurn(repo, FakeModel(pieces_per_reply=4), fast_settings(), poster=poster)
     repo.add_connection("alice", "tab", 0, 2**31)
     turn.run("alice", ChatRequest(message="hi"))
     assert repo.live_state("alice").connections == {"tab"}
@@ -126,7 +126,7 @@ def test_a_long_text_so_far_reaches_a_late_joiner_in_pieces_under_the_frame_limi
 ) -> None:
     poster = RecordingPoster()
     model = FakeModel(pause_seconds=0.02, pieces_per_reply=40)
-    turn = ChatTurn(repo, model, fast_settings(), poster=poster)
+    turn = InProcessTurn(repo, model, fast_settings(), poster=poster)
     repo.add_connection("alice", "tab-1", 0, 2**31)
 
     def join_late(connection_id: str, event: dict[str, Any]) -> None:
@@ -147,7 +147,7 @@ def test_stop_closes_the_stream_and_stores_what_was_written(
 ) -> None:
     poster = RecordingPoster()
     model = FakeModel(pause_seconds=0.05, pieces_per_reply=40)
-    turn = ChatTurn(repo, model, fast_settings(), poster=poster)
+    turn = InProcessTurn(repo, model, fast_settings(), poster=poster)
     repo.add_connection("alice", "tab", 0, 2**31)
     first = turn.run("alice", ChatRequest(message="first")).response.conversation_id
     stopped = threading.Event()
@@ -173,7 +173,7 @@ def test_a_stream_that_breaks_mid_reply_is_stored_as_incomplete(
     repo: DynamoChatRepository,
 ) -> None:
     poster = RecordingPoster()
-    turn = ChatTurn(
+    turn = InProcessTurn(
         repo, FakeModel(break_after=2, pieces_per_reply=6), fast_settings(), poster=poster
     )
     repo.add_connection("alice", "tab", 0, 2**31)
@@ -203,7 +203,7 @@ def test_a_reply_past_the_deadline_keeps_what_was_written_as_incomplete(
     poster = RecordingPoster()
     settings = fast_settings(turn_deadline_seconds=10, live_poll_seconds=10)
     model = FakeModel(pieces_per_reply=30)
-    turn = ChatTurn(repo, model, settings, poster=poster)
+    turn = InProcessTurn(repo, model, settings, poster=poster)
     runner = TurnRunner(repo, model, settings, poster, monotonic=SteppingMonotonic(1.0))
     repo.add_connection("alice", "tab", 0, 2**31)
     outcome = runner.run(turn.start("alice", ChatRequest(message="a long question")))
@@ -224,7 +224,7 @@ def test_a_turn_that_loses_its_conversation_mid_reply_stores_nothing(
     poster = RecordingPoster()
     settings = fast_settings(turn_lease_seconds=10)
     model = FakeModel(pause_seconds=0.05, pieces_per_reply=40)
-    turn = ChatTurn(repo, model, settings, poster=poster, clock=clock)
+    turn = InProcessTurn(repo, model, settings, poster=poster, clock=clock)
     repo.add_connection("alice", "tab", 0, 2**31)
     conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
     # past half the lease once deleted: the turn extends it, and finds out
@@ -249,7 +249,7 @@ def test_a_long_reply_extends_its_lease_once_half_of_it_is_used(
 
     settings = fast_settings(turn_lease_seconds=10)
     model = FakeModel(pause_seconds=0.02, pieces_per_reply=10)
-    turn = ChatTurn(Recording(repo), model, settings, clock=clock)
+    turn = InProcessTurn(Recording(repo), model, settings, clock=clock)
     started = turn.start("alice", ChatRequest(message="hi"))
     clock.advance(4_999)  # not yet half of the 10 s lease: no write
     turn.runner.run(started)
@@ -265,7 +265,7 @@ def test_a_failed_turn_tells_the_tabs_which_conversation_and_frees_it(
 ) -> None:
     poster = RecordingPoster()
     model = FakeModel()
-    turn = ChatTurn(repo, model, fast_settings(), poster=poster, clock=clock)
+    turn = InProcessTurn(repo, model, fast_settings(), poster=poster, clock=clock)
     repo.add_connection("alice", "tab-1", 0, 2**31)
     model.fail_with = "down"
     with pytest.raises(AgentUnavailable) as failed:
@@ -285,13 +285,13 @@ def test_a_turn_whose_lease_was_taken_over_fails_with_its_own_error_not_a_lost_l
     the caller's answer; the model's failure is."""
     model = FakeModel()
     settings = fast_settings(turn_lease_seconds=5)
-    turn = ChatTurn(repo, model, settings, clock=clock)
+    turn = InProcessTurn(repo, model, settings, clock=clock)
     conversation_id = turn.run("alice", ChatRequest(message="one")).response.conversation_id
     follow_up = ChatRequest(message="two", conversation_id=conversation_id)
     stale = turn.start("alice", follow_up)
     # Seen from another instance 6 s later the lease has expired, and its turn takes over;
     # the stale worker's own clock has not moved, so it goes on to the model.
-    later = ChatTurn(repo, model, settings, clock=ManualClock(clock.now + 6000))
+    later = InProcessTurn(repo, model, settings, clock=ManualClock(clock.now + 6000))
     later.start("alice", ChatRequest(message="three", conversation_id=conversation_id))
     model.fail_with = "down"
     with pytest.raises(AgentUnavailable):
@@ -302,7 +302,7 @@ def test_a_release_whose_writes_keep_colliding_still_answers_the_turns_error(
     dynamodb: Any, repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     model = FakeModel()
-    turn = ChatTurn(repo, model, fast_settings(), clock=clock)
+    turn = InProcessTurn(repo, model, fast_settings(), clock=clock)
     started = turn.start("alice", ChatRequest(message="hello"))
 
     def every_transaction_collides(model: Any, params: Any, **_: Any) -> None:
@@ -330,7 +330,7 @@ def test_a_conversation_deleted_while_its_reply_was_written_stores_no_reply(
     refused there (not at a lease extension), the caller hears 404 and the tabs are told."""
     poster = RecordingPoster()
     model = FakeModel(pause_seconds=0.01, pieces_per_reply=3)
-    turn = ChatTurn(repo, model, fast_settings(), poster=poster, clock=clock)
+    turn = InProcessTurn(repo, model, fast_settings(), poster=poster, clock=clock)
     repo.add_connection("alice", "tab", 0, 2**31)
     conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
     poster.on_post = deleting_at_the_first_text(repo, conversation_id, clock, then_ms=0)
@@ -349,7 +349,7 @@ def test_coalesced_text_reaches_the_tabs_whole_and_never_as_an_empty_delta(
     sent when the model is done; no delta is ever empty."""
     poster = RecordingPoster()
     model = FakeModel(pause_seconds=0.01, pieces_per_reply=8)
-    turn = ChatTurn(repo, model, fast_settings(stream_flush_ms=2000), poster=poster)
+    turn = InProcessTurn(repo, model, fast_settings(stream_flush_ms=2000), poster=poster)
     repo.add_connection("alice", "tab", 0, 2**31)
     reply = turn.run("alice", ChatRequest(message="hello")).response.reply.content
     assert poster.text("tab") == reply
@@ -370,13 +370,13 @@ def test_a_crash_inside_a_turn_fails_it_cleanly_and_tells_the_tabs(
     """Whatever breaks: the caller hears 503, the tabs hear turn.failed (after the
     turn.started a new tab is owed), the message is kept as failed, the conversation freed."""
     conversation_id = (
-        ChatTurn(repo, FakeModel(), fast_settings(), clock=clock)
+        InProcessTurn(repo, FakeModel(), fast_settings(), clock=clock)
         .run("alice", ChatRequest(message="first"))
         .response.conversation_id
     )
     poster = RecordingPoster()
     broken = BrokenHistory("chat-unit", client=dynamodb)
-    turn = ChatTurn(broken, FakeModel(), fast_settings(), poster=poster, clock=clock)
+    turn = InProcessTurn(broken, FakeModel(), fast_settings(), poster=poster, clock=clock)
     started = turn.start("alice", ChatRequest(message="second", conversation_id=conversation_id))
     repo.add_connection("alice", "tab", 0, 2**31)
     with pytest.raises(StorageUnavailable) as crashed:
@@ -396,7 +396,7 @@ def test_a_history_that_cannot_be_read_fails_the_turn_as_storage_keeping_the_mes
     repo: DynamoChatRepository, clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     poster = RecordingPoster()
-    turn = ChatTurn(repo, FakeModel(), fast_settings(), poster=poster, clock=clock)
+    turn = InProcessTurn(repo, FakeModel(), fast_settings(), poster=poster, clock=clock)
     repo.add_connection("alice", "tab", 0, 2**31)
     conversation_id = turn.run("alice", ChatRequest(message="one")).response.conversation_id
 
@@ -417,7 +417,7 @@ def test_a_stream_that_breaks_before_any_text_fails_the_turn_with_the_model_s_re
     repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     model = FakeModel(break_after=0)
-    turn = ChatTurn(repo, model, fast_settings(), clock=clock)
+    turn = InProcessTurn(repo, model, fast_settings(), clock=clock)
     with pytest.raises(AgentUnavailable) as failed:
         turn.run("alice", ChatRequest(message="hello"))
     assert failed.value.extra["reason"] == "model stream broke: fake"
@@ -431,7 +431,9 @@ def test_a_turn_that_lost_its_conversation_says_so(
 ) -> None:
     model = FakeModel(pause_seconds=0.05, pieces_per_reply=40)
     poster = RecordingPoster()
-    turn = ChatTurn(repo, model, fast_settings(turn_lease_seconds=10), poster=poster, clock=clock)
+    turn = InProcessTurn(
+        repo, model, fast_settings(turn_lease_seconds=10), poster=poster, clock=clock
+    )
     repo.add_connection("alice", "tab", 0, 2**31)
     conversation_id = turn.run("alice", ChatRequest(message="first")).response.conversation_id
     poster.on_post = deleting_at_the_first_text(repo, conversation_id, clock, then_ms=6_000)
@@ -444,7 +446,7 @@ def test_a_turn_whose_lease_is_gone_before_the_model_is_asked_says_so(
     repo: DynamoChatRepository, clock: ManualClock
 ) -> None:
     model = FakeModel()
-    turn = ChatTurn(repo, model, fast_settings(turn_lease_seconds=10), clock=clock)
+    turn = InProcessTurn(repo, model, fast_settings(turn_lease_seconds=10), clock=clock)
     conversation_id = turn.run("alice", ChatRequest(message="one")).response.conversation_id
     started = turn.start("alice", ChatRequest(message="two", conversation_id=conversation_id))
     clock.advance(6_000)  # past half the lease: the worker extends it first, and cannot
@@ -462,7 +464,7 @@ def test_a_titling_turn_runner_streams_to_the_tabs_like_any(
 ) -> None:
     poster = RecordingPoster()
     asked: list[tuple[str, str]] = []
-    turn = ChatTurn(
+    turn = InProcessTurn(
         repo,
         FakeModel(),
         fast_settings(),

@@ -54,27 +54,69 @@ def json_response(
 ) -> Response[str]:
     body = payload.model_dump_json() if isinstance(payload, BaseModel) else json.dumps(payload)
     return Response(
-        status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers=headers
+        status_code=status,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={**NO_STORE, **(headers or {})},
     )
 
 
-def create_app(spend: Callable[[str], None] | None = None) -> APIGatewayHttpResolver:
-    """A resolver with pydantic validation and the contract's error mapping.
+Middleware = Callable[[APIGatewayHttpResolver, Callable[[APIGatewayHttpResolver], Any]], Any]
 
-    ``spend``: what a request costs the caller before its route runs (a route that
-    writes or scans spends one of the user's actions per minute: services/
-    action_budget.py); raising refuses the request, as the route's own error would."""
+
+def _no_store(app: APIGatewayHttpResolver, next_middleware: Callable[[Any], Any]) -> Any:
+    """Every answer of a route is about one user's private data: no cache may keep it
+    (error answers carry the header from json_response)."""
+    response = next_middleware(app)
+    response.headers.update(NO_STORE)
+    return response
+
+
+def _identify(app: APIGatewayHttpResolver, next_middleware: Callable[[Any], Any]) -> Any:
+    """The caller is the token's ``sub`` and nothing else; no claim, no access. The
+    route reads it with caller_sub(app)."""
+    claims = app.current_event.request_context.authorizer.jwt_claim
+    sub = claims.get("sub") if isinstance(claims, dict) else None
+    if not isinstance(sub, str) or not usable_subject(sub):
+        raise Unauthorized()
+    logger.append_keys(user=hashed_user(sub))
+    app.context["sub"] = sub  # Powertools clears app.context after each request
+    return next_middleware(app)
+
+
+def caller_sub(app: APIGatewayHttpResolver) -> str:
+    """The caller, as the identity middleware read it from the token."""
+    return str(app.context["sub"])
+
+
+def create_app(
+    *, public: bool = False, spend: Callable[[str], None] | None = None
+) -> APIGatewayHttpResolver:
+    """A resolver with pydantic validation, the contract's error mapping and, as router
+    middleware, ``no-store`` on every answer and the caller's identity.
+
+    ``public``: the route needs no caller (health). ``spend``: what a request costs the
+    caller before its route runs (a route that writes or scans spends one of the user's
+    actions per minute: services/action_budget.py); raising refuses the request, as the
+    route's own error would."""
     app = APIGatewayHttpResolver(enable_validation=True)
+    middlewares: list[Middleware] = [_no_store]
+    if not public:
+        middlewares.append(_identify)
     if spend is not None:
+        charge = spend
 
-        def spending(resolver: Any, next_middleware: Callable[[Any], Any]) -> Any:
+        def spending(
+            resolver: APIGatewayHttpResolver, next_middleware: Callable[[Any], Any]
+        ) -> Any:
             # A request with a cursor goes on with a search or an export already paid
             # for: a long export takes many parts, and is one action.
-            if not app.current_event.get_query_string_value("cursor"):
-                spend(caller_sub(app))
+            if not resolver.current_event.get_query_string_value("cursor"):
+                charge(caller_sub(resolver))
             return next_middleware(resolver)
 
-        app.use(middlewares=[spending])
+        middlewares.append(spending)
+    app.use(middlewares=middlewares)
 
     def request_id() -> str:
         try:
@@ -177,16 +219,6 @@ def validation_to_api_error(errors: Any) -> ApiError:
     )
 
 
-def caller_sub(app: APIGatewayHttpResolver) -> str:
-    """The caller is the token's ``sub`` and nothing else; no claim, no access."""
-    claims = app.current_event.request_context.authorizer.jwt_claim
-    sub = claims.get("sub") if isinstance(claims, dict) else None
-    if not isinstance(sub, str) or not usable_subject(sub):
-        raise Unauthorized()
-    logger.append_keys(user=hashed_user(sub))
-    return sub
-
-
 def as_json_request(event: dict[str, Any]) -> dict[str, Any]:
     """The API speaks only JSON: read every body as JSON, whatever Content-Type says.
 
@@ -214,8 +246,8 @@ def malformed_body(event: dict[str, Any]) -> str | None:
     Checked before the resolver, whose own parsing turns these into 500s: bytes that
     are not UTF-8 (other encodings included), nesting deep enough to exhaust the
     parser, numbers it refuses (NaN, Infinity, 1e999, integers of thousands of
-    digits), and JSON that is not an object (an array used to lose all but its first
-    element).
+    digits), and JSON that is not an object (the resolver would keep an array's first element
+    and drop the rest).
     """
     raw = event.get("body")
     if raw is None or raw == "":
@@ -260,9 +292,7 @@ def lambda_handler_for(app: APIGatewayHttpResolver, *, traced: bool = True) -> H
         problem = malformed_body(event)
         if problem:
             return _bad_request(event, problem)
-        response = app.resolve(as_json_request(event), context)
-        response.setdefault("headers", {}).update(NO_STORE)
-        return response
+        return app.resolve(as_json_request(event), context)
 
     if traced and tracing_enabled():
         resolve = tracer().capture_lambda_handler(resolve)

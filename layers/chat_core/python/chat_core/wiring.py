@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 from chat_core.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from chat_core.agent.model_port import ChatModel
     from chat_core.live.connections import ConnectionManager
     from chat_core.repository.dynamodb import DynamoChatRepository
     from chat_core.services.action_budget import ActionBudget
@@ -116,9 +115,7 @@ def title_generator() -> TitleGenerator:
 def chat_turn() -> ChatTurn:
     """The chat function's half: validate, claim, hand the turn to the worker.
 
-    With a worker (AWS) the model is never called here, so it is never even imported
-    (agent/model_port.py's DeferredModel)."""
-    from chat_core.agent.model_port import DeferredModel
+    With a worker (AWS) the model client is never even imported here."""
     from chat_core.services.chat import ChatTurn
     from chat_core.services.dispatch import InProcessDispatcher, LambdaDispatcher, TurnDispatcher
 
@@ -129,15 +126,7 @@ def chat_turn() -> ChatTurn:
         )
     else:
         dispatcher = InProcessDispatcher(turn_runner())
-    return ChatTurn(
-        repository(), DeferredModel(lambda: _model(settings)), settings, dispatcher=dispatcher
-    )
-
-
-def _model(settings: Settings) -> ChatModel:
-    from chat_core.agent.model import OpenAIChatModel
-
-    return OpenAIChatModel(settings)
+    return ChatTurn(repository(), settings, dispatcher)
 
 
 @lru_cache(maxsize=1)

@@ -9,7 +9,7 @@ tests), load agent/model.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -83,17 +83,3 @@ class ReplyStream(Protocol):
 
 class ChatModel(Protocol):
     def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream: ...
-
-
-class DeferredModel:
-    """A model built on its first use: the chat function hands every turn to the
-    worker, so with this it never imports the model client at all."""
-
-    def __init__(self, build: Callable[[], ChatModel]) -> None:
-        self._build = build
-        self._model: ChatModel | None = None
-
-    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream:
-        if self._model is None:
-            self._model = self._build()
-        return self._model.stream(agent, prompt)

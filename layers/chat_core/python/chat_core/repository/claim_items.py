@@ -1,100 +1,120 @@
-"""The first transaction of an ordinary turn (a message in a new or an existing
-conversation) and of a rerun of a failed one: every item it writes or checks, read in
-one place. A rewrite's are in rewrite_items.py."""
+"""The first transaction of a turn, per kind (turn_kinds.py): every item it writes or
+checks, read in one place.
+
+Every kind takes the conversation's lease and spends the rate budgets on the stats
+item; what else it writes is its own. Nothing is deleted: what a rewrite replaces is
+copied to a version item in the same transaction that replaces it.
+"""
 
 from __future__ import annotations
 
+from typing import assert_never
+
 from chat_core.repository.item_writes import ItemWrites
-from chat_core.repository.port import TurnClaim
 from chat_core.repository.rate_spend import RateSpend
-from chat_core.repository.records import ConversationRecord
-from chat_core.repository.rewrite_items import rewrite_claim_items
+from chat_core.repository.records import ConversationRecord, MessageVersion
+from chat_core.repository.refusals import Item
 from chat_core.repository.transactions import NamedItem
+from chat_core.repository.turn_kinds import (
+    Continue,
+    Edit,
+    NewConversation,
+    NextMessage,
+    Regenerate,
+    Rerun,
+    TurnClaim,
+)
 
 
 def creation_items(w: ItemWrites, sub: str, conv: ConversationRecord, now: int) -> list[NamedItem]:
     """A new conversation and its ownership record (which tells 403 from 404)."""
     return [
-        ("conversation", w.new_conversation(sub, conv)),
-        ("ownership", w.new_ownership(sub, conv.id, now)),
+        (Item.CONVERSATION, w.new_conversation(sub, conv)),
+        (Item.OWNERSHIP, w.new_ownership(sub, conv.id, now)),
     ]
 
 
 def claim_items(w: ItemWrites, claim: TurnClaim, spend: RateSpend) -> list[NamedItem]:
-    """The lease (a new conversation, or the one read), the user message, the counters
-    and budgets; a new or reactivated conversation archives what the cap asks."""
-    sub, conv, now = claim.sub, claim.conversation, claim.now
-    seq = claim.user_message.seq
+    """The kind's own items, then the archiving the cap asks for a conversation that
+    becomes active, then the counters and budgets."""
+    sub, conv, user = claim.sub, claim.conversation, claim.user_message
+    kind = claim.kind
     items: list[NamedItem]
-    messages = 1
-    if claim.rewrite is not None:
-        items = rewrite_claim_items(w, claim, claim.rewrite)
-        # An edit takes its reply out; a regeneration adds nothing until it replaces.
-        messages = -1 if claim.rewrite.user and claim.rewrite.reply else 0
-    elif claim.is_new:
-        items = creation_items(w, sub, conv, now)
-    else:
-        items = [
-            (
-                "conversation",
-                w.claim_conversation(
-                    sub,
-                    conv,
-                    seq,
-                    claim.turn_id,
-                    claim.lease_until,
-                    now,
-                    reactivate=claim.reactivate,
-                    reserved=claim.reserved_tokens,
-                ),
-            )
-        ]
-        if conv.turn_id and conv.turn_seq:
-            # Taking over an expired lease: the dead turn's message was never answered.
-            items.append(("orphan", w.message_status(sub, conv.id, conv.turn_seq, "failed")))
-    if claim.rewrite is None:
-        items.append(("message", w.new_message(sub, claim.user_message)))
-    archived = len(claim.archive)
-    gained = 1 if (claim.is_new or claim.reactivate) else 0
+    match kind:
+        case NewConversation():
+            items = [*creation_items(w, sub, conv, claim.now), _new_message(w, claim)]
+            messages = 1
+        case NextMessage():
+            items = [(Item.CONVERSATION, w.claim_conversation(claim))]
+            if conv.turn_id and conv.turn_seq:
+                # Taking over an expired lease: the dead turn's message was never answered.
+                dead = w.message_status(sub, conv.id, conv.turn_seq, "failed")
+                items.append((Item.ORPHAN, dead))
+            items.append(_new_message(w, claim))
+            messages = 1
+        case Rerun():
+            return rerun_items(w, claim, spend)
+        case Regenerate() | Continue():
+            # The old reply stays the conversation's last until the new one replaces it
+            # (a failed regeneration has changed nothing), and is not rated meanwhile.
+            count = user.seq + 1
+            lease = w.claim_conversation(claim, count=count, replaces=count, unchanged=True)
+            items = [(Item.CONVERSATION, lease)]
+            messages = 0
+        case Edit():
+            # The new text at the same seq; the old one with the reply it had in a
+            # version item; that reply taken out, so the conversation ends at the edited
+            # message, exactly as after an ordinary claim.
+            lease = w.claim_conversation(claim, count=user.seq, unchanged=True, title=kind.title)
+            version = MessageVersion(kind.was, kind.reply)
+            items = [
+                (Item.CONVERSATION, lease),
+                (Item.MESSAGE, w.replaced_message(sub, user, was=kind.was)),
+                (Item.VERSION, w.message_version(sub, version, claim.now)),
+            ]
+            if kind.reply is not None:
+                items.append((Item.REPLY, w.dropped_reply(sub, kind.reply)))
+            messages = -1 if kind.reply else 0
+        case _:
+            assert_never(kind)
+    cap = claim.cap
+    archived = len(cap.archive) if cap else 0
     stats = w.stats(
         sub,
         conv.agent_type,
-        active=gained - archived,
-        archived=archived - (1 if claim.reactivate else 0),
-        total=1 if claim.is_new else 0,
+        active=(1 if cap else 0) - archived,
+        archived=archived - (1 if claim.reactivates else 0),
+        total=1 if claim.creates else 0,
         messages=messages,
-        observed_active=claim.observed_active if gained else None,
+        observed_active=cap.observed_active if cap else None,
         spend=spend,
     )
     return [
         *items,
-        *(("cap", w.archive(sub, old, now)) for old in claim.archive),
-        ("stats", stats),
+        *((Item.CAP, w.archive(sub, old, claim.now)) for old in (cap.archive if cap else [])),
+        (Item.STATS, stats),
     ]
 
 
 def rerun_items(w: ItemWrites, claim: TurnClaim, spend: RateSpend) -> list[NamedItem]:
-    """A retry of a failed turn: claim the conversation for the stored message again.
+    """A rerun claims the conversation for the stored message again.
 
     The message stays where it is (same seq) and goes back to ``ok``; it must still
-    be the conversation's last message, failed, and the retry item is consumed, so
-    two retries of the same key cannot both run. Counters already count it. (Edit and
-    resend with the failed message's own text is the same rerun, without a key.)
+    be the conversation's last message, failed, and the failed request is consumed,
+    so two retries of the same key cannot both run. Counters already count it.
     """
-    sub, conv, seq = claim.sub, claim.conversation, claim.user_message.seq
-    lease = claim.turn_id, claim.lease_until, claim.now
+    sub, conv, user = claim.sub, claim.conversation, claim.user_message
     items: list[NamedItem] = [
+        (Item.CONVERSATION, w.reclaim_conversation(claim)),
         (
-            "conversation",
-            w.reclaim_conversation(sub, conv, seq, *lease, reserved=claim.reserved_tokens),
-        ),
-        (
-            "message",
-            w.message_status(
-                sub, conv.id, seq, "ok", was="failed", message_id=claim.user_message.id
-            ),
+            Item.MESSAGE,
+            w.message_status(sub, conv.id, user.seq, "ok", was="failed", message_id=user.id),
         ),
     ]
     if claim.request_key:  # else an edit that resends the failed text as it is
-        items.append(("retry", w.consume_failed_request(sub, claim.request_key)))
-    return [*items, ("stats", w.stats(sub, conv.agent_type, spend=spend))]
+        items.append((Item.FAILED_REQUEST, w.consume_failed_request(sub, claim.request_key)))
+    return [*items, (Item.STATS, w.stats(sub, conv.agent_type, spend=spend))]
+
+
+def _new_message(w: ItemWrites, claim: TurnClaim) -> NamedItem:
+    return (Item.MESSAGE, w.new_message(claim.sub, claim.user_message))

@@ -12,13 +12,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from chat_core.repository import keys
-from chat_core.repository.claim_items import claim_items, creation_items, rerun_items
+from chat_core.repository.claim_items import claim_items, creation_items
 from chat_core.repository.codec import conversation_from, from_item, quota_from, to_item
 from chat_core.repository.item_writes import ItemWrites
-from chat_core.repository.port import ClaimRejected, TurnClaim, TurnLost, TurnResult, WriteConflict
+from chat_core.repository.port import TurnClaim, TurnLost, TurnResult
 from chat_core.repository.rate_spend import RateSpend, held, released
 from chat_core.repository.records import ConversationRecord, Feedback, MessageRecord, Quota
-from chat_core.repository.rewrite_items import regenerated_items
+from chat_core.repository.refusals import ClaimRejected, Item, Refusal, WriteConflict
+from chat_core.repository.reply_items import failed_items, reply_items
 from chat_core.repository.table_reads import TableReads
 from chat_core.repository.transactions import NamedItem, transact, update_if
 
@@ -35,30 +36,29 @@ class DynamoChatRepository(TableReads):
     def begin_turn(self, claim: TurnClaim) -> None:
         """Transaction 1: claim the turn, store the user message, spend the rate budget.
 
-        Raises ClaimRejected naming the first failed condition, so the service can
-        answer 409/429/404 or retry: "rate_minute" or "rate_day" for a spent budget,
-        "stats" when the counters or budgets moved since they were read (retried).
+        Raises ClaimRejected with the reason of the first failed condition, so the
+        service can answer 409/429/404 or retry: a spent budget, or the counters or
+        budgets moved since they were read (retried).
         The rate budgets live on the stats item; one eventually consistent GetItem of
         it (half a read unit) chooses the update that spends them (RateSpend).
         """
-        # After a "stats" refusal this user's next claim reads strongly: a read that
+        # After a COUNTERS_MOVED refusal this user's next claim reads strongly: a read that
         # lags a minute's or a day's turn would otherwise keep choosing the wrong update
         # until the retries ran out; read strongly, a spent budget is refused below.
         strongly = claim.sub in self._read_strongly
         self._read_strongly.discard(claim.sub)
         spend = self._spend(claim, self._quota(claim.sub, consistent=strongly))
-        if spend.spent() == "rate_day" and not strongly:
+        if spend.spent() is Refusal.DAY_BUDGET_SPENT and not strongly:
             # A reservation given back since (a failed or dead turn) may not show in an
             # eventually consistent read: refuse only on what a strong one sees.
             spend = self._spend(claim, self._quota(claim.sub, consistent=True))
         spent = spend.spent()
         if spent:
             raise ClaimRejected(spent)  # no write could succeed
-        items = (rerun_items if claim.rerun else claim_items)(self.writes, claim, spend)
         try:
-            transact(self.client, items)
+            transact(self.client, claim_items(self.writes, claim, spend))
         except ClaimRejected as refused:
-            if refused.reason == "stats":
+            if refused.reason is Refusal.COUNTERS_MOVED:
                 self._read_strongly.add(claim.sub)
             raise
 
@@ -72,72 +72,32 @@ class DynamoChatRepository(TableReads):
             claim.rate_limit_per_minute,
             claim.daily_token_budget,
             reserve=claim.reserved_tokens,
-            released=0 if claim.is_new else released(claim.conversation, claim.now),
+            released=0 if claim.creates else released(claim.conversation, claim.now),
         )
 
     def _quota(self, sub: str, *, consistent: bool) -> Quota:
         return quota_from(self._get(keys.user_pk(sub), keys.STATS_SK, consistent=consistent) or {})
 
     def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> None:
-        """Transaction 2: store the reply, release the lease, bump every counter.
+        """Transaction 2: store the reply, release the lease, bump every counter
+        (reply_items.py).
 
         A regeneration's reply replaces the old one, which is read again here (one
         GetItem) so its version keeps the rating it ended with.
         TurnLost when the turn no longer holds its conversation; WriteConflict (still
         ours, the storage too contended to write now) is for the caller to retry.
         """
-        sub, conv, reply, w = claim.sub, claim.conversation, result.reply, self.writes
-        tokens = {"pt": result.prompt_tokens, "ct": result.completion_tokens}
-        # The reservation belongs to the claim's day: a reply stored on another day is
-        # charged its whole use there (the old day's count no longer matters).
-        settled = (
-            result.prompt_tokens
-            + result.completion_tokens
-            - held(claim.reserved_tokens, claim.now, now)
-        )
-        message_items: list[NamedItem] = [("message", w.new_message(sub, reply))]
+        replaced = None
         if claim.replaces is not None:
-            replaced = self.get_message(sub, conv.id, reply.seq)
+            replaced = self.get_message(claim.sub, claim.conversation.id, result.reply.seq)
             if replaced is None or replaced.id != claim.replaces.id:
                 raise TurnLost("message")
-            message_items = regenerated_items(w, claim, replaced, reply, now)
-        self._as_turn(
-            [
-                *message_items,
-                (
-                    "conversation",
-                    w.conversation_replied(sub, conv, claim.turn_id, reply.seq, now, tokens),
-                ),
-                (
-                    "stats",
-                    w.reply_stats(sub, tokens, settled, messages=0 if claim.regenerates else 1),
-                ),
-            ]
-        )
+        self._as_turn(reply_items(self.writes, claim, result, replaced, now))
 
     def fail_turn(self, claim: TurnClaim, now: int) -> None:
-        """The model failed: mark the user message failed and release the lease; keep all.
-        A failed regeneration only releases: the reply it would have replaced stays.
-        The turn's reservation of the day's tokens is given back (on its own day)."""
-        sub, conv, msg, w = claim.sub, claim.conversation, claim.user_message, self.writes
-        release = ("conversation", w.release_conversation(sub, conv.id, claim.turn_id))
-        given_back = ("stats", w.day_tokens(sub, -held(claim.reserved_tokens, claim.now, now)))
-        if claim.regenerates:
-            self._as_turn([release, given_back])
-            return
-        items = [
-            ("message", w.message_status(sub, conv.id, msg.seq, "failed")),
-            release,
-            given_back,
-        ]
-        if claim.request_key:
-            items.append(
-                (
-                    "retry",
-                    w.remember_failed_request(sub, claim.request_key, conv.id, msg.seq, claim.now),
-                )
-            )
-        self._as_turn(items)
+        """The model failed: mark the user message failed and release the lease; keep
+        all (reply_items.failed_items)."""
+        self._as_turn(failed_items(self.writes, claim, now))
 
     def give_back(self, claim: TurnClaim, now: int) -> None:
         """A turn whose conversation was deleted under it gives its reservation back."""
@@ -251,12 +211,12 @@ class DynamoChatRepository(TableReads):
         items: list[NamedItem]
         if status == "archived":
             items = [
-                ("conversation", w.archive(sub, conv, now)),
-                ("stats", w.stats(sub, conv.agent_type, active=-1, archived=1)),
+                (Item.CONVERSATION, w.archive(sub, conv, now)),
+                (Item.STATS, w.stats(sub, conv.agent_type, active=-1, archived=1)),
             ]
         else:
             items = [
-                ("conversation", w.unarchive(sub, conv)),
+                (Item.CONVERSATION, w.unarchive(sub, conv)),
                 *self._joining_active(
                     sub, conv.agent_type, archive, now, observed_active, created=False
                 ),
@@ -282,9 +242,9 @@ class DynamoChatRepository(TableReads):
         transact(
             self.client,
             [
-                ("conversation", self.writes.soft_delete(sub, conv, now, ttl)),
-                ("ownership", self.writes.expire_ownership(conv.id, ttl)),
-                ("stats", stats),
+                (Item.CONVERSATION, self.writes.soft_delete(sub, conv, now, ttl)),
+                (Item.OWNERSHIP, self.writes.expire_ownership(conv.id, ttl)),
+                (Item.STATS, stats),
             ],
         )
 
@@ -298,19 +258,22 @@ class DynamoChatRepository(TableReads):
     ) -> None:
         """Set, change or clear a reply's rating; the counters of the conversation (what
         its delete takes back) and of the user move by exactly the change, in the same
-        transaction. Refused ("message") when the rating changed since it was read,
-        ("conversation") when the conversation was deleted meanwhile."""
+        transaction. Refused (MESSAGE_CHANGED) when the rating changed since it was
+        read, (CONVERSATION_CHANGED) when the conversation was deleted meanwhile."""
         was = message.feedback.rating if message.feedback else None
         rating = feedback.rating if feedback else None
         up = (rating == "up") - (was == "up")
         down = (rating == "down") - (was == "down")
         w = self.writes
         items: list[NamedItem] = [
-            ("message", w.message_feedback(sub, conv.id, message.seq, message.id, was, feedback)),
-            ("conversation", w.conversation_rated(sub, conv.id, message.seq, up, down, now)),
+            (
+                Item.MESSAGE,
+                w.message_feedback(sub, conv.id, message.seq, message.id, was, feedback),
+            ),
+            (Item.CONVERSATION, w.conversation_rated(sub, conv.id, message.seq, up, down, now)),
         ]
         if up or down:
-            items.append(("stats", w.rating_stats(sub, up, down)))
+            items.append((Item.STATS, w.rating_stats(sub, up, down)))
         transact(self.client, items)
 
     def deleted_conversation_of(self, stream_keys: Mapping[str, object]) -> tuple[str, str]:
@@ -356,4 +319,5 @@ class DynamoChatRepository(TableReads):
             total=1 if created else 0,
             observed_active=observed_active,
         )
-        return [*(("cap", self.writes.archive(sub, old, now)) for old in archive), ("stats", stats)]
+        archived = [(Item.CAP, self.writes.archive(sub, old, now)) for old in archive]
+        return [*archived, (Item.STATS, stats)]

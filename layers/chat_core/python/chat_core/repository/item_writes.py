@@ -21,15 +21,16 @@ from chat_core.repository.rate_spend import (
     reserved_as_read,
 )
 from chat_core.repository.records import ConversationRecord
+from chat_core.repository.turn_kinds import TurnClaim
 
 RETRY_TTL_SECONDS = 86400  # as long as an Idempotency-Key is remembered (by default)
 
 # A turn may take the conversation only when no other turn holds a live lease.
 _LEASE_FREE = "(attribute_not_exists(turn_id) OR turn_lease_until < :now)"
 _LIVE = "attribute_exists(PK) AND attribute_not_exists(deleted_ms)"
-# Keys of local indexes the table no longer has: a write that sets the listing key removes
-# them (scripts/migrate_listing_index.py moves the conversations that never move).
-_RETIRED_KEYS = " REMOVE LSI1SK, LSI2SK"
+# Keys of the unused local indexes: a write that sets the listing key removes them
+# (scripts/migrate_listing_index.py moves the conversations that never move).
+_UNUSED_INDEX_KEYS = " REMOVE LSI1SK, LSI2SK"
 
 
 # What a turn holding the lease keeps on the conversation; gone when it ends.
@@ -58,19 +59,12 @@ class ItemWrites(MessageWrites):
 
     def claim_conversation(
         self,
-        sub: str,
-        conv: ConversationRecord,
-        seq: int,
-        turn_id: str,
-        lease: int,
-        now: int,
+        claim: TurnClaim,
         *,
-        reactivate: bool,
         count: int | None = None,
         replaces: int | None = None,
         unchanged: bool = False,
         title: str | None = None,
-        reserved: int = 0,
     ) -> dict[str, Any]:
         """The turn's lease and the user message's seq, on the condition that nothing
         changed since the read: not deleted, the same message count and status, and no
@@ -85,9 +79,12 @@ class ItemWrites(MessageWrites):
         and any turn that ended in between (another regeneration, an edit) moved it.
         ``title``: a new title too (an edit of the first message; the read it is
         conditional on saw that the user had not named the conversation).
-        ``reserved``: the day's tokens the turn holds (rate_spend.reservation_values)."""
+        The claim's reservation of the day's tokens goes on the conversation
+        (rate_spend.reservation_values)."""
+        sub, conv, seq, now = claim.sub, claim.conversation, claim.user_message.seq, claim.now
+        reactivate = claim.reactivates
         reactivating = ", #status = :active" if reactivate else ""
-        answering, retired = (
+        answering, cleared = (
             ("turn_replaces = :replaces", "turn_seq")
             if replaces
             else ("turn_seq = :seq", "turn_replaces")
@@ -97,7 +94,7 @@ class ItemWrites(MessageWrites):
             "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
             f"{answering}, last_message_ms = :now, updated_ms = :now, {RESERVED}, "
             f"ActivitySK = :activity{reactivating}{', title = :title' if title else ''}"
-            f"{_RETIRED_KEYS}, {retired}",
+            f"{_UNUSED_INDEX_KEYS}, {cleared}",
             condition=f"{_LIVE} AND message_count = :prev AND #status = :was AND {_LEASE_FREE}"
             + (" AND updated_ms = :seen" if unchanged else "")
             + reserved_as_read(conv, now),
@@ -109,28 +106,19 @@ class ItemWrites(MessageWrites):
                 "was": conv.status,
                 "now": now,
                 "count": seq if count is None else count,
-                "tid": turn_id,
-                "lease": lease,
+                "tid": claim.turn_id,
+                "lease": claim.lease_until,
                 **({"replaces": replaces} if replaces else {"seq": seq}),
                 **activity(conv, "active", now),
                 **({"active": "active"} if reactivate else {}),
-                **reservation_values(conv, reserved, now),
+                **reservation_values(conv, claim.reserved_tokens, now),
             },
         )
 
-    def reclaim_conversation(
-        self,
-        sub: str,
-        conv: ConversationRecord,
-        seq: int,
-        turn_id: str,
-        lease: int,
-        now: int,
-        *,
-        reserved: int = 0,
-    ) -> dict[str, Any]:
+    def reclaim_conversation(self, claim: TurnClaim) -> dict[str, Any]:
         """A rerun's lease: the failed message must still be the conversation's last, in
         a conversation still active (an archived one comes back through the cap)."""
+        sub, conv, now = claim.sub, claim.conversation, claim.now
         return self.update(
             self._conversation(sub, conv.id),
             "SET turn_id = :tid, turn_lease_until = :lease, turn_seq = :count, "
@@ -138,8 +126,14 @@ class ItemWrites(MessageWrites):
             condition=f"{_LIVE} AND message_count = :count AND #status = :active AND "
             f"{_LEASE_FREE}{reserved_as_read(conv, now)}",
             names={"#status": "status"},
-            values={"tid": turn_id, "lease": lease, "count": seq, "now": now, "active": "active"}
-            | reservation_values(conv, reserved, now),
+            values={
+                "tid": claim.turn_id,
+                "lease": claim.lease_until,
+                "count": claim.user_message.seq,
+                "now": now,
+                "active": "active",
+            }
+            | reservation_values(conv, claim.reserved_tokens, now),
         )
 
     def conversation_replied(
@@ -193,7 +187,7 @@ class ItemWrites(MessageWrites):
         written (its turn would store the reply as active behind the archive's back)."""
         return self.update(
             self._conversation(sub, old.id),
-            "SET #status = :archived, ActivitySK = :activity" + _RETIRED_KEYS,
+            "SET #status = :archived, ActivitySK = :activity" + _UNUSED_INDEX_KEYS,
             condition=f"#status = :active AND attribute_not_exists(deleted_ms) AND {_LEASE_FREE}",
             names={"#status": "status"},
             values={
@@ -207,7 +201,7 @@ class ItemWrites(MessageWrites):
     def unarchive(self, sub: str, conv: ConversationRecord) -> dict[str, Any]:
         return self.update(
             self._conversation(sub, conv.id),
-            "SET #status = :active, ActivitySK = :activity" + _RETIRED_KEYS,
+            "SET #status = :active, ActivitySK = :activity" + _UNUSED_INDEX_KEYS,
             condition="#status = :archived AND attribute_not_exists(deleted_ms)",
             names={"#status": "status"},
             values={

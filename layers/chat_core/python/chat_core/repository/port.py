@@ -7,7 +7,7 @@ so the access patterns (and their costs) are listed in one place.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Protocol
 
 from chat_core.repository.faults import StorageFault
@@ -19,93 +19,14 @@ from chat_core.repository.records import (
     Page,
     StatsRecord,
 )
+from chat_core.repository.refusals import ClaimRejected, Refusal, WriteConflict
+from chat_core.repository.turn_kinds import TurnClaim
 
-__all__ = ["StorageFault"]
-
-
-class ClaimRejected(Exception):
-    """The turn's first transaction was refused; ``reason`` says which condition failed."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class WriteConflict(ClaimRejected):
-    """Another transaction touched one of the items at the same moment: nothing was
-    written, and the same writes may succeed when tried again (the RetryPolicy's call)."""
-
-    def __init__(self) -> None:
-        super().__init__("conflict")
+__all__ = ["ClaimRejected", "Refusal", "StorageFault", "TurnClaim", "WriteConflict"]
 
 
 class TurnLost(Exception):
     """The turn no longer holds its lease (expired and taken, or conversation deleted)."""
-
-
-@dataclass(frozen=True)
-class Rewrite:
-    """What a turn replaces instead of adding a message (docs/design.md "Versions").
-
-    Regenerate: the last reply (``reply``), answered again from the same history.
-    Continue: the same, but the new version starts with the cut reply's text and the
-    model goes on from where it stopped (``continues``).
-    Edit and resend: the last user message as it was (``user``) and its reply if it
-    had one; both go into version items and the new text is answered like a turn.
-    """
-
-    reply: MessageRecord | None = None
-    user: MessageRecord | None = None
-    # An edit of the first message in a conversation the user did not name: the title
-    # follows the new text (and a generated one is asked again after the reply).
-    title: str | None = None
-    continues: bool = False
-
-    @property
-    def regenerates(self) -> bool:
-        return self.user is None
-
-
-@dataclass(frozen=True)
-class TurnClaim:
-    """Everything the first transaction of a turn writes or checks."""
-
-    sub: str
-    conversation: ConversationRecord
-    is_new: bool
-    reactivate: bool
-    user_message: MessageRecord
-    turn_id: str
-    lease_until: int
-    now: int
-    rate_limit_per_minute: int
-    daily_token_budget: int
-    observed_active: int
-    archive: list[ConversationRecord] = field(default_factory=list)
-    # The caller's Idempotency-Key (hashed with the sub): a failed turn remembers it, so
-    # a retry with the same key runs again on the stored message instead of a copy.
-    request_key: str | None = None
-    # This claim re-runs a failed turn: its user message is already stored.
-    rerun: bool = False
-    # This claim regenerates the last reply or answers an edited last message.
-    rewrite: Rewrite | None = None
-    # Of the day's token budget, what this turn holds until its reply settles it
-    # (services/token_reservation.py).
-    reserved_tokens: int = 0
-
-    @property
-    def regenerates(self) -> bool:
-        return self.rewrite is not None and self.rewrite.regenerates
-
-    @property
-    def replaces(self) -> MessageRecord | None:
-        """The reply this claim's regeneration replaces (as read at the claim)."""
-        return self.rewrite.reply if self.rewrite and self.rewrite.regenerates else None
-
-    @property
-    def continues(self) -> MessageRecord | None:
-        """The cut reply this claim's Continue goes on from."""
-        return self.rewrite.reply if self.rewrite and self.rewrite.continues else None
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from chat_core.clock import DAY_MS, MINUTE_MS
 from chat_core.repository.records import ConversationRecord, Quota
+from chat_core.repository.refusals import Refusal
 
 
 @dataclass(frozen=True)
@@ -40,8 +41,8 @@ class RateSpend:
         """What the day's count gains: the reservation, less what it gives back."""
         return self.reserve - self.released if self._same_day() else self.reserve
 
-    def spent(self) -> str | None:
-        """The budget the read already shows spent ("rate_minute", "rate_day") or None."""
+    def spent(self) -> Refusal | None:
+        """The budget the read already shows spent, or None."""
         return self.seen.exhausted(
             self.minute, self.day, self.turns_limit, self.token_budget, self._net
         )

@@ -6,6 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from chat_core.repository.refusals import Refusal
+
 
 @dataclass(frozen=True)
 class ConversationRecord:
@@ -134,7 +136,7 @@ class Quota:
     minute and tokens in the current day, each with the minute or day it counts.
 
     One item holds them and the counters, so a turn's claim and its reply each write
-    one per-user item (where three used to be written: docs/design.md "Data")."""
+    one per-user item, not three (docs/design.md "Data")."""
 
     minute: int | None = None  # epoch minute of minute_turns
     minute_turns: int = 0
@@ -143,8 +145,8 @@ class Quota:
 
     def exhausted(
         self, minute: int, day: int, turns_limit: int, token_budget: int, reserve: int = 1
-    ) -> str | None:
-        """Which budget is spent at this minute and day ("rate_minute" or "rate_day")
+    ) -> Refusal | None:
+        """Which budget is spent at this minute and day
         for a turn that adds ``reserve`` to the day's tokens (a claim that only gives a
         dead turn's reservation back, ``reserve`` <= 0, is never refused by the day).
 
@@ -152,10 +154,10 @@ class Quota:
         a stale (eventually consistent) read can see more spent than there is, and then
         the strong read of the retry decides."""
         if self.minute == minute and self.minute_turns >= turns_limit:
-            return "rate_minute"
+            return Refusal.MINUTE_RATE_SPENT
         spent_today = self.day_tokens if self.day == day else 0
         if reserve > 0 and spent_today + reserve > token_budget:
-            return "rate_day"
+            return Refusal.DAY_BUDGET_SPENT
         return None
 
 

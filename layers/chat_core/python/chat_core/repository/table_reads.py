@@ -163,8 +163,9 @@ class TableReads:
         again), so a filtered read evaluates the user's other conversations of that
         status too and may take several requests: it costs what this user stores, never
         what other users do."""
-        # A deleted conversation leaves the index when it is deleted; one stored before
-        # issue 14 may be keyed by the upgrade's migration for a moment, so never shown.
+        # A deleted conversation leaves the index when it is deleted; one stored with the
+        # local-index layout may be keyed by the upgrade's migration for a moment, so
+        # never shown.
         condition, values = "attribute_not_exists(deleted_ms)", {}
         if agent_type:
             condition, values = f"{condition} AND agent_type = :agent", {"agent": agent_type}

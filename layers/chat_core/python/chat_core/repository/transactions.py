@@ -1,9 +1,10 @@
 """How the repository talks to DynamoDB: the client, write builders, one transaction.
 
 Nothing here retries a refused or conflicting write: the repository reports it at once
-(ClaimRejected naming the item, WriteConflict) and the services' RetryPolicy is the
-one owner of attempts and of the time they may take. botocore's own standard retries
-stay on for throttling and dropped connections, which a re-read would not help.
+(ClaimRejected with the refused item's reason, WriteConflict) and the services'
+RetryPolicy is the one owner of attempts and of the time they may take. botocore's own
+standard retries stay on for throttling and dropped connections, which a re-read would
+not help.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from chat_core.repository.codec import expression_values, to_item
 from chat_core.repository.faults import TRANSIENT_CODES, StorageFault
-from chat_core.repository.port import ClaimRejected, WriteConflict
+from chat_core.repository.refusals import REFUSAL_OF, ClaimRejected, Item, WriteConflict
 
-# A transaction's items, each named for what it writes: a refusal names the item.
-NamedItem = tuple[str, dict[str, Any]]
+# A transaction's items, each named for what it writes: a refusal says which failed.
+NamedItem = tuple[Item, dict[str, Any]]
 
 # Outcomes the repository handles itself (a refused condition is not a fault).
 _CONDITION_CODES = frozenset({"TransactionCanceledException", "ConditionalCheckFailedException"})
@@ -138,7 +139,8 @@ class Writes:
 def transact(client: Any, named_items: list[NamedItem]) -> None:
     """One TransactWriteItems, tried once; a refusal says why.
 
-    ClaimRejected names the first item whose condition failed. WriteConflict means
+    ClaimRejected gives the reason (refusals.REFUSAL_OF) of the first item whose
+    condition failed. WriteConflict means
     another transaction touched one of the items at the same moment (the user's stats
     item is shared by all their turns): nothing was written and the same writes may
     succeed if tried again, which the caller's RetryPolicy decides. Any other
@@ -152,7 +154,7 @@ def transact(client: Any, named_items: list[NamedItem]) -> None:
         cancellations = exc.response.get("CancellationReasons", [])
         for (name, _), cancel in zip(named_items, cancellations, strict=False):
             if cancel.get("Code") == "ConditionalCheckFailed":
-                raise ClaimRejected(name) from exc
+                raise ClaimRejected(REFUSAL_OF[name]) from exc
         if any(c.get("Code") == "TransactionConflict" for c in cancellations):
             raise WriteConflict() from exc
         codes = ",".join(sorted({c.get("Code", "") for c in cancellations} - {"None"}))

@@ -15,7 +15,6 @@ from dataclasses import replace
 from typing import TypeVar
 
 from chat_core.agent.catalogue import AgentType, resolve_agent
-from chat_core.agent.model_port import ChatModel
 from chat_core.agent.tokens import estimate_tokens
 from chat_core.clock import DAY_MS, MINUTE_MS, now_ms
 from chat_core.errors import (
@@ -27,24 +26,26 @@ from chat_core.errors import (
     RateLimited,
 )
 from chat_core.ids import new_id
-from chat_core.live.connections import ConnectionPoster
 from chat_core.models import ChatRequest, TurnAccepted, TurnReply
-from chat_core.repository.port import (
-    ChatRepository,
-    ClaimRejected,
-    Rewrite,
-    TurnClaim,
-)
+from chat_core.repository.port import ChatRepository, ClaimRejected, Refusal
 from chat_core.repository.records import ConversationRecord, MessageRecord
+from chat_core.repository.turn_kinds import (
+    ActiveCap,
+    Continue,
+    NewConversation,
+    NextMessage,
+    Rerun,
+    TurnClaim,
+    TurnKind,
+)
 from chat_core.services.active_cap import plan_cap
 from chat_core.services.api_shapes import message_to_api
-from chat_core.services.dispatch import DispatchFailed, InProcessDispatcher, TurnDispatcher
+from chat_core.services.dispatch import DispatchFailed, TurnDispatcher
 from chat_core.services.ownership import raise_missing, require_conversation
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
-from chat_core.services.title_dispatch import TitleRequest, TitlingTurnRunner
 from chat_core.services.titles import title_for
 from chat_core.services.token_reservation import reservation
-from chat_core.services.turn_runner import StartedTurn, TurnOutcome, TurnRunner
+from chat_core.services.turn_runner import StartedTurn, release
 from chat_core.settings import Settings
 
 Prepared = tuple[TurnClaim, AgentType]  # a claim read from storage, not yet written
@@ -52,38 +53,25 @@ MaybePrepared = TypeVar("MaybePrepared", Prepared, Prepared | None)
 
 
 class ChatTurn:
-    """Starts turns (validation, claim) and hands them to the worker; holds no request state."""
+    """Starts turns (validation, claim) and hands them to the worker (``dispatcher``);
+    holds no request state. It never calls the model."""
 
     def __init__(
         self,
         repo: ChatRepository,
-        model: ChatModel,
         settings: Settings,
+        dispatcher: TurnDispatcher,
         *,
-        dispatcher: TurnDispatcher | None = None,
-        poster: ConnectionPoster | None = None,
         clock: Callable[[], int] = now_ms,
         ids: Callable[[], str] = new_id,
         retry: RetryPolicy = LOST_RACES,
-        request_title: TitleRequest | None = None,
     ) -> None:
         self._repo = repo
         self._settings = settings
-        self.runner = (
-            TurnRunner(repo, model, settings, poster, clock, ids, retry=retry)
-            if request_title is None
-            else TitlingTurnRunner(
-                repo, model, settings, poster, clock, ids, retry=retry, request_title=request_title
-            )
-        )
-        self._dispatcher = dispatcher or InProcessDispatcher(self.runner)
+        self._dispatcher = dispatcher
         self._clock = clock
         self._ids = ids
         self._retry = retry
-
-    def run(self, sub: str, request: ChatRequest) -> TurnOutcome:
-        """A whole turn in this process (tests, benchmarks): claim, then generate."""
-        return self.runner.run(self.start(sub, request))
 
     def submit(self, sub: str, request: ChatRequest, request_key: str | None = None) -> TurnReply:
         """POST /v1/chat: store the message, then let the worker generate the reply.
@@ -205,12 +193,7 @@ class ChatTurn:
         if conversation.turn_in_flight(now):
             raise self.busy(conversation, now)
         claim = self.claim(
-            sub,
-            conversation,
-            replace(message, status="ok"),
-            now,
-            request_key=request_key,
-            rerun=True,
+            sub, conversation, replace(message, status="ok"), now, Rerun(), request_key=request_key
         )
         return claim, resolve_agent(conversation.agent_type)
 
@@ -228,17 +211,16 @@ class ChatTurn:
                 now=now,
                 first_message=True,
             )
-            is_new, reactivate = True, False
+            kind: TurnKind = NewConversation()
         else:
             conversation = require_conversation(self._repo, sub, request.conversation_id)
             agent = resolve_agent(conversation.agent_type)
             self._check_can_add(conversation, request, now)
-            is_new, reactivate = False, conversation.status == "archived"
-
-        observed_active, archive = 0, list[ConversationRecord]()
-        if is_new or reactivate:
-            joining = conversation.id if reactivate else None
-            observed_active, archive = self.cap(sub, agent.name, now, joining)
+            kind = NextMessage()
+        is_new = isinstance(kind, NewConversation)
+        cap = None
+        if is_new or conversation.status == "archived":
+            cap = self.cap(sub, agent.name, now, None if is_new else conversation.id)
         turn_id = self._ids()
         if is_new:
             conversation = _with_turn(conversation, turn_id, self._lease_until(now))
@@ -256,11 +238,9 @@ class ChatTurn:
             conversation,
             user_message,
             now,
+            kind,
+            cap,
             turn_id=turn_id,
-            is_new=is_new,
-            reactivate=reactivate,
-            observed_active=observed_active,
-            archive=archive,
             request_key=request_key,
         )
         return claim, agent
@@ -271,19 +251,15 @@ class ChatTurn:
         conversation: ConversationRecord,
         user_message: MessageRecord,
         now: int,
+        kind: TurnKind,
+        cap: ActiveCap | None = None,
         *,
         turn_id: str | None = None,
-        is_new: bool = False,
-        reactivate: bool = False,
-        observed_active: int = 0,
-        archive: list[ConversationRecord] | None = None,
         request_key: str | None = None,
-        rerun: bool = False,
-        rewrite: Rewrite | None = None,
     ) -> TurnClaim:
         """A claim under this deployment's lease and budgets, whatever the kind of turn
         (new, next, a rerun, a rewrite: services/rewrites.py)."""
-        continued = rewrite.reply.content if rewrite and rewrite.continues and rewrite.reply else ""
+        continued = kind.reply.content if isinstance(kind, Continue) else ""
         # Never more than the whole day: a budget smaller than an agent's worst case
         # still admits a turn a day, which settles to what it really used.
         reserved = min(
@@ -295,36 +271,31 @@ class ChatTurn:
             ),
             self._settings.daily_token_budget,
         )
-        if is_new:  # created holding the turn: its reservation is on it from the start
+        if isinstance(kind, NewConversation):  # created holding the turn, reservation and all
             conversation = replace(
                 conversation, turn_reserved=reserved, turn_reserved_day=now // DAY_MS
             )
         return TurnClaim(
             sub=sub,
             conversation=conversation,
-            is_new=is_new,
-            reactivate=reactivate,
+            kind=kind,
             user_message=user_message,
             turn_id=turn_id or self._ids(),
             lease_until=self._lease_until(now),
             now=now,
             rate_limit_per_minute=self._settings.rate_limit_turns_per_minute,
             daily_token_budget=self._settings.daily_token_budget,
-            observed_active=observed_active,
-            archive=archive or [],
+            cap=cap,
             request_key=request_key,
-            rerun=rerun,
-            rewrite=rewrite,
             reserved_tokens=reserved,
         )
 
-    def cap(
-        self, sub: str, agent_type: str, now: int, joining: str | None = None
-    ) -> tuple[int, list[ConversationRecord]]:
+    def cap(self, sub: str, agent_type: str, now: int, joining: str | None = None) -> ActiveCap:
         """The active cap's read for a conversation that becomes active (new, or
         ``joining`` from the archive): how many are active, and which to archive."""
         cap = self._settings.max_active_conversations
-        return plan_cap(self._repo, sub, agent_type, cap, now, joining=joining)
+        observed, archive = plan_cap(self._repo, sub, agent_type, cap, now, joining=joining)
+        return ActiveCap(observed, archive)
 
     def _lease_until(self, now: int) -> int:
         return now + self._settings.turn_lease_seconds * 1000
@@ -348,24 +319,25 @@ class ChatTurn:
     def _raise_if_final(self, rejected: ClaimRejected, claim: TurnClaim) -> None:
         """Maps a refused claim to the caller's error, or returns to retry."""
         now = self._clock()
-        if rejected.reason == "rate_minute":
+        if rejected.reason is Refusal.MINUTE_RATE_SPENT:
             seconds = math.ceil((MINUTE_MS - now % MINUTE_MS) / 1000)
             raise RateLimited(
                 f"You can send {claim.rate_limit_per_minute} messages per minute; "
                 f"retry in {seconds} s.",
                 retry_after=max(1, seconds),
             )
-        if rejected.reason == "rate_day":
+        if rejected.reason is Refusal.DAY_BUDGET_SPENT:
             seconds = math.ceil((DAY_MS - now % DAY_MS) / 1000)
             raise RateLimited(
                 "Your daily token budget is spent (a reply may use up to "
                 f"{claim.reserved_tokens:,} tokens); it renews at midnight UTC.",
                 retry_after=max(1, seconds),
             )
-        if rejected.reason in ("message", "retry") and claim.rerun:
+        taken = (Refusal.MESSAGE_CHANGED, Refusal.REQUEST_TAKEN)
+        if rejected.reason in taken and isinstance(claim.kind, Rerun):
             # Another retry of the same request got there first and is running it.
             raise ConversationBusy(retry_after=self._settings.busy_retry_after_seconds)
-        if rejected.reason == "conversation" and not claim.is_new:
+        if rejected.reason is Refusal.CONVERSATION_CHANGED and not claim.creates:
             current = self._repo.get_conversation(claim.sub, claim.conversation.id)
             if current is None:
                 raise_missing(self._repo, claim.sub, claim.conversation.id)
@@ -381,8 +353,7 @@ class ChatTurn:
         )
 
     def _release(self, claim: TurnClaim) -> None:
-        """Best effort: mark the user message failed and free the conversation."""
-        self.runner.release(claim)
+        release(self._repo, claim, self._clock, self._retry)
 
 
 def _with_turn(

@@ -79,8 +79,8 @@ class ConversationService:
     ) -> ConversationPage:
         if agent_type is not None:
             resolve_agent(agent_type)
-        # Named for the index the cursor's key belongs to: a cursor from before issue 14
-        # (a key of the retired local indexes) is then a clear 400, not a failed Query.
+        # Named for the index the cursor's key belongs to: a cursor holding a key
+        # of the unused local indexes is then a clear 400, not a failed Query.
         binding = f"conversations|ByActivity|{sub}|{status}|{agent_type or ''}"
         start_key = self._cursors.decode(cursor, binding)
         page = self._repo.list_conversations(

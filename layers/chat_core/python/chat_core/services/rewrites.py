@@ -31,8 +31,9 @@ from chat_core.models import (
     TurnReply,
 )
 from chat_core.replies import MAX_REPLY_BYTES
-from chat_core.repository.port import ChatRepository, Rewrite
+from chat_core.repository.port import ChatRepository
 from chat_core.repository.records import ConversationRecord, MessageRecord
+from chat_core.repository.turn_kinds import Continue, Edit, Regenerate, Rerun, TurnKind
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn, Prepared
 from chat_core.services.ownership import require_conversation
@@ -63,10 +64,10 @@ class Rewrites:
 
         def prepare() -> Prepared:
             conversation, last = self._last_exchange(sub, conversation_id)
-            if last is None or last[1] is None:
+            user, reply = last or (None, None)
+            if user is None or reply is None:
                 raise NothingToRegenerate()
-            user, reply = last
-            return self._claim(sub, conversation, user, Rewrite(reply=reply))
+            return self._claim(sub, conversation, user, Regenerate(reply))
 
         return self._turn.submit_prepared(prepare, request.stream)
 
@@ -87,7 +88,7 @@ class Rewrites:
                     "This reply is as long as a stored reply can be; ask for the rest in a "
                     "new message."
                 )
-            return self._claim(sub, conversation, last[0], Rewrite(reply=reply, continues=True))
+            return self._claim(sub, conversation, last[0], Continue(reply))
 
         return self._turn.submit_prepared(prepare, request.stream)
 
@@ -107,7 +108,7 @@ class Rewrites:
             resent = user.status == "failed" and reply is None and user.content == request.message
             if resent and conversation.status == "active":
                 # The failed message resent as it is: a retry, not a new version.
-                return self._claim(sub, conversation, replace(user, status="ok"), None)
+                return self._claim(sub, conversation, replace(user, status="ok"), Rerun())
             edited = replace(
                 user,
                 id=self._ids(),
@@ -122,8 +123,7 @@ class Rewrites:
             if user.seq == 1 and not conversation.title_by_user:
                 title = title_for(request.message)  # the old one was cut from it
                 conversation = replace(conversation, title=title)
-            rewrite = Rewrite(reply=reply, user=user, title=title)
-            return self._claim(sub, conversation, edited, rewrite)
+            return self._claim(sub, conversation, edited, Edit(was=user, reply=reply, title=title))
 
         return self._turn.submit_prepared(prepare, request.stream)
 
@@ -182,24 +182,12 @@ class Rewrites:
         sub: str,
         conversation: ConversationRecord,
         user: MessageRecord,
-        rewrite: Rewrite | None,
+        kind: TurnKind,
     ) -> Prepared:
-        """``rewrite`` None: the failed message resent as it is, a rerun."""
+        """An archived conversation comes back through the cap."""
         now = self._clock()
         agent = resolve_agent(conversation.agent_type)
-        reactivate = conversation.status == "archived"
-        observed_active, archive = 0, list[ConversationRecord]()
-        if reactivate:
-            observed_active, archive = self._turn.cap(sub, agent.name, now, conversation.id)
-        claim = self._turn.claim(
-            sub,
-            conversation,
-            user,
-            now,
-            reactivate=reactivate,
-            observed_active=observed_active,
-            archive=archive,
-            rewrite=rewrite,
-            rerun=rewrite is None,
-        )
-        return claim, agent
+        cap = None
+        if conversation.status == "archived":
+            cap = self._turn.cap(sub, agent.name, now, conversation.id)
+        return self._turn.claim(sub, conversation, user, now, kind, cap), agent

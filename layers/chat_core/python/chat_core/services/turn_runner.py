@@ -43,6 +43,7 @@ from chat_core.repository.port import (
     WriteConflict,
 )
 from chat_core.repository.records import MessageRecord
+from chat_core.repository.turn_kinds import Regenerate
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.generation import Generation, GenerationLoop
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
@@ -134,7 +135,7 @@ class TurnRunner:
         if generation.lost:
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
         if generation.ending.failed_mid_reply and (
-            not generation.added or (claim.regenerates and not claim.continues)
+            not generation.added or isinstance(claim.kind, Regenerate)
         ):
             # Nothing usable: a turn keeps its message as failed; a regeneration cut
             # short keeps the reply it was to replace, which is whole; a Continue that
@@ -145,9 +146,9 @@ class TurnRunner:
     def _history(self, claim: TurnClaim) -> list[MessageRecord]:
         """The messages the reply answers, newest first: up to the turn's user message
         (a regeneration's old reply is still stored after it, and is not shown)."""
-        if claim.is_new:
+        if claim.creates:
             return [claim.user_message]
-        limit = self._settings.history_max_messages + (1 if claim.regenerates else 0)
+        limit = self._settings.history_max_messages + (1 if claim.replaces else 0)
         latest = self._repo.latest_messages(claim.sub, claim.conversation.id, limit)
         return [m for m in latest if m.seq <= claim.user_message.seq]
 
@@ -239,7 +240,7 @@ class TurnRunner:
             details |= {"user_text": claim.user_message.content, "reply_text": text}
         logger.info("turn stored", extra=details)
         record_turn(
-            created=claim.is_new,
+            created=claim.creates,
             model_latency_ms=int((ended - began) * 1000),
             prompt_tokens=usage.prompt_tokens,
             completion_tokens=usage.completion_tokens,
@@ -252,16 +253,10 @@ class TurnRunner:
             reply=stored,
             usage=api_usage,
         )
-        return TurnOutcome(claim.is_new, response)
+        return TurnOutcome(claim.creates, response)
 
     def release(self, claim: TurnClaim) -> None:
-        """Best effort: mark the user message failed and free the conversation."""
-        with contextlib.suppress(TurnLost, StorageFault):
-            self._retry.run(
-                lambda: self._repo.fail_turn(claim, self._clock()),
-                _still_contended,
-                retry_on=(WriteConflict,),
-            )
+        release(self._repo, claim, self._clock, self._retry)
 
     def _give_back_if_deleted(self, claim: TurnClaim) -> None:
         """A turn that lost its conversation: if it was deleted, nobody else gives this
@@ -306,6 +301,17 @@ def _reply_version(claim: TurnClaim) -> int:
     """A regeneration's reply is the next version of the one it replaces; any other
     reply is the first to answer its message's text."""
     return claim.replaces.version + 1 if claim.replaces else 1
+
+
+def release(
+    repo: ChatRepository, claim: TurnClaim, clock: Callable[[], int], retry: RetryPolicy
+) -> None:
+    """Best effort: mark the user message failed and free the conversation (a turn
+    that could not start, or whose model failed)."""
+    with contextlib.suppress(TurnLost, StorageFault):
+        retry.run(
+            lambda: repo.fail_turn(claim, clock()), _still_contended, retry_on=(WriteConflict,)
+        )
 
 
 def _still_contended() -> StorageFault:
