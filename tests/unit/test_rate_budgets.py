@@ -18,6 +18,8 @@ from chat_core.models import ChatRequest
 from chat_core.repository.codec import quota_from
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.repository.records import Quota
+from chat_core.repository.stats_store import StatsStore
+from chat_core.repository.table import Table
 from chat_core.settings import Settings
 from tests.support.dynamo_meter import DynamoMeter
 from tests.support.fakes import FakeModel, ManualClock, reserved_by
@@ -26,20 +28,29 @@ from tests.support.turns import InProcessTurn
 MINUTE_MS = 60_000
 
 
-class StaleQuotaRepository(DynamoChatRepository):
+class StaleStats(StatsStore):
     """Its next eventually consistent reads of the rate budgets return ``stale``."""
 
-    def __init__(self, client: Any) -> None:
-        super().__init__("chat-unit", client=client)
+    def __init__(self, table: Table) -> None:
+        super().__init__(table)
         self.stale: list[Quota] = []
         self.consistent_reads = 0
 
-    def _quota(self, sub: str, *, consistent: bool) -> Quota:
+    def quota(self, sub: str, *, consistent: bool) -> Quota:
         if consistent:
             self.consistent_reads += 1
         elif self.stale:
             return self.stale.pop(0)
-        return super()._quota(sub, consistent=consistent)
+        return super().quota(sub, consistent=consistent)
+
+
+class StaleQuotaRepository(DynamoChatRepository):
+    """The repository whose turns read the rate budgets through StaleStats."""
+
+    def __init__(self, client: Any) -> None:
+        super().__init__("chat-unit", client=client)
+        self.quotas = StaleStats(self.table)
+        self.turns.stats = self.quotas
 
 
 @pytest.fixture
@@ -79,13 +90,13 @@ def test_a_stale_read_that_misses_this_minutes_turns_never_resets_the_count(
     turn = chat(stale_repo, clock, rate_limit_turns_per_minute=3)
     conversation_id = send(turn, "first")
     # the second claim is told nothing was spent yet: it tries to open the minute
-    stale_repo.stale = [Quota()]
+    stale_repo.quotas.stale = [Quota()]
     send(turn, "second", conversation_id)
     assert stats_item(dynamodb)["minute_turns"] == 2  # counted on, not reset to 1
-    assert stale_repo.consistent_reads == 1  # the retry read strongly
+    assert stale_repo.quotas.consistent_reads == 1  # the retry read strongly
     send(turn, "third, back to cheap reads", conversation_id)
-    assert stale_repo.consistent_reads == 1  # one strong read, not from then on
-    stale_repo.stale = [Quota()]
+    assert stale_repo.quotas.consistent_reads == 1  # one strong read, not from then on
+    stale_repo.quotas.stale = [Quota()]
     with pytest.raises(RateLimited):
         send(turn, "fourth: over the limit, whatever the stale read said", conversation_id)
     assert stats_item(dynamodb)["minute_turns"] == 3
@@ -101,7 +112,7 @@ def test_a_stale_read_of_last_minute_opens_this_minute_once(
     clock.advance(MINUTE_MS)
     send(turn, "minute 2, first")
     # this claim reads the item as it was a minute ago: it would count into that minute
-    stale_repo.stale = [last_minute]
+    stale_repo.quotas.stale = [last_minute]
     send(turn, "minute 2, second", conversation_id)
     assert stats_item(dynamodb)["minute_turns"] == 2
     assert stats_item(dynamodb)["rate_minute"] == clock.now // MINUTE_MS
@@ -149,7 +160,7 @@ def test_a_reservation_must_fit_the_budget_to_the_token(
     assert stats_item(dynamodb)["day_tokens"] == 27  # its reservation settled to its use
     with pytest.raises(RateLimited):
         send(turn, "one token short", conversation_id)
-    stale_repo.stale = [Quota()]  # a read that missed the spending
+    stale_repo.quotas.stale = [Quota()]  # a read that missed the spending
     with pytest.raises(RateLimited):
         send(turn, "one token short, read stale", conversation_id)
     assert stats_item(dynamodb)["messages"] == 2
@@ -172,10 +183,10 @@ def test_a_retry_of_a_failed_turn_spends_the_minute_and_is_refused_over_it(
     before = stats_item(dynamodb)
     assert before["minute_turns"] == 2
     working = InProcessTurn(stale_repo, FakeModel(), settings, clock=clock)
-    stale_repo.stale = [Quota()]
+    stale_repo.quotas.stale = [Quota()]
     with pytest.raises(RateLimited):
         working.start("alice", ChatRequest(message="Hello"), request_key="key-1")
-    assert stale_repo.consistent_reads == 1  # the retry read strongly and saw it spent
+    assert stale_repo.quotas.consistent_reads == 1  # the retry read strongly and saw it spent
     assert stats_item(dynamodb) == before
 
 
@@ -187,7 +198,7 @@ def test_a_read_that_stays_stale_costs_one_retry_not_a_409(
     one_second_into_a_minute(clock)
     turn = chat(stale_repo, clock, rate_limit_turns_per_minute=5)
     conversation_id = send(turn, "first")
-    stale_repo.stale = [Quota()] * 20
+    stale_repo.quotas.stale = [Quota()] * 20
     send(turn, "second", conversation_id)
     assert stats_item(dynamodb)["minute_turns"] == 2
-    assert len(stale_repo.stale) == 19  # one stale read, then strong ones
+    assert len(stale_repo.quotas.stale) == 19  # one stale read, then strong ones

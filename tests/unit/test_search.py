@@ -9,7 +9,7 @@ import pytest
 
 from chat_core.errors import InvalidCursor
 from chat_core.models import ChatRequest, CreateConversationRequest, UpdateConversationRequest
-from chat_core.repository import table_reads
+from chat_core.repository import conversation_store
 from chat_core.repository.dynamodb import DynamoChatRepository
 from chat_core.services.conversations import ConversationService
 from chat_core.services.pagination import CursorCodec
@@ -112,8 +112,8 @@ def test_a_search_reads_a_bounded_number_of_conversations_per_request(
 ) -> None:
     """With many conversations and few matches, one request stops after its budget and
     hands out a cursor: its cost stays flat, and following the cursor finds the rest."""
-    monkeypatch.setattr(table_reads, "_SEARCH_BATCH", 5)
-    monkeypatch.setattr(table_reads, "_SEARCH_EXAMINED", 10)
+    monkeypatch.setattr(conversation_store, "_SEARCH_BATCH", 5)
+    monkeypatch.setattr(conversation_store, "_SEARCH_EXAMINED", 10)
     create(many, clock, "needle one")
     for n in range(20):
         create(many, clock, f"hay {n}")
@@ -164,8 +164,8 @@ def test_one_request_reads_exactly_its_budget_of_conversations(
     clock: ManualClock,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(table_reads, "_SEARCH_BATCH", 5)
-    monkeypatch.setattr(table_reads, "_SEARCH_EXAMINED", 10)
+    monkeypatch.setattr(conversation_store, "_SEARCH_BATCH", 5)
+    monkeypatch.setattr(conversation_store, "_SEARCH_EXAMINED", 10)
     create(many, clock, "needle one")  # the 10th most recent: the budget's last
     for n in range(8):
         create(many, clock, f"hay {n}")

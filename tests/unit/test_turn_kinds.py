@@ -61,7 +61,7 @@ def claim(kind: TurnKind, *, cap: ActiveCap | None = None, key: str | None = Non
 
 def labels(turn: TurnClaim) -> list[Item]:
     spend = RateSpend(Quota(), NOW, 20, 200_000, reserve=turn.reserved_tokens)
-    return [item for item, _ in claim_items(ItemWrites("chat"), turn, spend)]
+    return [item for item, _ in claim_items(ItemWrites.of("chat"), turn, spend)]
 
 
 C, OWN, M, S = Item.CONVERSATION, Item.OWNERSHIP, Item.MESSAGE, Item.STATS
@@ -94,7 +94,7 @@ def test_taking_over_a_dead_turn_marks_its_message_failed_in_the_same_claim() ->
 
 def test_a_reply_replaces_only_for_the_kinds_that_rewrite_it() -> None:
     result = TurnResult(reply=REPLY, prompt_tokens=10, completion_tokens=5)
-    w = ItemWrites("chat")
+    w = ItemWrites.of("chat")
     added = reply_items(w, claim(NextMessage()), result, None, NOW)
     replaced = reply_items(w, claim(Regenerate(REPLY)), result, REPLY, NOW)
     assert [i for i, _ in added] == [M, C, S]

@@ -29,8 +29,8 @@ from chat_core.repository.turn_kinds import (
 def creation_items(w: ItemWrites, sub: str, conv: ConversationRecord, now: int) -> list[NamedItem]:
     """A new conversation and its ownership record (which tells 403 from 404)."""
     return [
-        (Item.CONVERSATION, w.new_conversation(sub, conv)),
-        (Item.OWNERSHIP, w.new_ownership(sub, conv.id, now)),
+        (Item.CONVERSATION, w.conversations.new_conversation(sub, conv)),
+        (Item.OWNERSHIP, w.conversations.new_ownership(sub, conv.id, now)),
     ]
 
 
@@ -45,10 +45,10 @@ def claim_items(w: ItemWrites, claim: TurnClaim, spend: RateSpend) -> list[Named
             items = [*creation_items(w, sub, conv, claim.now), _new_message(w, claim)]
             messages = 1
         case NextMessage():
-            items = [(Item.CONVERSATION, w.claim_conversation(claim))]
+            items = [(Item.CONVERSATION, w.conversations.claim_conversation(claim))]
             if conv.turn_id and conv.turn_seq:
                 # Taking over an expired lease: the dead turn's message was never answered.
-                dead = w.message_status(sub, conv.id, conv.turn_seq, "failed")
+                dead = w.messages.message_status(sub, conv.id, conv.turn_seq, "failed")
                 items.append((Item.ORPHAN, dead))
             items.append(_new_message(w, claim))
             messages = 1
@@ -58,28 +58,32 @@ def claim_items(w: ItemWrites, claim: TurnClaim, spend: RateSpend) -> list[Named
             # The old reply stays the conversation's last until the new one replaces it
             # (a failed regeneration has changed nothing), and is not rated meanwhile.
             count = user.seq + 1
-            lease = w.claim_conversation(claim, count=count, replaces=count, unchanged=True)
+            lease = w.conversations.claim_conversation(
+                claim, count=count, replaces=count, unchanged=True
+            )
             items = [(Item.CONVERSATION, lease)]
             messages = 0
         case Edit():
             # The new text at the same seq; the old one with the reply it had in a
             # version item; that reply taken out, so the conversation ends at the edited
             # message, exactly as after an ordinary claim.
-            lease = w.claim_conversation(claim, count=user.seq, unchanged=True, title=kind.title)
+            lease = w.conversations.claim_conversation(
+                claim, count=user.seq, unchanged=True, title=kind.title
+            )
             version = MessageVersion(kind.was, kind.reply)
             items = [
                 (Item.CONVERSATION, lease),
-                (Item.MESSAGE, w.replaced_message(sub, user, was=kind.was)),
-                (Item.VERSION, w.message_version(sub, version, claim.now)),
+                (Item.MESSAGE, w.messages.replaced_message(sub, user, was=kind.was)),
+                (Item.VERSION, w.messages.message_version(sub, version, claim.now)),
             ]
             if kind.reply is not None:
-                items.append((Item.REPLY, w.dropped_reply(sub, kind.reply)))
+                items.append((Item.REPLY, w.messages.dropped_reply(sub, kind.reply)))
             messages = -1 if kind.reply else 0
         case _:
             assert_never(kind)
     cap = claim.cap
     archived = len(cap.archive) if cap else 0
-    stats = w.stats(
+    stats = w.counters.stats(
         sub,
         conv.agent_type,
         active=(1 if cap else 0) - archived,
@@ -91,7 +95,10 @@ def claim_items(w: ItemWrites, claim: TurnClaim, spend: RateSpend) -> list[Named
     )
     return [
         *items,
-        *((Item.CAP, w.archive(sub, old, claim.now)) for old in (cap.archive if cap else [])),
+        *(
+            (Item.CAP, w.conversations.archive(sub, old, claim.now))
+            for old in (cap.archive if cap else [])
+        ),
         (Item.STATS, stats),
     ]
 
@@ -105,16 +112,20 @@ def rerun_items(w: ItemWrites, claim: TurnClaim, spend: RateSpend) -> list[Named
     """
     sub, conv, user = claim.sub, claim.conversation, claim.user_message
     items: list[NamedItem] = [
-        (Item.CONVERSATION, w.reclaim_conversation(claim)),
+        (Item.CONVERSATION, w.conversations.reclaim_conversation(claim)),
         (
             Item.MESSAGE,
-            w.message_status(sub, conv.id, user.seq, "ok", was="failed", message_id=user.id),
+            w.messages.message_status(
+                sub, conv.id, user.seq, "ok", was="failed", message_id=user.id
+            ),
         ),
     ]
     if claim.request_key:  # else an edit that resends the failed text as it is
-        items.append((Item.FAILED_REQUEST, w.consume_failed_request(sub, claim.request_key)))
-    return [*items, (Item.STATS, w.stats(sub, conv.agent_type, spend=spend))]
+        items.append(
+            (Item.FAILED_REQUEST, w.failed_requests.consume_failed_request(sub, claim.request_key))
+        )
+    return [*items, (Item.STATS, w.counters.stats(sub, conv.agent_type, spend=spend))]
 
 
 def _new_message(w: ItemWrites, claim: TurnClaim) -> NamedItem:
-    return (Item.MESSAGE, w.new_message(claim.sub, claim.user_message))
+    return (Item.MESSAGE, w.messages.new_message(claim.sub, claim.user_message))

@@ -1,7 +1,6 @@
 """Each write to one message item (or a superseded version of one), with its condition.
 
-Part of the item writes (item_writes.py); the transactions that use them are in
-dynamodb.py.
+Which writes go together: claim_items.py, reply_items.py and message_store.py.
 """
 
 from __future__ import annotations
@@ -14,28 +13,31 @@ from chat_core.repository.records import Feedback, MessageRecord, MessageVersion
 from chat_core.repository.transactions import Writes
 
 
-class MessageWrites(Writes):
+class MessageWrites:
+    def __init__(self, table: str) -> None:
+        self._requests = Writes(table)
+
     def new_message(self, sub: str, msg: MessageRecord) -> dict[str, Any]:
-        return self.put_new(message_item(sub, msg))
+        return self._requests.put_new(message_item(sub, msg))
 
     def replaced_message(self, sub: str, msg: MessageRecord, was: MessageRecord) -> dict[str, Any]:
         """A new version at an existing seq, only over the version that was read, with
         the rating that was read (its version keeps exactly the rating counted)."""
         condition, values = _as_read(was)
-        return self.put_if(message_item(sub, msg), condition, **values)
+        return self._requests.put_if(message_item(sub, msg), condition, **values)
 
     def dropped_reply(self, sub: str, reply: MessageRecord) -> dict[str, Any]:
         """An edit takes the reply out of the conversation (a copy is in the edited
         message's version), only as it was read: the same version, the same rating."""
         condition, values = _as_read(reply)
         key = {"PK": keys.messages_pk(sub, reply.conversation_id), "SK": keys.message_sk(reply.seq)}
-        return self.delete_if(key, condition, **values)
+        return self._requests.delete_if(key, condition, **values)
 
     def message_version(
         self, sub: str, version: MessageVersion, replaced_ms: int
     ) -> dict[str, Any]:
         """A superseded version, kept (never overwritten: its number is claimed)."""
-        return self.put_new(message_version_item(sub, version, replaced_ms))
+        return self._requests.put_new(message_version_item(sub, version, replaced_ms))
 
     def message_status(
         self,
@@ -50,7 +52,7 @@ class MessageWrites(Writes):
         """A stored message's status (``failed``, or ``ok`` again for a rerun of ``was``;
         then of the very message read, ``message_id``: an edit may have replaced it)."""
         values = {"status": status, **({"was": was, "id": message_id} if was else {})}
-        return self.update(
+        return self._requests.update(
             {"PK": keys.messages_pk(sub, conversation_id), "SK": keys.message_sk(seq)},
             "SET #status = :status",
             condition="#status = :was AND id = :id" if was else "attribute_exists(PK)",
@@ -85,7 +87,7 @@ class MessageWrites(Writes):
             else:
                 expression += ", feedback_comment = :comment"
                 values["comment"] = feedback.comment
-        return self.update(key, expression, condition=condition, values=values)
+        return self._requests.update(key, expression, condition=condition, values=values)
 
 
 def _as_read(message: MessageRecord) -> tuple[str, dict[str, Any]]:

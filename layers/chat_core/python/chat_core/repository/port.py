@@ -52,7 +52,9 @@ class TurnResult:
     completion_tokens: int
 
 
-class ChatRepository(Protocol):
+class ConversationPort(Protocol):
+    """Conversations: one, the user's list, and their changes outside a turn."""
+
     def get_conversation(self, sub: str, conversation_id: str) -> ConversationRecord | None: ...
 
     def owner_of(self, conversation_id: str) -> str | None: ...
@@ -60,58 +62,6 @@ class ChatRepository(Protocol):
     def active_conversations(
         self, sub: str, agent_type: str, limit: int
     ) -> list[ConversationRecord]: ...
-
-    def latest_messages(
-        self, sub: str, conversation_id: str, limit: int
-    ) -> list[MessageRecord]: ...
-
-    def page_messages(
-        self,
-        sub: str,
-        conversation_id: str,
-        *,
-        limit: int,
-        ascending: bool,
-        start_key: dict[str, object] | None,
-    ) -> Page[MessageRecord]: ...
-
-    def begin_turn(self, claim: TurnClaim) -> None: ...
-
-    def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> None: ...
-
-    def fail_turn(self, claim: TurnClaim, now: int) -> None: ...
-
-    def give_back(self, claim: TurnClaim, now: int) -> None: ...
-
-    def failed_request(self, sub: str, request_key: str) -> FailedRequest | None: ...
-
-    def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None: ...
-
-    def get_message_version(
-        self, sub: str, conversation_id: str, message: MessageRecord, version: int
-    ) -> MessageVersion | None: ...
-
-    def extend_lease(self, claim: TurnClaim, lease_until: int) -> None: ...
-
-    def live_state(self, sub: str) -> LiveState: ...
-
-    def add_connection(self, sub: str, connection_id: str, now: int, ttl: int) -> None: ...
-
-    def connections_of(self, sub: str) -> list[str]:
-        """The user's open connections, oldest first."""
-        ...
-
-    def remove_connection(self, sub: str, connection_id: str) -> None: ...
-
-    def request_stop(self, sub: str, conversation_id: str, turn_id: str, ttl: int) -> None: ...
-
-    def create_conversation(
-        self,
-        sub: str,
-        conv: ConversationRecord,
-        archive: list[ConversationRecord],
-        observed_active: int,
-    ) -> None: ...
 
     def list_conversations(
         self,
@@ -131,6 +81,14 @@ class ChatRepository(Protocol):
         limit: int,
         start_key: dict[str, object] | None,
     ) -> Page[ConversationRecord]: ...
+
+    def create_conversation(
+        self,
+        sub: str,
+        conv: ConversationRecord,
+        archive: list[ConversationRecord],
+        observed_active: int,
+    ) -> None: ...
 
     def update_conversation(
         self,
@@ -158,6 +116,32 @@ class ChatRepository(Protocol):
         self, sub: str, conv: ConversationRecord, now: int, ttl: int
     ) -> None: ...
 
+    def deleted_conversation_of(self, stream_keys: Mapping[str, object]) -> tuple[str, str]: ...
+
+
+class MessagePort(Protocol):
+    """Messages: the latest, pages, one and its versions, a rating, the purge."""
+
+    def latest_messages(
+        self, sub: str, conversation_id: str, limit: int
+    ) -> list[MessageRecord]: ...
+
+    def page_messages(
+        self,
+        sub: str,
+        conversation_id: str,
+        *,
+        limit: int,
+        ascending: bool,
+        start_key: dict[str, object] | None,
+    ) -> Page[MessageRecord]: ...
+
+    def get_message(self, sub: str, conversation_id: str, seq: int) -> MessageRecord | None: ...
+
+    def get_message_version(
+        self, sub: str, conversation_id: str, message: MessageRecord, version: int
+    ) -> MessageVersion | None: ...
+
     def rate_message(
         self,
         sub: str,
@@ -167,8 +151,46 @@ class ChatRepository(Protocol):
         now: int,
     ) -> None: ...
 
-    def get_stats(self, sub: str) -> StatsRecord: ...
-
     def purge_messages(self, sub: str, conversation_id: str) -> int: ...
 
-    def deleted_conversation_of(self, stream_keys: Mapping[str, object]) -> tuple[str, str]: ...
+
+class TurnPort(Protocol):
+    """A turn's writes, from its claim to its reply or failure."""
+
+    def begin_turn(self, claim: TurnClaim) -> None: ...
+
+    def finish_turn(self, claim: TurnClaim, result: TurnResult, now: int) -> None: ...
+
+    def fail_turn(self, claim: TurnClaim, now: int) -> None: ...
+
+    def give_back(self, claim: TurnClaim, now: int) -> None: ...
+
+    def extend_lease(self, claim: TurnClaim, lease_until: int) -> None: ...
+
+    def failed_request(self, sub: str, request_key: str) -> FailedRequest | None: ...
+
+
+class LivePort(Protocol):
+    """The user's open connections and Stop requests."""
+
+    def live_state(self, sub: str) -> LiveState: ...
+
+    def add_connection(self, sub: str, connection_id: str, now: int, ttl: int) -> None: ...
+
+    def connections_of(self, sub: str) -> list[str]:
+        """The user's open connections, oldest first."""
+        ...
+
+    def remove_connection(self, sub: str, connection_id: str) -> None: ...
+
+    def request_stop(self, sub: str, conversation_id: str, turn_id: str, ttl: int) -> None: ...
+
+
+class StatsPort(Protocol):
+    """The user's counters."""
+
+    def get_stats(self, sub: str) -> StatsRecord: ...
+
+
+class ChatRepository(ConversationPort, MessagePort, TurnPort, LivePort, StatsPort, Protocol):
+    """All of storage, for the wiring; a service that needs a part takes that port."""

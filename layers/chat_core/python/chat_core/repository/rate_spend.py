@@ -17,7 +17,7 @@ class RateSpend:
     An update expression cannot branch, so which update opens a new minute (or day)
     and which counts into the current one is chosen from the stats item as read
     before the claim; the condition makes a stale choice fail, and the retry reads
-    the item strongly (repository/dynamodb.py)."""
+    the item strongly (repository/turn_store.py)."""
 
     seen: Quota
     now: int

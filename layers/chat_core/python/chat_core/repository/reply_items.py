@@ -29,20 +29,20 @@ def reply_items(
     tokens = {"pt": result.prompt_tokens, "ct": result.completion_tokens}
     used = result.prompt_tokens + result.completion_tokens
     settled = used - held(claim.reserved_tokens, claim.now, now)
-    message_items: list[NamedItem] = [(Item.MESSAGE, w.new_message(sub, reply))]
+    message_items: list[NamedItem] = [(Item.MESSAGE, w.messages.new_message(sub, reply))]
     if replaced is not None:
         message_items = [
-            (Item.MESSAGE, w.replaced_message(sub, reply, was=replaced)),
-            (Item.VERSION, w.message_version(sub, MessageVersion(replaced), now)),
+            (Item.MESSAGE, w.messages.replaced_message(sub, reply, was=replaced)),
+            (Item.VERSION, w.messages.message_version(sub, MessageVersion(replaced), now)),
         ]
     added = 0 if replaced is not None else 1
     return [
         *message_items,
         (
             Item.CONVERSATION,
-            w.conversation_replied(sub, conv, claim.turn_id, reply.seq, now, tokens),
+            w.conversations.conversation_replied(sub, conv, claim.turn_id, reply.seq, now, tokens),
         ),
-        (Item.STATS, w.reply_stats(sub, tokens, settled, messages=added)),
+        (Item.STATS, w.counters.reply_stats(sub, tokens, settled, messages=added)),
     ]
 
 
@@ -52,16 +52,21 @@ def failed_items(w: ItemWrites, claim: TurnClaim, now: int) -> list[NamedItem]:
     The turn's reservation of the day's tokens is given back (on its own day), and a
     request with an Idempotency-Key remembers where its message is, for a rerun."""
     sub, conv, msg = claim.sub, claim.conversation, claim.user_message
-    release = (Item.CONVERSATION, w.release_conversation(sub, conv.id, claim.turn_id))
-    given_back = (Item.STATS, w.day_tokens(sub, -held(claim.reserved_tokens, claim.now, now)))
+    release = (Item.CONVERSATION, w.conversations.release_conversation(sub, conv.id, claim.turn_id))
+    given_back = (
+        Item.STATS,
+        w.counters.day_tokens(sub, -held(claim.reserved_tokens, claim.now, now)),
+    )
     if claim.replaces is not None:
         return [release, given_back]
     items = [
-        (Item.MESSAGE, w.message_status(sub, conv.id, msg.seq, "failed")),
+        (Item.MESSAGE, w.messages.message_status(sub, conv.id, msg.seq, "failed")),
         release,
         given_back,
     ]
     if claim.request_key:
-        remembered = w.remember_failed_request(sub, claim.request_key, conv.id, msg.seq, claim.now)
+        remembered = w.failed_requests.remember_failed_request(
+            sub, claim.request_key, conv.id, msg.seq, claim.now
+        )
         items.append((Item.FAILED_REQUEST, remembered))
     return items

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from chat_core.repository.port import ChatRepository
+from chat_core.repository.port import ConversationPort
 from chat_core.repository.records import ConversationRecord
 
 
 def plan_cap(
-    repo: ChatRepository,
+    repo: ConversationPort,
     sub: str,
     agent_type: str,
     cap: int,

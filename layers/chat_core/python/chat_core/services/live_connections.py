@@ -19,7 +19,7 @@ from chat_core.live.connections import (
     NoConnections,
 )
 from chat_core.live.events import ConnectionReplaced
-from chat_core.repository.port import ChatRepository
+from chat_core.repository.port import LivePort
 
 # API Gateway closes a WebSocket after two hours; the item outlives it a little in
 # case $disconnect never ran.
@@ -30,7 +30,7 @@ _REPLACED = ConnectionReplaced().model_dump_json().encode()
 class LiveConnections:
     def __init__(
         self,
-        repo: ChatRepository,
+        repo: LivePort,
         poster: ConnectionManager | None = None,
         clock: Callable[[], int] = now_ms,
     ) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import NoReturn
 
 from chat_core.errors import Forbidden, NotFound
-from chat_core.repository.port import ChatRepository
+from chat_core.repository.port import ConversationPort
 from chat_core.repository.records import ConversationRecord
 
 
 def require_conversation(
-    repo: ChatRepository, sub: str, conversation_id: str
+    repo: ConversationPort, sub: str, conversation_id: str
 ) -> ConversationRecord:
     """The caller's conversation, or 403 when it is someone else's, or 404.
 
@@ -23,7 +23,7 @@ def require_conversation(
     raise_missing(repo, sub, conversation_id)
 
 
-def raise_missing(repo: ChatRepository, sub: str, conversation_id: str) -> NoReturn:
+def raise_missing(repo: ConversationPort, sub: str, conversation_id: str) -> NoReturn:
     owner = repo.owner_of(conversation_id)
     if owner is not None and owner != sub:
         raise Forbidden()

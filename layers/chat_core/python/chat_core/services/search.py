@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from chat_core.clock import now_ms
 from chat_core.models import ConversationPage
-from chat_core.repository.port import ChatRepository
+from chat_core.repository.port import ConversationPort
 from chat_core.services.api_shapes import conversation_to_api
 from chat_core.services.pagination import CursorCodec
 
@@ -42,7 +42,7 @@ def title_matcher(query: str) -> Callable[[str], bool]:
 
 class ConversationSearch:
     def __init__(
-        self, repo: ChatRepository, cursors: CursorCodec, clock: Callable[[], int] = now_ms
+        self, repo: ConversationPort, cursors: CursorCodec, clock: Callable[[], int] = now_ms
     ) -> None:
         self._repo = repo
         self._cursors = cursors

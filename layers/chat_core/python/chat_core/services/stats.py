@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from chat_core.models import ConversationCounts, FeedbackCounts, Stats, TokenCounts
-from chat_core.repository.port import ChatRepository
+from chat_core.repository.port import StatsPort
 
 
-def read_stats(repo: ChatRepository, sub: str) -> Stats:
+def read_stats(repo: StatsPort, sub: str) -> Stats:
     """One GetItem of the stats record."""
     counters = repo.get_stats(sub)
     return Stats(
