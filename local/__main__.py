@@ -28,6 +28,8 @@ def local_environment(
     """What the functions see: the template's variables, then the caller's, then local wiring."""
     env = {**template_env, **base}
     env.pop("OPENAI_SECRET_ID", None)  # the key comes from OPENAI_API_KEY locally
+    # Titles are asked on a thread of the worker's process: the functions share one.
+    env.pop("TITLE_WORKER_FUNCTION", None)
     env.update(
         {
             "AWS_ENDPOINT_URL_DYNAMODB": dynamodb,

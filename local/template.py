@@ -157,9 +157,15 @@ class Template:
         return self.raw.get("Parameters", {}).get(name, {}).get("Default")
 
     def environment(self, table_names: dict[str, str]) -> dict[str, str]:
-        """Globals' environment variables, intrinsics resolved for the local stack."""
+        """The environment variables of Globals and of every function, intrinsics
+        resolved for the local stack, whose functions share one process (a variable
+        means the same wherever the template gives it)."""
         globals_ = self.raw.get("Globals", {}).get("Function", {})
-        variables = globals_.get("Environment", {}).get("Variables", {})
+        variables = dict(globals_.get("Environment", {}).get("Variables", {}))
+        for resource in self.resources.values():
+            if resource.get("Type") == "AWS::Serverless::Function":
+                own = resource.get("Properties", {}).get("Environment", {})
+                variables.update(own.get("Variables", {}))
         resolved = {}
         for name, value in variables.items():
             local = self._resolve(value, table_names)

@@ -11,9 +11,27 @@ from aws_lambda_powertools.event_handler.openapi.params import Header
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
 from chat_core.models import IDEMPOTENCY_KEY_PATTERN, ChatRequest
+from chat_core.settings import (
+    ConversationLimits,
+    DispatchSettings,
+    IdempotencySettings,
+    ModelChoice,
+    TableSettings,
+    TurnBudgets,
+    declare_settings,
+)
 from chat_core.snapstart import warm_before_snapshot
 from chat_core.turn_responses import CHAT_RESPONSES
 from chat_core.wiring import idempotent_chat
+
+declare_settings(
+    DispatchSettings,
+    ConversationLimits,
+    IdempotencySettings,
+    ModelChoice,
+    TableSettings,
+    TurnBudgets,
+)
 
 app = create_app()
 

@@ -7,7 +7,15 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN
+from chat_core.settings import (
+    ActionLimits,
+    ConversationLimits,
+    TableSettings,
+    declare_settings,
+)
 from chat_core.wiring import conversation_service, spend_action
+
+declare_settings(ActionLimits, ConversationLimits, TableSettings)
 
 app = create_app(spend=spend_action)
 

@@ -6,7 +6,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN, ConversationWithMessages
+from chat_core.settings import TableSettings, declare_settings
 from chat_core.wiring import conversation_reader
+
+declare_settings(TableSettings)
 
 app = create_app()
 

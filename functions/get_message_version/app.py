@@ -7,7 +7,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import UUID_PATTERN, MessageVersionView
+from chat_core.settings import (
+    ConversationLimits,
+    DispatchSettings,
+    ModelChoice,
+    TableSettings,
+    TurnBudgets,
+    declare_settings,
+)
 from chat_core.wiring import rewrites
+
+declare_settings(DispatchSettings, ConversationLimits, ModelChoice, TableSettings, TurnBudgets)
 
 app = create_app()
 

@@ -6,7 +6,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import AGENT_TYPE_NAMES, ConversationPage, ConversationStatus
+from chat_core.settings import ConversationLimits, CursorSettings, TableSettings, declare_settings
 from chat_core.wiring import conversation_service
+
+declare_settings(ConversationLimits, CursorSettings, TableSettings)
 
 app = create_app()
 

@@ -10,7 +10,10 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, ev
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chat_core.observability import logger
+from chat_core.settings import TableSettings, declare_settings
 from chat_core.wiring import repository
+
+declare_settings(TableSettings)
 
 
 @logger.inject_lambda_context

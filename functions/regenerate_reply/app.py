@@ -11,8 +11,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
 from chat_core.models import UUID_PATTERN, RegenerateRequest
+from chat_core.settings import (
+    ConversationLimits,
+    DispatchSettings,
+    ModelChoice,
+    TableSettings,
+    TurnBudgets,
+    declare_settings,
+)
 from chat_core.turn_responses import TURN_RESPONSES
 from chat_core.wiring import rewrites
+
+declare_settings(DispatchSettings, ConversationLimits, ModelChoice, TableSettings, TurnBudgets)
 
 app = create_app()
 

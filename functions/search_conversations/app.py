@@ -6,7 +6,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import NOT_BLANK, ConversationPage
+from chat_core.settings import ActionLimits, CursorSettings, TableSettings, declare_settings
 from chat_core.wiring import conversation_search, spend_action
+
+declare_settings(ActionLimits, CursorSettings, TableSettings)
 
 app = create_app(spend=spend_action)
 

@@ -3,7 +3,10 @@
 from chat_core.http import caller_sub, create_app, lambda_handler_for
 from chat_core.models import Stats
 from chat_core.services.stats import read_stats
+from chat_core.settings import TableSettings, declare_settings
 from chat_core.wiring import repository
+
+declare_settings(TableSettings)
 
 app = create_app()
 

@@ -7,7 +7,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path
 
 from chat_core.http import caller_sub, create_app, json_response, lambda_handler_for
 from chat_core.models import UUID_PATTERN, StopAccepted
+from chat_core.settings import TableSettings, declare_settings
 from chat_core.wiring import stop_turn
+
+declare_settings(TableSettings)
 
 app = create_app()
 

@@ -9,7 +9,16 @@ from typing import Any
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chat_core.observability import logger
+from chat_core.settings import (
+    LiveSettings,
+    ModelChoice,
+    ModelClient,
+    TableSettings,
+    declare_settings,
+)
 from chat_core.wiring import title_generator
+
+declare_settings(LiveSettings, ModelChoice, ModelClient, TableSettings)
 
 
 @logger.inject_lambda_context

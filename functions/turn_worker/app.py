@@ -10,7 +10,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chat_core.observability import logger, metrics
 from chat_core.services.dispatch import worker_result
+from chat_core.settings import (
+    GenerationSettings,
+    LiveSettings,
+    ModelChoice,
+    ModelClient,
+    TableSettings,
+    TurnBudgets,
+    declare_settings,
+)
 from chat_core.wiring import turn_runner
+
+declare_settings(
+    GenerationSettings, LiveSettings, ModelChoice, ModelClient, TableSettings, TurnBudgets
+)
 
 
 @metrics.log_metrics

@@ -12,7 +12,10 @@ from chat_core.auth.jwt_verifier import Unauthorized
 from chat_core.auth.subject import usable_subject
 from chat_core.auth.websocket import allow, header, token_from_protocols
 from chat_core.observability import logger
+from chat_core.settings import AuthSettings, declare_settings
 from chat_core.wiring import jwt_verifier
+
+declare_settings(AuthSettings)
 
 
 @logger.inject_lambda_context

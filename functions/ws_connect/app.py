@@ -6,7 +6,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from chat_core.auth.websocket import SUBPROTOCOL, connection_caller
 from chat_core.observability import logger
+from chat_core.settings import LiveSettings, TableSettings, declare_settings
 from chat_core.wiring import live_connections
+
+declare_settings(LiveSettings, TableSettings)
 
 
 @logger.inject_lambda_context

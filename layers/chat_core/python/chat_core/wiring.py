@@ -10,7 +10,23 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
-from chat_core.settings import Settings, get_settings
+from chat_core.settings import (
+    ActionLimits,
+    AuthSettings,
+    ConversationLimits,
+    CursorSettings,
+    DispatchSettings,
+    GenerationSettings,
+    IdempotencySettings,
+    LiveSettings,
+    ModelChoice,
+    ModelClient,
+    Section,
+    Settings,
+    TableSettings,
+    TurnBudgets,
+    get_settings,
+)
 
 if TYPE_CHECKING:
     from chat_core.live.connections import ConnectionManager
@@ -29,6 +45,35 @@ if TYPE_CHECKING:
     from chat_core.services.title_dispatch import TitleRequest
     from chat_core.services.title_generator import TitleGenerator
     from chat_core.services.turn_runner import TurnRunner
+
+
+_CLAIMS = (TableSettings, ConversationLimits, TurnBudgets, ModelChoice, DispatchSettings)
+# The settings sections each builder's services read: a function that uses a builder
+# declares at least these (tests/unit/test_function_settings.py).
+NEEDS: dict[str, tuple[type[Section], ...]] = {
+    "repository": (TableSettings,),
+    "spend_action": (TableSettings, ActionLimits),
+    "turn_runner": (
+        TableSettings,
+        TurnBudgets,
+        ModelChoice,
+        ModelClient,
+        GenerationSettings,
+        LiveSettings,
+    ),
+    "title_generator": (TableSettings, ModelChoice, ModelClient, LiveSettings),
+    # A route that pages declares CursorSettings too: its cursors are sealed with the
+    # key CURSOR_SECRET_ID names (read on first use, so routes that never page don't).
+    "conversation_reader": (TableSettings,),
+    "conversation_service": (TableSettings, ConversationLimits),
+    "conversation_search": (TableSettings, CursorSettings),
+    "feedback_service": (TableSettings, ConversationLimits),
+    "rewrites": _CLAIMS,
+    "idempotent_chat": (*_CLAIMS, IdempotencySettings),
+    "live_connections": (TableSettings, LiveSettings),
+    "stop_turn": (TableSettings,),
+    "jwt_verifier": (AuthSettings,),
+}
 
 
 @lru_cache(maxsize=1)
