@@ -34,6 +34,8 @@ from tests.support.events import LambdaContext
 
 TEXT = "a typical user message, asking the assistant something ordinary and specific " * 3
 
+CALCULATION = '[stub:tool=calculator {"expression": "12 * (3 + 4)"}]'
+
 
 def row(label: str, meter: DynamoMeter, samples: list[tuple[float, ...]]) -> dict[str, object]:
     reqs, wcu, rcu, local_wcu, local_rcu, ms = zip(*samples, strict=True)
@@ -128,6 +130,24 @@ def measure(checkpoints: list[int], samples: int = 3) -> list[dict[str, object]]
 
         keyed = [sample(meter, keyed_turn) for _ in range(samples)]
         rows.append(row("with an Idempotency-Key", meter, keyed))
+        rows += tool_turns(turn, meter, samples)
+    return rows
+
+
+def tool_turns(turn: Any, meter: DynamoMeter, samples: int) -> list[dict[str, object]]:
+    """Turns of the ``assistant`` agent type whose model calls 1 and 3 tools (the stub's
+    directives): the calls are stored with the reply, so only its item grows."""
+    opened = turn.run("bench", ChatRequest(message=TEXT, agent_type="assistant"))
+    conversation_id = opened.response.conversation_id
+    rows = []
+    for count in (1, 3):
+        calls = " ".join([CALCULATION] * count)
+
+        def tool_turn(text: str = f"{TEXT} {calls}") -> object:
+            return turn.run("bench", ChatRequest(message=text, conversation_id=conversation_id))
+
+        measured = [sample(meter, tool_turn) for _ in range(samples)]
+        rows.append(row(f"with {count} tool call{'s' if count > 1 else ''}", meter, measured))
     return rows
 
 

@@ -32,7 +32,7 @@ def reasoning_efforts(model: str) -> tuple[str, ...] | None:
     return next((efforts for pattern, efforts in _REASONING_MODELS if pattern.match(name)), None)
 
 
-def _refusal(message: str, param: str, code: str) -> dict[str, Any]:
+def _refusal(message: str, param: str, code: str | None) -> dict[str, Any]:
     return {
         "error": {"message": message, "type": "invalid_request_error", "param": param, "code": code}
     }
@@ -45,6 +45,45 @@ def _quoted(values: tuple[str, ...]) -> str:
 
 def refused(body: dict[str, Any]) -> dict[str, Any] | None:
     """OpenAI's 400 error body for a request its model would refuse, else None."""
+    return _tool_sequence(body.get("messages")) or _parameters(body)
+
+
+def _tool_sequence(messages: Any) -> dict[str, Any] | None:
+    """OpenAI's rules for tool messages (any model): each answers a call of the
+    assistant message just before, and every call is answered before anything else."""
+    open_ids: list[str] = []
+    for message in messages if isinstance(messages, list) else []:
+        role = message.get("role") if isinstance(message, dict) else None
+        if role == "tool":
+            if message.get("tool_call_id") not in open_ids:
+                return _refusal(
+                    "Invalid parameter: messages with role 'tool' must be a response to a "
+                    "preceeding message with 'tool_calls'.",
+                    "messages",
+                    None,
+                )
+            open_ids.remove(message.get("tool_call_id"))
+            continue
+        if open_ids:
+            return _unanswered(open_ids)
+        calls = message.get("tool_calls") if role == "assistant" else None
+        open_ids = [str(call.get("id")) for call in calls or [] if isinstance(call, dict)]
+    if open_ids:
+        return _unanswered(open_ids)
+    return None
+
+
+def _unanswered(open_ids: list[str]) -> dict[str, Any]:
+    return _refusal(
+        "An assistant message with 'tool_calls' must be followed by tool messages "
+        "responding to each 'tool_call_id'. The following tool_call_ids did not "
+        f"have response messages: {', '.join(open_ids)}",
+        "messages",
+        None,
+    )
+
+
+def _parameters(body: dict[str, Any]) -> dict[str, Any] | None:
     efforts = reasoning_efforts(str(body.get("model", "")))
     effort = body.get("reasoning_effort")
     if effort is not None and not efforts:  # a chat model, or one that takes no level

@@ -22,6 +22,13 @@ Development-only directives in the latest user message:
   (``finish_reason: "content_filter"``);
 - ``[stub:split-emoji]``: the reply ends with an emoji sent as its two UTF-16 halves in
   two chunks (``"\ud83d"`` then ``"\ude00"``), as a proxy that cuts JavaScript strings does.
+- ``[stub:tool=NAME {JSON}]`` (one or more): when the request offers the tool NAME, call
+  it with those arguments (all of them in one step; arguments streamed in two
+  fragments, as real servers split them; text that is not JSON is sent as it is);
+  then, asked again with the tools' outputs, answer "Tool results: NAME: OUTPUT; ..."
+  (at ``[stub:rate=N]``, with ``[stub:words=N]`` filler words after it).
+  With ``[stub:tool-loop]`` it calls them again after every result, as long as tools are
+  offered (the turn's step bound ends it: asked without tools, it answers).
 
 The output limit is kept as OpenAI keeps it: one chunk is one token, and a reply that
 reaches ``max_tokens`` (or ``max_completion_tokens``, reasoning included) ends with
@@ -63,6 +70,8 @@ _VARY = re.compile(r"\[stub:vary\]")
 _THINK = re.compile(r"\[stub:think=(\d+)\]")
 _FILTER = re.compile(r"\[stub:filter\]")
 _SPLIT_EMOJI = re.compile(r"\[stub:split-emoji\]")
+_TOOL = re.compile(r"\[stub:tool=([\w-]+)(?:\s+(\{[^\[\]]*?\}))?\]")
+_TOOL_LOOP = re.compile(r"\[stub:tool-loop\]")
 FILTERED_AFTER_WORDS = 3
 _ASKED_CHARS = 200
 _DIRECTIVE = re.compile(r"\[stub:[^\]]*\]")
@@ -189,7 +198,7 @@ def complete(body: Any) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
         split_emoji=bool(_SPLIT_EMOJI.search(latest)),
         asked=latest[:_ASKED_CHARS],
     )
-    return _answer(body, messages, plan)
+    return _tools_answer(body, messages, latest, limit) or _answer(body, messages, plan)
 
 
 def _answer(
@@ -286,6 +295,122 @@ def _stream(
         yield f"data: {json.dumps(last)}\n\n".encode()
     yield b"data: [DONE]\n\n"
     record["finished"] = True
+
+
+def _tools_answer(
+    body: dict[str, Any], messages: list[dict[str, Any]], latest: str, limit: int | None
+) -> tuple[int, dict[str, Any] | Iterator[bytes]] | None:
+    """Tool calls the latest message asks for, or the answer to their results; None
+    when neither applies."""
+    calls = _tool_calls(body, messages, latest)
+    if calls:
+        return _call_tools(body, calls, latest)
+    if messages and messages[-1].get("role") == "tool":
+        words = int(_number(_WORDS, latest) or 0)
+        filler = "".join(f" word{n + 1}" for n in range(words))
+        plan = _Plan(
+            _tool_results(messages) + filler,
+            rate=_number(_RATE, latest) or DEFAULT_RATE,
+            limit=limit,
+            asked=latest[:_ASKED_CHARS],
+        )
+        return _answer(body, messages, plan)
+    return None
+
+
+def _tool_calls(
+    body: dict[str, Any], messages: list[dict[str, Any]], latest: str
+) -> list[tuple[str, str]]:
+    """(name, arguments) the stub calls now: the latest user message's tools that the
+    request offers, asked first, or again after their results with [stub:tool-loop]."""
+    offered = {
+        str((tool.get("function") or {}).get("name"))
+        for tool in body.get("tools") or []
+        if isinstance(tool, dict)
+    }
+    wanted = [(m.group(1), m.group(2) or "{}") for m in _TOOL.finditer(latest)]
+    after_results = bool(messages) and messages[-1].get("role") == "tool"
+    if after_results and not _TOOL_LOOP.search(latest):
+        return []
+    return [(name, arguments) for name, arguments in wanted if name in offered]
+
+
+def _tool_results(messages: list[dict[str, Any]]) -> str:
+    """The answer after tools ran: each output the request carries, by tool name."""
+    names = {
+        str(call.get("id")): str((call.get("function") or {}).get("name"))
+        for m in messages
+        if m.get("role") == "assistant"
+        for call in m.get("tool_calls") or []
+    }
+    outputs = [m for m in messages if m.get("role") == "tool"]
+    parts = [
+        f"{names.get(str(m.get('tool_call_id')), '?')}: {str(m.get('content', ''))[:300]}"
+        for m in outputs
+    ]
+    return "Tool results: " + "; ".join(parts)
+
+
+def _call_tools(
+    body: dict[str, Any], calls: list[tuple[str, str]], latest: str
+) -> tuple[int, dict[str, Any] | Iterator[bytes]]:
+    completion_id = f"chatcmpl-{uuid.uuid4().hex}"
+    model = str(body.get("model", "stub-model"))
+    ids = [f"call_{uuid.uuid4().hex[:12]}" for _ in calls]
+    if not body.get("stream"):
+        return 200, {
+            "id": completion_id,
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": {
+                        "role": "assistant",
+                        "content": None,
+                        "tool_calls": [
+                            {"id": i, "type": "function", "function": {"name": n, "arguments": a}}
+                            for i, (n, a) in zip(ids, calls, strict=True)
+                        ],
+                    },
+                    "finish_reason": "tool_calls",
+                }
+            ],
+        }
+    with _streams_lock:
+        _streams[completion_id] = {
+            "asked": latest[:_ASKED_CHARS],
+            "title": False,
+            "tools": [name for name, _ in calls],
+            "finished": True,
+            "received_at": time.time(),
+            "first_chunk_at": time.time(),
+            "chunks": len(calls) * 3,
+        }
+
+    def chunk(delta: dict[str, Any], finish: str | None = None) -> bytes:
+        payload = {
+            "id": completion_id,
+            "object": "chat.completion.chunk",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [{"index": 0, "delta": delta, "finish_reason": finish}],
+        }
+        return f"data: {json.dumps(payload)}\n\n".encode()
+
+    def events() -> Iterator[bytes]:
+        yield chunk({"role": "assistant", "content": None})
+        for index, (call_id, (name, arguments)) in enumerate(zip(ids, calls, strict=True)):
+            head = {"index": index, "id": call_id, "type": "function"}
+            yield chunk({"tool_calls": [{**head, "function": {"name": name, "arguments": ""}}]})
+            middle = len(arguments) // 2
+            for fragment in (arguments[:middle], arguments[middle:]):
+                yield chunk({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+        yield chunk({}, "tool_calls")
+        yield b"data: [DONE]\n\n"
+
+    return 200, events()
 
 
 def streams() -> dict[str, Any]:

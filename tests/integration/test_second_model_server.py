@@ -18,6 +18,7 @@ from tests.support.sse_model import (
     SPLIT_TEXT,
     STORY,
     THOUGHTS,
+    TOOL_CALLS,
     SecondServer,
     second_model_server,
 )
@@ -207,3 +208,25 @@ def test_a_reply_larger_than_a_stored_reply_can_be_is_kept_up_to_the_bound(
     refused = api.post(f"/v1/conversations/{conversation_id}/continue", {})
     assert (refused.status, refused.error_code()) == (409, "nothing_to_continue")
     assert api.chat("And a short one", conversation_id).status == 200  # the conversation goes on
+
+
+def test_tool_calls_interleaved_in_fragments_are_joined_and_answered(
+    other_stack: Any, server: SecondServer
+) -> None:
+    api = ApiClient(other_stack.base_url, other_stack.token("second-server-tools"))
+    turn = api.chat("Use your TOOLS", agent_type="assistant")
+    assert turn.status == 201, turn.body
+    calls = turn.body["reply"]["tool_calls"]
+    assert [(c["id"], c["name"], c["arguments"], c["error"]) for c in calls] == [
+        (call_id, name, arguments, name == "calculator" and not arguments.startswith('{"'))
+        for call_id, name, arguments in TOOL_CALLS
+    ]
+    assert '"result": 14' in calls[0]["output"]
+    assert "America/New_York" in calls[1]["output"]
+    assert calls[2]["output"].startswith("Invalid arguments")
+    assert turn.body["reply"]["content"].startswith("Outputs: ")
+    assert '"result": 14' in turn.body["reply"]["content"]
+    # Asked again with the calls and one tool message per call, in the calls' order.
+    again = server.requests[-1]
+    assert [m["role"] for m in again["messages"][-4:]] == ["assistant", "tool", "tool", "tool"]
+    assert [c["id"] for c in again["messages"][-4]["tool_calls"]] == ["call_1", "call_2", "call_3"]

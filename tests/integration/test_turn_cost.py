@@ -32,3 +32,19 @@ def test_a_turn_costs_the_same_at_message_3_and_201(stack: Any) -> None:
     assert set(billed.values()) == {TURN_WRITE_UNITS}
     # The history window is bounded, so read units stop growing once it is full.
     assert costs[201][2] == costs[151][2]
+
+
+def test_a_turn_that_calls_a_tool_makes_the_same_requests(stack: Any) -> None:
+    """Tool calls are stored with the reply: no request more, and one small call keeps
+    the reply under 1 KB, so the units stay those of any turn."""
+    turn, meter = metered_turn(stack)
+    opened = turn.run("tool-meter", ChatRequest(message="hi", agent_type="assistant"))
+    meter.reset()
+    text = '[stub:tool=calculator {"expression": "2 + 2"}]'
+    reply = turn.run(
+        "tool-meter",
+        ChatRequest(message=text, conversation_id=opened.response.conversation_id),
+    ).response.reply
+    assert [call.name for call in reply.tool_calls] == ["calculator"]
+    assert meter.operations == {"GetItem": 2, "TransactWriteItems": 2, "Query": 2}
+    assert meter.billed.write_units == TURN_WRITE_UNITS

@@ -54,7 +54,9 @@ class FakeModel:
     ``fail_with`` fails before the first piece (``refuse_with``: the model refuses the
     request); ``break_after`` breaks the stream after that many pieces;
     ``pause_seconds`` waits before each piece; ``script`` streams exactly these pieces
-    (text, reasoning, a finish reason) instead of the reply.
+    (text, reasoning, a finish reason) instead of the reply; ``steps``: one script per
+    call, in order (a turn with tool calls asks the model several times), each call's
+    offered tools recorded in ``offered``.
     """
 
     prompts: list[list[PromptMessage]] = field(default_factory=list)
@@ -65,9 +67,16 @@ class FakeModel:
     pause_seconds: float = 0.0
     pieces_per_reply: int = 3
     streams: list[FakeReplyStream] = field(default_factory=list)
+    steps: list[list[ModelPiece]] = field(default_factory=list)
+    offered: list[list[str]] = field(default_factory=list)
 
-    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> FakeReplyStream:
+    def stream(
+        self, agent: AgentType, prompt: list[PromptMessage], tools: Any = None
+    ) -> FakeReplyStream:
         self.prompts.append(prompt)
+        self.offered.append([t["function"]["name"] for t in tools or []])
+        if self.steps:
+            return self._remember(FakeReplyStream(self.steps.pop(0), None))
         if self.refuse_with:
             raise ModelRefused(self.refuse_with)
         if self.fail_with:
@@ -85,6 +94,9 @@ class FakeModel:
             pause_seconds=self.pause_seconds,
             break_after=self.break_after,
         )
+        return self._remember(stream)
+
+    def _remember(self, stream: FakeReplyStream) -> FakeReplyStream:
         self.streams.append(stream)
         return stream
 

@@ -17,7 +17,11 @@ last chunk when asked to, and keeps OpenAI's parameter rules for reasoning model
 - ``FILTERED``: Azure's content filter ends it (``finish_reason: "content_filter"``);
 - ``NO_USAGE``: no usage chunk, whatever was asked;
 - ``HUGE``: 500 KB of text in 4,000-character chunks (a server that ignores the limit);
-- ``BAD_KEY``: 401 with OpenAI's ``invalid_api_key`` body, before anything streams.
+- ``BAD_KEY``: 401 with OpenAI's ``invalid_api_key`` body, before anything streams;
+- ``TOOLS`` (when the request offers tools): three calls in one step, streamed the way
+  OpenAI does (id and name in a call's first delta, arguments in 3-character
+  fragments, the calls' deltas interleaved by ``index``), the last with arguments that
+  are not JSON; asked again with the outputs, it answers "Outputs: " and each output.
 
 Every request body is kept (``requests``), so a test can see what the backend sent.
 """
@@ -50,8 +54,32 @@ def _pieces(text: str) -> list[str]:
     return [text[start : start + CHUNK] for start in range(0, len(text), CHUNK)]
 
 
+TOOL_CALLS = (
+    ("call_1", "calculator", '{"expression": "2 + 3 * 4"}'),
+    ("call_2", "current_time", '{"time_zone": "America/New_York"}'),
+    ("call_3", "calculator", "{expression: 2}"),
+)
+
+
+def _tool_call_deltas() -> list[dict[str, Any]]:
+    """The calls' deltas, interleaved: every call's head, then a fragment of each in turn."""
+    heads = [
+        {"index": i, "id": call_id, "type": "function", "function": {"name": name, "arguments": ""}}
+        for i, (call_id, name, _) in enumerate(TOOL_CALLS)
+    ]
+    fragments = [_pieces(arguments) for _, _, arguments in TOOL_CALLS]
+    tails = [
+        {"index": i, "function": {"arguments": fragments[i][n]}}
+        for n in range(max(len(f) for f in fragments))
+        for i in range(len(TOOL_CALLS))
+        if n < len(fragments[i])
+    ]
+    return heads + tails
+
+
 def _events(body: dict[str, Any]) -> Iterator[bytes]:
     last = str(body["messages"][-1].get("content", ""))
+    after_tools = body["messages"][-1].get("role") == "tool"
     usage = (body.get("stream_options") or {}).get("include_usage", False)
     base = {"id": "cmpl-second", "object": "chat.completion.chunk", "created": 1, "model": "m"}
 
@@ -69,7 +97,16 @@ def _events(body: dict[str, Any]) -> Iterator[bytes]:
         for piece in _pieces(THOUGHTS):
             yield delta({"reasoning": piece})
             time.sleep(0.25 if "SLOW_THINK" in last else 0.01)
-    if "HUGE" in last:
+    if "TOOLS" in last and body.get("tools") and not after_tools:
+        for call in _tool_call_deltas():
+            yield delta({"tool_calls": [call]})
+        yield delta({}, "tool_calls")
+        yield b"data: [DONE]\r\n\r\n"
+        return
+    if after_tools:
+        outputs = [str(m.get("content")) for m in body["messages"] if m.get("role") == "tool"]
+        pieces = _pieces("Outputs: " + " | ".join(outputs))
+    elif "HUGE" in last:
         pieces = [HUGE_CHUNK] * 125
     elif "SPLIT_SURROGATES" in last:
         pieces = ["Smile ", EMOJI_HALVES[0], EMOJI_HALVES[1] + " and a lone ", EMOJI_HALVES[0], "."]

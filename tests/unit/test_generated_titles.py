@@ -37,7 +37,9 @@ class TitlingModel(FakeModel):
     title_prompts: list[list[PromptMessage]] = field(default_factory=list)
     title_agents: list[AgentType] = field(default_factory=list)
 
-    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> FakeReplyStream:
+    def stream(
+        self, agent: AgentType, prompt: list[PromptMessage], tools: Any = None
+    ) -> FakeReplyStream:
         if prompt[0].content != TITLE_INSTRUCTIONS:
             return super().stream(agent, prompt)
         self.title_prompts.append(prompt)

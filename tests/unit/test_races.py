@@ -85,7 +85,7 @@ def test_the_same_key_while_the_first_request_runs_is_409_not_a_second_turn(
     entered, release = threading.Event(), threading.Event()
 
     class HeldModel(FakeModel):
-        def stream(self, agent, prompt):  # type: ignore[no-untyped-def]
+        def stream(self, agent, prompt, tools=None):  # type: ignore[no-untyped-def]
             entered.set()
             release.wait(10)
             return super().stream(agent, prompt)

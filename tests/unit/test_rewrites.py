@@ -111,7 +111,7 @@ def test_a_regenerated_reply_keeps_its_rating_and_a_rating_waits_for_the_new_one
     claimed: dict[str, Any] = {}
 
     class RateMidway(FakeModel):
-        def stream(self, agent: Any, prompt: Any) -> Any:
+        def stream(self, agent: Any, prompt: Any, tools: Any = None) -> Any:
             # While the regeneration holds the lease, its reply cannot be rated.
             with pytest.raises(ConversationBusy, match="regenerated") as busy:
                 ratings.rate("alice", conversation_id, 4, FeedbackRequest(rating="up"))
@@ -703,7 +703,7 @@ def test_while_an_edit_is_answered_the_conversation_says_which_message_is(
     seen: list[tuple[int, int | None]] = []
 
     class LooksMidway(FakeModel):
-        def stream(self, agent: Any, prompt: Any) -> Any:
+        def stream(self, agent: Any, prompt: Any, tools: Any = None) -> Any:
             record = repo.get_conversation("alice", conversation_id)
             assert record is not None
             shown = conversation_to_api(record, clock())

@@ -410,6 +410,27 @@ describe("useChat: thinking, endings and Continue", () => {
     expect(result.current.live.text).toBe("Answer.");
   });
 
+  it("shows each tool call as it runs, its result when it comes, and a replay once", async () => {
+    const api = fakeApi();
+    const live = fakeLive();
+    const { result } = render(api, live);
+    act(() => result.current.setDraft("6*7?"));
+    await act(() => result.current.send());
+    const ids = { conversation_id: "c1", turn_id: "t1" };
+    const call = { type: "turn.tool_call", ...ids, call_id: "a", step: 1, name: "calculator", arguments: '{"expression": "6*7"}' };
+    live.emit(started("c1", "t1"));
+    live.emit(call);
+    expect(result.current.live.tools).toEqual([{ id: "a", name: "calculator", arguments: call.arguments, step: 1 }]);
+    live.emit({ type: "turn.tool_result", ...ids, call_id: "a", output: '{"result": 42}', error: false, duration_ms: 3 });
+    live.emit(started("c1", "t1")); // a reconnect: the turn so far again, then its calls again
+    live.emit(call);
+    expect(result.current.live.tools).toEqual([
+      { id: "a", name: "calculator", arguments: call.arguments, step: 1, output: '{"result": 42}', error: false, duration_ms: 3 },
+    ]);
+    live.emit(delta("c1", "t1", 0, "It is 42."));
+    expect(result.current.live).toMatchObject({ text: "It is 42.", tools: [expect.objectContaining({ output: '{"result": 42}' })] });
+  });
+
   it("counts offsets in characters, so text after an emoji is neither dropped nor cut", async () => {
     const api = fakeApi();
     const live = fakeLive();

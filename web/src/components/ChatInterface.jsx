@@ -7,6 +7,7 @@ import { ExportButtons } from "./ExportButtons.jsx";
 import { FeedbackButtons } from "./FeedbackButtons.jsx";
 import { EditBox, RegenerateButton, VersionPager, useEditor, useVersionView } from "./MessageRewrites.jsx";
 import { Thinking, ThinkingNow } from "./Thinking.jsx";
+import { ToolCalls } from "./ToolCalls.jsx";
 import { shortTime } from "./time.js";
 import { useNow } from "../hooks/useNow.js";
 
@@ -73,6 +74,7 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
     >
       <span className="sr-only">{mine ? "You said:" : "Assistant:"}</span>
       {!mine && shown.reasoning && <Thinking reasoning={shown.reasoning} />}
+      {!mine && <ToolCalls calls={shown.tool_calls} />}
       {editor?.open ? (
         <EditBox text={editor.text} setText={editor.setText} onSend={editor.send} onCancel={editor.cancel} disabled={disabled} />
       ) : mine ? (
@@ -157,6 +159,7 @@ function LiveReply({ turn }) {
     <li className="message assistant live" data-role="assistant" data-live="true" aria-busy="true">
       <span className="sr-only">Assistant is writing:</span>
       {turn.reasoning && <Thinking reasoning={turn.reasoning} since={turn.text ? null : turn.startedAt} />}
+      <ToolCalls calls={turn.tools} />
       {turn.text ? <Markdown text={turn.text} /> : <ThinkingNow since={turn.startedAt} quiet={Boolean(turn.reasoning)} />}
     </li>
   );

@@ -28,7 +28,7 @@ export const initialChatState = {
   sending: false, // the POST of a message is on its way
   stopping: false,
   error: null,
-  turns: {}, // turnId -> { turnId, conversationId, text, points, reasoning, reasoningPoints, userSeq, startedAt }
+  turns: {}, // turnId -> { turnId, conversationId, text, points, reasoning, reasoningPoints, tools, userSeq, startedAt }
   ended: {}, // turnId -> the last event of a turn that ended off screen (maybe before its 202)
   announcement: "",
 };
@@ -84,6 +84,16 @@ function applyText(turn, event) {
     const [reasoning, reasoningPoints] = atOffset(turn.reasoning, turn.reasoningPoints, event);
     return { ...turn, reasoning, reasoningPoints };
   }
+  if (event.type === "turn.tool_call") {
+    if (turn.tools.some((call) => call.id === event.call_id)) return turn; // a replay
+    const call = { id: event.call_id, name: event.name, arguments: event.arguments, step: event.step };
+    return { ...turn, tools: [...turn.tools, call] };
+  }
+  if (event.type === "turn.tool_result") {
+    const { output, error, duration_ms } = event;
+    const tools = turn.tools.map((call) => (call.id === event.call_id ? { ...call, output, error, duration_ms } : call));
+    return { ...turn, tools };
+  }
   const [text, points] = atOffset(turn.text, turn.points, event);
   return { ...turn, text, points };
 }
@@ -93,6 +103,7 @@ const newTurn = ({ text = "", ...fields }) => ({
   points: codePoints(text),
   reasoning: "",
   reasoningPoints: 0,
+  tools: [], // the calls so far: { id, name, arguments, step, output?, error?, duration_ms? }
   startedAt: Date.now(),
   ...fields,
 });
@@ -107,11 +118,14 @@ const ENDING_NOTES = {
   deadline: " (cut short: time limit)",
 };
 
+// The events of a turn still running; the others end it.
+const LIVE_EVENTS = new Set(["turn.started", "turn.delta", "turn.reasoning", "turn.tool_call", "turn.tool_result"]);
+
 function onEvent(state, event) {
   const { turn_id: turnId, conversation_id: conversationId } = event;
   const known = state.turns[turnId] || newTurn({ turnId, conversationId, userSeq: event.user_message_seq });
   const onScreen = conversationId === state.conversationId;
-  if (event.type === "turn.started" || event.type === "turn.delta" || event.type === "turn.reasoning") {
+  if (LIVE_EVENTS.has(event.type)) {
     return { ...state, turns: { ...state.turns, [turnId]: applyText(known, event) } };
   }
   const turns = { ...state.turns };

@@ -213,6 +213,21 @@ class Usage(BaseModel):
     )
 
 
+class ToolCallView(BaseModel):
+    """A tool the agent called while writing a reply, and what it answered (previews:
+    arguments at most 800 bytes, output at most 1,200)."""
+
+    id: str
+    name: str
+    arguments: str = Field(description="The call's JSON arguments, as the model wrote them.")
+    output: str
+    error: bool = Field(description="The tool failed, timed out, or the call was refused.")
+    duration_ms: int
+    step: int = Field(
+        description="Which of the model's steps made the call; calls of one step ran together."
+    )
+
+
 class Message(BaseModel):
     id: str
     conversation_id: str
@@ -240,6 +255,11 @@ class Message(BaseModel):
         default=None,
         description="A reply's visible reasoning, when the model streamed it; never "
         "sent back to the model as history.",
+    )
+    tool_calls: list[ToolCallView] = Field(
+        default_factory=list,
+        description="The tools the agent called for this reply, in order (empty for "
+        "user messages and replies without tools).",
     )
 
 

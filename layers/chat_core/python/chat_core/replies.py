@@ -18,6 +18,11 @@ from enum import StrEnum
 # worker stops the model at the text's bound and stores the reply as ``length``.
 MAX_REPLY_BYTES = 200_000
 MAX_REASONING_BYTES = 32_000
+# A reply's tool calls are stored (and streamed) as previews: at most 40 calls a turn
+# (10 model steps of 4) of these sizes keep the same item under 400 KB. The model itself
+# sees an output of up to tools/outcomes.py's MAX_OUTPUT_TO_MODEL_BYTES.
+MAX_STORED_ARGUMENT_BYTES = 800
+MAX_STORED_OUTPUT_BYTES = 1_200
 
 
 def clip_utf8(text: str, max_bytes: int) -> str:

@@ -30,6 +30,10 @@ class AgentType:
     # Asked of reasoning models only (the nearest level the model accepts).
     reasoning_effort: ReasoningEffort | None = None
     default: bool = False
+    # The tools the model may call (tools/builtin.py's names), and at most how many
+    # times it is asked per turn before it must answer without them.
+    tools: tuple[str, ...] = ()
+    max_steps: int = 10
 
     @property
     def limits(self) -> GenerationLimits:
@@ -67,6 +71,18 @@ AGENT_TYPES: tuple[AgentType, ...] = (
         history_token_budget=8000,
         max_output_tokens=2048,
         reasoning_effort=ReasoningEffort.MEDIUM,
+    ),
+    AgentType(
+        name="assistant",
+        description="Looks things up with tools: the date and time, a calculator, and "
+        "your earlier conversations.",
+        system_prompt=(
+            "You are a helpful assistant with tools. Use them when they give a better "
+            "answer than memory: the current time, exact arithmetic, and the user's own "
+            "earlier conversations (search by title, then read). Say what you found."
+        ),
+        reasoning_effort=ReasoningEffort.LOW,
+        tools=("current_time", "calculator", "search_conversations", "read_conversation"),
     ),
     AgentType(
         name="concise",

@@ -29,6 +29,7 @@ from chat_core.agent.model_port import (
     ModelUsage,
     ReasoningText,
     ReplyStream,
+    ToolCallDelta,
 )
 from chat_core.settings import Settings
 
@@ -81,6 +82,14 @@ def _pieces(chunk: Any) -> Iterator[ModelPiece]:
             text = getattr(delta, "content", None)
             if isinstance(text, str) and text:
                 yield text
+            for call in getattr(delta, "tool_calls", None) or ():
+                function = getattr(call, "function", None)
+                yield ToolCallDelta(
+                    index=int(getattr(call, "index", 0) or 0),
+                    call_id=getattr(call, "id", None),
+                    name=getattr(function, "name", None),
+                    arguments=str(getattr(function, "arguments", None) or ""),
+                )
         finish = getattr(choice, "finish_reason", None)
         if finish in _FINISH_REASONS:
             yield Finished(FinishReason(finish))
@@ -135,7 +144,12 @@ class OpenAIChatModel:
             )
         return self._client
 
-    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream:
+    def stream(
+        self,
+        agent: AgentType,
+        prompt: list[PromptMessage],
+        tools: list[dict[str, Any]] | None = None,
+    ) -> ReplyStream:
         """Opens the streamed request; raises ModelUnavailable if it fails to start."""
         try:
             client = self._get_client()
@@ -151,9 +165,10 @@ class OpenAIChatModel:
         try:
             stream = client.chat.completions.create(
                 model=model,
-                messages=[{"role": m.role, "content": m.content} for m in prompt],
+                messages=[m.as_chat_message() for m in prompt],
                 stream=True,
                 stream_options={"include_usage": True},
+                **({"tools": tools} if tools else {}),
                 **request_parameters(caps, agent.limits),
             )
         except openai.OpenAIError as exc:

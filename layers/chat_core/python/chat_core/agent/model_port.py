@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import Any, Protocol
 
 from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage
@@ -57,6 +57,7 @@ class FinishReason(StrEnum):
     STOP = "stop"
     LENGTH = "length"
     CONTENT_FILTER = "content_filter"
+    TOOL_CALLS = "tool_calls"
 
 
 @dataclass(frozen=True)
@@ -64,7 +65,18 @@ class Finished:
     reason: FinishReason
 
 
-ModelPiece = str | ReasoningText | ModelUsage | Finished
+@dataclass(frozen=True)
+class ToolCallDelta:
+    """A piece of a tool call: servers send its id and name first, then its JSON
+    arguments in fragments, several calls interleaved by ``index``."""
+
+    index: int
+    call_id: str | None
+    name: str | None
+    arguments: str
+
+
+ModelPiece = str | ReasoningText | ModelUsage | Finished | ToolCallDelta
 
 
 class ReplyStream(Protocol):
@@ -82,4 +94,11 @@ class ReplyStream(Protocol):
 
 
 class ChatModel(Protocol):
-    def stream(self, agent: AgentType, prompt: list[PromptMessage]) -> ReplyStream: ...
+    def stream(
+        self,
+        agent: AgentType,
+        prompt: list[PromptMessage],
+        tools: list[dict[str, Any]] | None = None,
+    ) -> ReplyStream:
+        """``tools``: what the model may call this step (Chat Completions' ``tools``)."""
+        ...

@@ -45,6 +45,31 @@ class TurnDelta(BaseModel):
     text: str
 
 
+class TurnToolCall(BaseModel):
+    """The model called a tool; its result follows as ``turn.tool_result``. Calls of one
+    ``step`` run together. ``arguments`` is a preview (at most 800 bytes)."""
+
+    type: Literal["turn.tool_call"] = "turn.tool_call"
+    conversation_id: str
+    turn_id: str
+    call_id: str
+    step: int
+    name: str
+    arguments: str
+
+
+class TurnToolResult(BaseModel):
+    """A tool's output (a preview of at most 1,200 bytes), or why it failed."""
+
+    type: Literal["turn.tool_result"] = "turn.tool_result"
+    conversation_id: str
+    turn_id: str
+    call_id: str
+    output: str
+    error: bool
+    duration_ms: int
+
+
 class TurnCompleted(BaseModel):
     """The reply is stored: ``reply.status`` is ok, stopped (by the user) or incomplete,
     and ``reply.finish_reason`` says why."""
@@ -89,6 +114,8 @@ LiveEvent = (
     TurnStarted
     | TurnDelta
     | TurnReasoning
+    | TurnToolCall
+    | TurnToolResult
     | TurnCompleted
     | TurnFailed
     | ConversationTitled

@@ -46,6 +46,8 @@ class LiveRelay:
         self._stop_requested: frozenset[str] = frozenset()
         self.posts = 0
         self.polled = False  # whether it has learnt the user's connections yet
+        # The turn's tool events so far: a connection that joins late gets them too.
+        self._tool_events: list[bytes] = []
 
     def poll(self, text_so_far: str, reasoning_so_far: str = "") -> LiveState | None:
         """Learns new connections (and sends them the reply so far); None if storage failed."""
@@ -68,6 +70,13 @@ class LiveRelay:
 
     def send(self, event: BaseModel) -> None:
         data = event.model_dump_json().encode()
+        for connection_id in sorted(self._connections):
+            self._post(connection_id, data)
+
+    def send_tool_event(self, event: BaseModel) -> None:
+        """A tool call or result: sent, and kept for connections that join later."""
+        data = event.model_dump_json().encode()
+        self._tool_events.append(data)
         for connection_id in sorted(self._connections):
             self._post(connection_id, data)
 
@@ -98,8 +107,10 @@ class LiveRelay:
         ids = (started.conversation_id, started.turn_id)
         thought = _deltas(TurnReasoning, *ids, 0, reasoning)
         rest = _deltas(TurnDelta, *ids, MAX_PIECE_CHARS, text[MAX_PIECE_CHARS:])
-        for event in (started, *thought, *rest):
-            if not self._post(connection_id, event.model_dump_json().encode()):
+        opening = [e.model_dump_json().encode() for e in (started, *thought)]
+        closing = [e.model_dump_json().encode() for e in rest]
+        for data in (*opening, *self._tool_events, *closing):
+            if not self._post(connection_id, data):
                 return
 
     def _post(self, connection_id: str, data: bytes) -> bool:

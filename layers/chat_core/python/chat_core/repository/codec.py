@@ -6,6 +6,7 @@ read in one place: what a conversation, a message and the stats item store.
 
 from __future__ import annotations
 
+import dataclasses
 from decimal import Decimal
 from typing import Any
 
@@ -19,6 +20,7 @@ from chat_core.repository.records import (
     MessageVersion,
     Quota,
     StatsRecord,
+    ToolStep,
 )
 
 _serializer = TypeSerializer()
@@ -92,6 +94,19 @@ def message_from(values: dict[str, Any]) -> MessageRecord:
             reasoning=None,
             reasoning_tokens=0,
         ),
+        tool_calls=tuple(_tool_step(step) for step in values.get("tool_calls") or ()),
+    )
+
+
+def _tool_step(values: dict[str, Any]) -> ToolStep:
+    return ToolStep(
+        call_id=str(values["call_id"]),
+        name=str(values["name"]),
+        arguments=str(values.get("arguments", "")),
+        output=str(values.get("output", "")),
+        error=bool(values.get("error", False)),
+        duration_ms=int(values.get("duration_ms", 0)),
+        step=int(values.get("step", 1)),
     )
 
 
@@ -226,6 +241,7 @@ def _message_values(msg: MessageRecord, *, with_feedback: bool = False) -> dict[
         "finish_reason": msg.finish_reason,
         "reasoning": msg.reasoning or None,
         "reasoning_tokens": msg.reasoning_tokens or None,
+        "tool_calls": [dataclasses.asdict(step) for step in msg.tool_calls] or None,
         "feedback_rating": feedback.rating if feedback else None,
         "feedback_comment": feedback.comment if feedback else None,
         "feedback_ms": feedback.updated_ms if feedback else None,

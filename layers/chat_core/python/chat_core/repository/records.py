@@ -85,6 +85,19 @@ class Feedback:
 
 
 @dataclass(frozen=True)
+class ToolStep:
+    """One tool call of a reply and its output, as stored (previews: replies.py's caps)."""
+
+    call_id: str
+    name: str
+    arguments: str  # JSON text, as the model wrote it
+    output: str
+    error: bool = False
+    duration_ms: int = 0
+    step: int = 1  # which model step asked for it (calls of one step ran together)
+
+
+@dataclass(frozen=True)
 class MessageRecord:
     id: str
     conversation_id: str
@@ -106,6 +119,8 @@ class MessageRecord:
     # A reply: the model's visible reasoning, and the tokens it spent thinking.
     reasoning: str | None = None
     reasoning_tokens: int = 0
+    # A reply: the tools it called on the way, in order.
+    tool_calls: tuple[ToolStep, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,15 @@
 from __future__ import annotations
 
 from chat_core.clock import iso_from_ms
-from chat_core.models import Conversation, Feedback, LiveTurn, Message, MessageStatus, Role
+from chat_core.models import (
+    Conversation,
+    Feedback,
+    LiveTurn,
+    Message,
+    MessageStatus,
+    Role,
+    ToolCallView,
+)
 from chat_core.replies import ReplyEnding
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.repository.records import Feedback as FeedbackRecord
@@ -51,6 +59,18 @@ def message_to_api(record: MessageRecord) -> Message:
         version=record.version,
         finish_reason=_ending(record),
         reasoning=record.reasoning or None,
+        tool_calls=[
+            ToolCallView(
+                id=step.call_id,
+                name=step.name,
+                arguments=step.arguments,
+                output=step.output,
+                error=step.error,
+                duration_ms=step.duration_ms,
+                step=step.step,
+            )
+            for step in record.tool_calls
+        ],
     )
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from chat_core.models import Conversation, ExportFormat, ExportPage, Message
+from chat_core.models import Conversation, ExportFormat, ExportPage, Message, ToolCallView
 from chat_core.replies import ReplyEnding
 
 EXPORT_PART_MESSAGES = 200
@@ -77,13 +77,24 @@ def markdown_message(message: Message) -> str:
     heading = f"## {_SPEAKERS[message.role]} · {message.created_at} · #{message.seq}"
     heading += f" ({note})" if note else ""
     thinking = _reasoning_block(message.reasoning) if message.reasoning else ""
-    return f"{heading}\n\n{thinking}{message.content}\n\n"
+    tools = "".join(_tool_block(call) for call in message.tool_calls)
+    return f"{heading}\n\n{thinking}{tools}{message.content}\n\n"
+
+
+def _tool_block(call: ToolCallView) -> str:
+    """A tool call as a quote: its name and arguments, then its output (or error)."""
+    outcome = "Error" if call.error else "Output"
+    head = f"**Tool** `{call.name}` · {call.duration_ms} ms\n\nArguments:\n```json\n"
+    return _quoted(f"{head}{call.arguments}\n```\n{outcome}:\n```\n{call.output}\n```")
 
 
 def _reasoning_block(reasoning: str) -> str:
     """The reasoning as a quote, apart from the answer (a reader skips it at a glance)."""
-    quoted = "\n".join(f"> {line}" if line else ">" for line in reasoning.splitlines())
-    return f"> **Thinking**\n>\n{quoted}\n\n"
+    return _quoted(f"**Thinking**\n\n{reasoning}")
+
+
+def _quoted(text: str) -> str:
+    return "\n".join(f"> {line}" if line else ">" for line in text.splitlines()) + "\n\n"
 
 
 def _one_line(text: str) -> str:

@@ -21,6 +21,7 @@ from chat_core.agent.model_port import (
     ModelUnavailable,
     ModelUsage,
     ReasoningText,
+    ToolCallDelta,
 )
 from chat_core.agent.pump import Piece, StreamEnded, StreamPump
 from chat_core.agent.text import SurrogateJoiner
@@ -28,10 +29,13 @@ from chat_core.errors import AgentUnavailable, ApiError
 from chat_core.live.relay import LiveRelay
 from chat_core.observability import logger
 from chat_core.replies import MAX_REPLY_BYTES, ReplyEnding, clip_utf8
+from chat_core.repository.records import ToolStep
 from chat_core.settings import Settings
+from chat_core.tools.calls import ToolCall
 
 _ENDINGS = {
     FinishReason.STOP: ReplyEnding.STOP,
+    FinishReason.TOOL_CALLS: ReplyEnding.STOP,
     FinishReason.LENGTH: ReplyEnding.LENGTH,
     FinishReason.CONTENT_FILTER: ReplyEnding.CONTENT_FILTER,
 }
@@ -55,6 +59,10 @@ class Generation:
     lost: bool = False
     # The text's size in UTF-8, kept as it grows (the store's bound is in bytes).
     text_bytes: int = 0
+    # The tool calls the model is asking for in this step, by their stream index, and
+    # those of earlier steps with their outputs, as stored.
+    pending_calls: dict[int, ToolCall] = field(default_factory=dict)
+    tool_steps: list[ToolStep] = field(default_factory=list)
     _text_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
     _reasoning_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
 
@@ -77,8 +85,10 @@ class Generation:
             self.first_piece_at = self.first_piece_at or now
         elif isinstance(piece, ReasoningText):
             self.reasoning += self._reasoning_joiner.feed(piece.text)
+        elif isinstance(piece, ToolCallDelta):
+            self._add_call(piece)
         elif isinstance(piece, ModelUsage):
-            self.usage = piece
+            self.usage = _sum(self.usage, piece)
         elif isinstance(piece, Finished):
             self.model_finish = piece.reason
         elif isinstance(piece, StreamEnded):
@@ -90,6 +100,27 @@ class Generation:
                 self.ending = _ENDINGS.get(self.model_finish or FinishReason.STOP, ReplyEnding.STOP)
             return True
         return False
+
+    def _add_call(self, piece: ToolCallDelta) -> None:
+        """Joins a call's fragments: the first brings its id and name."""
+        known = self.pending_calls.get(piece.index)
+        if known is None:
+            call_id = piece.call_id or f"call_{piece.index}_{len(self.pending_calls)}"
+            known = ToolCall(call_id, piece.name or "", "")
+        self.pending_calls[piece.index] = ToolCall(
+            known.call_id, known.name or piece.name or "", known.arguments + piece.arguments
+        )
+
+    def wants_tools(self) -> bool:
+        """The model ended this step asking for tools (and the step ended well)."""
+        return bool(self.pending_calls) and self.ending is ReplyEnding.STOP
+
+    def take_calls(self) -> list[ToolCall]:
+        """This step's calls, in order; the next step starts with none."""
+        calls = [self.pending_calls[i] for i in sorted(self.pending_calls)]
+        self.pending_calls = {}
+        self.model_finish = None
+        return calls
 
     def end(self, ending: ReplyEnding, error: ApiError | None = None) -> None:
         self.ending, self.error = ending, error
@@ -103,6 +134,17 @@ class Generation:
         self.text_bytes = len(self.text.encode("utf-8"))
         self.end(ReplyEnding.LENGTH)
         return True
+
+
+def _sum(total: ModelUsage | None, step: ModelUsage) -> ModelUsage:
+    """A turn's usage over its model steps."""
+    if total is None:
+        return step
+    return ModelUsage(
+        total.prompt_tokens + step.prompt_tokens,
+        total.completion_tokens + step.completion_tokens,
+        total.reasoning_tokens + step.reasoning_tokens,
+    )
 
 
 @dataclass

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from chat_core.agent.catalogue import resolve_agent
+from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.history import PromptMessage, build_prompt, continuation_prompt
 from chat_core.agent.model_port import ChatModel, ModelRefused, ModelUnavailable, ModelUsage
 from chat_core.agent.pump import StreamPump
@@ -47,7 +47,10 @@ from chat_core.repository.turn_kinds import Regenerate
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.generation import Generation, GenerationLoop
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
+from chat_core.services.tool_steps import TurnWatch, run_step
 from chat_core.settings import Settings
+from chat_core.tools.box import tools_of
+from chat_core.tools.spec import ToolContext
 
 
 @dataclass(frozen=True)
@@ -115,33 +118,68 @@ class TurnRunner:
         lease = _Lease(self, claim)
         if not lease.keep():
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
-        try:
-            stream = self._model.stream(agent, prompt)
-        except ModelUnavailable as exc:
-            raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
-        # The model is asked first: the tabs are learnt while it thinks of its first word.
-        relay.poll(continued)
-        loop = GenerationLoop(
-            self._settings, self._monotonic, lambda e: self._model_error(claim, e)
-        )
-        generation = loop.run(
-            Generation(text=continued, seed=len(continued)),
-            StreamPump(stream),
-            relay,
-            (claim.conversation.id, claim.turn_id),
-            began,
-            lease.keep,
-        )
+        generation = self._generate(claim, agent, prompt, relay, began, lease)
         if generation.lost:
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
         if generation.ending.failed_mid_reply and (
-            not generation.added or isinstance(claim.kind, Regenerate)
+            not (generation.added or generation.tool_steps) or isinstance(claim.kind, Regenerate)
         ):
             # Nothing usable: a turn keeps its message as failed; a regeneration cut
             # short keeps the reply it was to replace, which is whole; a Continue that
             # added nothing keeps the reply as it was.
             raise self._fail(claim, relay, generation.error or AgentUnavailable())
         return self._store(claim, prompt, generation, relay, began)
+
+    def _generate(
+        self,
+        claim: TurnClaim,
+        agent: AgentType,
+        prompt: list[PromptMessage],
+        relay: LiveRelay,
+        began: float,
+        lease: _Lease,
+    ) -> Generation:
+        """The model's steps: each one streamed and relayed; when the model asks for
+        tools (and the agent type has them), they run and the model is asked again,
+        at most ``agent.max_steps`` times with tools, then once without them."""
+        continued = claim.continues.content if claim.continues else ""
+        ids = (claim.conversation.id, claim.turn_id)
+        settings = self._settings
+        loop = GenerationLoop(settings, self._monotonic, lambda e: self._model_error(claim, e))
+        tools = tools_of(agent)
+        context = ToolContext(claim.sub, claim.conversation.id, self._clock(), self._repo)
+        watch = TurnWatch(
+            relay,
+            ids,
+            began + settings.turn_deadline_seconds,
+            settings.turn_deadline_seconds,
+            lease.keep,
+            settings.live_poll_seconds,
+            self._monotonic,
+        )
+        generation = Generation(text=continued, seed=len(continued))
+        for step in range(1, agent.max_steps + 2):
+            offer = [spec.schema() for spec in tools.values()] if step <= agent.max_steps else []
+            step_start = len(generation.text)
+            try:
+                stream = self._model.stream(agent, prompt, offer or None)
+            except ModelUnavailable as exc:
+                if step == 1:
+                    raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
+                generation.end(ReplyEnding.ERROR, self._model_error(claim, exc))
+                break
+            if step == 1:  # the tabs are learnt while the model thinks of its first word
+                relay.poll(continued)
+            generation = loop.run(generation, StreamPump(stream), relay, ids, began, lease.keep)
+            if generation.lost or not offer or not generation.wants_tools():
+                break
+            step_text = generation.text[step_start:]
+            messages, steps = run_step(step, step_text, generation, tools, context, watch)
+            generation.tool_steps += steps
+            prompt = [*prompt, *messages]
+            if generation.lost or generation.ending is not ReplyEnding.STOP:
+                break
+        return generation
 
     def _history(self, claim: TurnClaim) -> list[MessageRecord]:
         """The messages the reply answers, newest first: up to the turn's user message
@@ -194,6 +232,7 @@ class TurnRunner:
             finish_reason=None if ending is ReplyEnding.STOP else ending.value,
             reasoning=clip_utf8(generation.reasoning, MAX_REASONING_BYTES) or None,
             reasoning_tokens=usage.reasoning_tokens,
+            tool_calls=tuple(generation.tool_steps),
         )
         result = TurnResult(reply, usage.prompt_tokens, usage.completion_tokens)
         try:

@@ -1,0 +1,112 @@
+"""One tool step of a turn: the model asked for tools; they run (tools/runner.py), the
+clients see each call and its result live, and the prompt grows by the call and its
+outputs for the model's next step.
+
+While tools run, the turn still answers to Stop, its deadline and its lease, polled as
+the generation loop polls them.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from chat_core.agent.history import PromptMessage, PromptToolCall
+from chat_core.errors import AgentUnavailable
+from chat_core.live.events import TurnToolCall, TurnToolResult
+from chat_core.live.relay import LiveRelay
+from chat_core.replies import MAX_STORED_ARGUMENT_BYTES, MAX_STORED_OUTPUT_BYTES, ReplyEnding
+from chat_core.repository.records import ToolStep
+from chat_core.services.generation import Generation
+from chat_core.tools.calls import ToolCall, preview
+from chat_core.tools.runner import run_tools
+from chat_core.tools.spec import ToolContext, ToolSpec
+
+
+@dataclass(frozen=True)
+class TurnWatch:
+    """What a running turn answers to between the model's pieces."""
+
+    relay: LiveRelay
+    ids: tuple[str, str]  # conversation id, turn id
+    deadline: float  # monotonic
+    deadline_seconds: int
+    keep_lease: Callable[[], bool]
+    poll_seconds: float
+    monotonic: Callable[[], float] = time.monotonic
+
+    def interrupted(self, generation: Generation) -> bool:
+        """One poll: True (and the generation says why) on Stop, a lost lease or the
+        deadline."""
+        self.relay.poll(generation.text, generation.reasoning)
+        if self.relay.stop_requested(self.ids[1]):
+            generation.end(ReplyEnding.STOPPED)
+            return True
+        if not self.keep_lease():
+            generation.lost = True
+            return True
+        if self.monotonic() >= self.deadline:
+            generation.end(
+                ReplyEnding.DEADLINE,
+                AgentUnavailable(
+                    f"The reply took longer than {self.deadline_seconds} s and was cut "
+                    "short; what was written is kept."
+                ),
+            )
+            return True
+        return False
+
+
+def run_step(
+    step: int,
+    step_text: str,
+    generation: Generation,
+    tools: Mapping[str, ToolSpec],  # type: ignore[type-arg]
+    context: ToolContext,
+    watch: TurnWatch,
+) -> tuple[list[PromptMessage], list[ToolStep]]:
+    """Runs the calls the model asked for in ``generation``: the messages that extend
+    the prompt, and the stored steps. When the turn is interrupted meanwhile, the
+    generation's ending says so and the caller stores what there is."""
+    calls = generation.take_calls()
+    conversation_id, turn_id = watch.ids
+    for call in calls:
+        watch.relay.send_tool_event(
+            TurnToolCall(
+                conversation_id=conversation_id,
+                turn_id=turn_id,
+                call_id=call.call_id,
+                step=step,
+                name=call.name,
+                arguments=preview(call.arguments, MAX_STORED_ARGUMENT_BYTES),
+            )
+        )
+    outcomes, _ = run_tools(
+        calls,
+        tools,
+        context,
+        interrupted=lambda: watch.interrupted(generation),
+        poll_seconds=watch.poll_seconds,
+        monotonic=watch.monotonic,
+    )
+    for outcome in outcomes:
+        watch.relay.send_tool_event(
+            TurnToolResult(
+                conversation_id=conversation_id,
+                turn_id=turn_id,
+                call_id=outcome.call.call_id,
+                output=preview(outcome.output, MAX_STORED_OUTPUT_BYTES),
+                error=outcome.error,
+                duration_ms=outcome.duration_ms,
+            )
+        )
+    messages = [
+        PromptMessage("assistant", step_text, tool_calls=tuple(_prompt_call(c) for c in calls)),
+        *(PromptMessage("tool", o.for_model(), tool_call_id=o.call.call_id) for o in outcomes),
+    ]
+    return messages, [o.stored(step) for o in outcomes]
+
+
+def _prompt_call(call: ToolCall) -> PromptToolCall:
+    return PromptToolCall(call.call_id, call.name, call.arguments)

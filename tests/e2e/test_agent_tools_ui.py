@@ -1,0 +1,47 @@
+"""An agent that calls tools, in a real browser: each call is a compact card in the
+reply (name, arguments, output, duration, error), live while the reply streams and
+the same after a reload."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import new_user, screenshot, send, sign_in
+
+CALLS = '[stub:tool=calculator {"expression": "6 * 7"}] [stub:tool=calculator {oops}]'
+
+
+def test_tool_calls_are_cards_live_and_after_a_reload(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    page = new_page()
+    sign_in(page, stack.base_url, new_user("toolsy"))
+    page.get_by_label("Agent type").select_option("assistant")
+    send(page, f"What is 6 times 7? {CALLS} [stub:words=150] [stub:rate=25]")
+    live = page.locator("ol.messages [data-live]")
+    cards = live.locator("details.tool-call")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0)).to_have_attribute("data-state", "done")
+    expect(cards.nth(1)).to_have_attribute("data-state", "error")
+    expect(live).to_contain_text("Tool results")  # the answer streams after the calls
+    cards.nth(0).locator("summary").click()
+    expect(cards.nth(0)).to_contain_text('"result": 42')
+    screenshot(page, "tool-cards-live")
+
+    reply = page.locator("ol.messages .message.assistant[data-seq]").last
+    expect(reply).to_contain_text("word150", timeout=60_000)
+    page.reload()
+    reply = page.locator("ol.messages .message.assistant[data-seq]").last
+    cards = reply.locator("details.tool-call")
+    expect(cards).to_have_count(2)
+    expect(cards.nth(0).locator(".tool-name")).to_have_text("calculator")
+    expect(cards.nth(0).locator(".tool-status")).to_contain_text("done in")
+    expect(cards.nth(1).locator(".tool-status")).to_contain_text("failed")
+    assert not cards.nth(1).locator(".tool-body").is_visible()  # folded until asked
+    cards.nth(1).locator("summary").press("Enter")  # the keyboard opens it too
+    expect(cards.nth(1)).to_contain_text("Invalid arguments")
+    expect(cards.nth(1)).to_contain_text("{oops}")
+    screenshot(page, "tool-cards-after-reload")
