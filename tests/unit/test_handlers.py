@@ -53,6 +53,14 @@ def test_agents_lists_one_default(handlers: dict[str, ModuleType]) -> None:
     status, _, body = call(handlers["agents"], http_event("GET", "/v1/agents"))
     assert status == 200
     assert [a["name"] for a in body["items"] if a["default"]] == ["general"]
+    tools = {a["name"]: [t["name"] for t in a["tools"]] for a in body["items"]}
+    assert tools["assistant"] == [
+        "current_time",
+        "calculator",
+        "search_conversations",
+        "read_conversation",
+    ]
+    assert tools["general"] == []
 
 
 def test_an_event_without_a_caller_is_refused(handlers: dict[str, ModuleType]) -> None:

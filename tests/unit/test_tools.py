@@ -227,3 +227,17 @@ def test_recall_reads_only_the_callers_own_conversations(
     assert bobs not in search.output and "Bob" not in search.output
     assert [c["conversation_id"] for c in json.loads(search.output)] == [alices.conversation_id]
     assert not read_own.error and "Alice's own plan" in read_own.output
+
+
+def test_the_time_tool_answers_in_the_users_time_zone_when_the_client_sent_it(
+    repo: DynamoChatRepository, clock: ManualClock
+) -> None:
+    steps = calls_then_answer(
+        ("t", "current_time", "{}"), ("u", "current_time", '{"time_zone": "UTC"}')
+    )
+    turn = InProcessTurn(repo, FakeModel(steps=steps), fast_settings(), clock=clock)
+    request = ChatRequest(message="time?", agent_type="assistant", time_zone="Asia/Tokyo")
+    mine, utc = turn.run("alice", request).response.reply.tool_calls
+    assert json.loads(mine.output)["time_zone"] == "Asia/Tokyo"
+    assert json.loads(mine.output)["now"].endswith("+09:00")
+    assert json.loads(utc.output)["now"].endswith("+00:00")

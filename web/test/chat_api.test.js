@@ -55,13 +55,15 @@ describe("chat_api", () => {
     expect(calls[0].url).toBe("http://api/v1/chat");
     expect(calls[0].init.headers.Authorization).toBe("Bearer stale");
     expect(calls[0].init.headers["Idempotency-Key"]).toBe("k1");
-    expect(JSON.parse(calls[0].init.body)).toEqual({ message: "hi", agent_type: "coder" });
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(JSON.parse(calls[0].init.body)).toEqual({ message: "hi", agent_type: "coder", time_zone: zone });
   });
 
   it("never sends agent_type for an existing conversation", async () => {
     const { api, calls } = setup([json(200, {})]);
     await api.chat({ message: "hi", conversationId: "c1", agentType: "coder" });
-    expect(JSON.parse(calls[0].init.body)).toEqual({ message: "hi", conversation_id: "c1" });
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    expect(JSON.parse(calls[0].init.body)).toEqual({ message: "hi", conversation_id: "c1", time_zone: zone });
   });
 
   it("renews an expired token once and resends", async () => {

@@ -3,6 +3,17 @@
 // token once and resends; a 409 conversation_busy or request_in_progress waits
 // Retry-After and resends (the same Idempotency-Key, so a turn never runs twice).
 
+/** The user's IANA time zone, when the browser knows it: a tool that tells the time
+ * answers in it. */
+function timeZone() {
+  try {
+    const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    return zone && zone.length <= 64 ? { time_zone: zone } : {};
+  } catch {
+    return {};
+  }
+}
+
 export class ApiError extends Error {
   constructor(status, code, message, { retryAfter = null, conversationId = null, cause } = {}) {
     super(message, cause ? { cause } : undefined);
@@ -98,6 +109,7 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
           ...(stream ? { stream: true } : {}),
           ...(conversationId ? { conversation_id: conversationId } : {}),
           ...(agentType && !conversationId ? { agent_type: agentType } : {}),
+          ...timeZone(),
         },
         headers: idempotencyKey ? { "Idempotency-Key": idempotencyKey } : {},
       }),

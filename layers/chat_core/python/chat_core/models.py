@@ -108,6 +108,13 @@ class ChatRequest(EditMessageRequest):
     agent_type: str | SkipJsonSchema[None] = Field(
         default=None, min_length=1, max_length=64, json_schema_extra={"enum": AGENT_TYPE_NAMES}
     )
+    time_zone: str | SkipJsonSchema[None] = Field(
+        default=None,
+        max_length=64,
+        pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}$",
+        description="The user's IANA time zone (e.g. Europe/Paris): a tool that tells the "
+        "time answers in it.",
+    )
 
 
 Title = Annotated[
@@ -214,18 +221,17 @@ class Usage(BaseModel):
 
 
 class ToolCallView(BaseModel):
-    """A tool the agent called while writing a reply, and what it answered (previews:
-    arguments at most 800 bytes, output at most 1,200)."""
+    """A tool the agent called for a reply: its JSON arguments as the model wrote them and
+    its output (previews: at most 800 and 1,200 bytes); ``error``: it failed, timed out
+    or was refused; ``step``: the model step that called it (a step's calls ran together)."""
 
     id: str
     name: str
-    arguments: str = Field(description="The call's JSON arguments, as the model wrote them.")
+    arguments: str
     output: str
-    error: bool = Field(description="The tool failed, timed out, or the call was refused.")
+    error: bool
     duration_ms: int
-    step: int = Field(
-        description="Which of the model's steps made the call; calls of one step ran together."
-    )
+    step: int
 
 
 class Message(BaseModel):
@@ -332,10 +338,16 @@ class StopAccepted(BaseModel):
     status: Literal["stopping"] = "stopping"
 
 
+class AgentTool(BaseModel):
+    name: str
+    description: str
+
+
 class Agent(BaseModel):
     name: str
     description: str
     default: bool
+    tools: list[AgentTool] = []  # what the agent may call while it answers
 
 
 class AgentList(BaseModel):

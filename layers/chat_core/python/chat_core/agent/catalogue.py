@@ -1,8 +1,15 @@
-"""Agent types are data, not code branches: adding one is adding an entry here."""
+"""Agent types are data, not code: the operator's JSON file (agent_types.json beside
+this module, or the one AGENT_TYPES_FILE names), validated when the layer loads, so a
+mistake fails the cold start with the file and the entry named."""
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import ConfigDict, Field, TypeAdapter, ValidationError
 
 from chat_core.agent.capabilities import (
     GenerationLimits,
@@ -16,13 +23,16 @@ from chat_core.errors import UnknownAgentType
 
 @dataclass(frozen=True)
 class AgentType:
-    name: str
-    description: str
-    system_prompt: str
-    temperature: float = 0.7
+    # A typo in the operator's file (an unknown key) is an error, not a silent default.
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")]
+    description: Annotated[str, Field(min_length=1, max_length=300)]
+    system_prompt: Annotated[str, Field(min_length=1)]
+    temperature: Annotated[float, Field(ge=0, le=2)] = 0.7
     # Token budget of the prompt (system + history + new message) sent to the model.
-    history_token_budget: int = 6000
-    max_output_tokens: int = 1024
+    history_token_budget: Annotated[int, Field(ge=500)] = 6000
+    max_output_tokens: Annotated[int, Field(ge=16)] = 1024
     model: str | None = None  # None: the OPENAI_MODEL setting
     # The model's family when the capabilities table does not know it (None: the
     # table's, or OPENAI_MODEL_FAMILY for OPENAI_MODEL).
@@ -33,7 +43,7 @@ class AgentType:
     # The tools the model may call (tools/builtin.py's names), and at most how many
     # times it is asked per turn before it must answer without them.
     tools: tuple[str, ...] = ()
-    max_steps: int = 10
+    max_steps: Annotated[int, Field(ge=1, le=25)] = 10
 
     @property
     def limits(self) -> GenerationLimits:
@@ -49,50 +59,35 @@ class AgentType:
         return model, capabilities_of(model, declared)
 
 
-AGENT_TYPES: tuple[AgentType, ...] = (
-    AgentType(
-        name="general",
-        description="A helpful general-purpose assistant.",
-        system_prompt=(
-            "You are a helpful, friendly assistant. Answer clearly and concisely, and use "
-            "Markdown for lists and code."
-        ),
-        reasoning_effort=ReasoningEffort.LOW,
-        default=True,
-    ),
-    AgentType(
-        name="coder",
-        description="A programming assistant that answers with working code.",
-        system_prompt=(
-            "You are an expert software engineer. Prefer short explanations followed by "
-            "complete, runnable code blocks with the language named."
-        ),
-        temperature=0.2,
-        history_token_budget=8000,
-        max_output_tokens=2048,
-        reasoning_effort=ReasoningEffort.MEDIUM,
-    ),
-    AgentType(
-        name="assistant",
-        description="Looks things up with tools: the date and time, a calculator, and "
-        "your earlier conversations.",
-        system_prompt=(
-            "You are a helpful assistant with tools. Use them when they give a better "
-            "answer than memory: the current time, exact arithmetic, and the user's own "
-            "earlier conversations (search by title, then read). Say what you found."
-        ),
-        reasoning_effort=ReasoningEffort.LOW,
-        tools=("current_time", "calculator", "search_conversations", "read_conversation"),
-    ),
-    AgentType(
-        name="concise",
-        description="Answers in three sentences or fewer.",
-        system_prompt="You answer in at most three short sentences. No preamble.",
-        temperature=0.3,
-        history_token_budget=3000,
-        max_output_tokens=256,
-        reasoning_effort=ReasoningEffort.MINIMAL,
-    ),
+# The operator's file of agent types (AGENT_TYPES_FILE), else the one shipped with the layer.
+AGENT_TYPES_FILE = Path(__file__).with_name("agent_types.json")
+
+
+class AgentTypesInvalid(ValueError):
+    """The agent types file cannot be used; the message says which entry and why."""
+
+
+def load_agent_types(path: Path) -> tuple[AgentType, ...]:
+    """The agent types of ``path``, validated: every field typed and bounded as
+    AgentType says, names unique, exactly one default. Tool names are checked against
+    the tools that exist by tools/box.py (which this module cannot import)."""
+    try:
+        agents = tuple(_AGENT_LIST.validate_json(path.read_bytes()))
+    except (OSError, ValidationError) as exc:
+        raise AgentTypesInvalid(f"{path}: {exc}") from exc
+    names = [agent.name for agent in agents]
+    duplicated = sorted({name for name in names if names.count(name) > 1})
+    if duplicated:
+        raise AgentTypesInvalid(f"{path}: agent types named more than once: {duplicated}")
+    defaults = [agent.name for agent in agents if agent.default]
+    if len(defaults) != 1:
+        raise AgentTypesInvalid(f"{path}: exactly one agent type is the default, not {defaults}")
+    return agents
+
+
+_AGENT_LIST = TypeAdapter(list[AgentType])
+AGENT_TYPES: tuple[AgentType, ...] = load_agent_types(
+    Path(os.environ.get("AGENT_TYPES_FILE") or AGENT_TYPES_FILE)
 )
 
 _BY_NAME = {agent.name: agent for agent in AGENT_TYPES}

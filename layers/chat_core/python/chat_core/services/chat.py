@@ -92,7 +92,8 @@ class ChatTurn:
         if claimed is None:
             return None
         claim, agent = claimed
-        return self._hand_over(StartedTurn(claim=claim, agent_name=agent.name), request.stream)
+        started = StartedTurn(claim=claim, agent_name=agent.name, time_zone=request.time_zone)
+        return self._hand_over(started, request.stream)
 
     def submit_prepared(self, prepare: Callable[[], Prepared], stream: bool) -> TurnReply:
         """A turn whose claim ``prepare`` reads and builds (regenerate, edit and resend:
@@ -138,7 +139,7 @@ class ChatTurn:
             return rerun or self._prepare_claim(sub, request, request_key)
 
         claim, agent = self._claim(prepare)
-        return StartedTurn(claim=claim, agent_name=agent.name)
+        return StartedTurn(claim=claim, agent_name=agent.name, time_zone=request.time_zone)
 
     def check_length(self, message: str) -> None:
         if len(message) > self._settings.max_message_chars:

@@ -167,6 +167,10 @@ class GenerationLoop:
         self._monotonic = monotonic
         self._model_error = model_error
 
+    def model_error(self, exc: ModelUnavailable) -> ApiError:
+        """What the caller hears of a model failure."""
+        return self._model_error(exc)
+
     def run(
         self,
         generation: Generation,

@@ -1,6 +1,6 @@
-"""One tool step of a turn: the model asked for tools; they run (tools/runner.py), the
-clients see each call and its result live, and the prompt grows by the call and its
-outputs for the model's next step.
+"""The worker's model steps: each streamed and relayed (GenerationLoop); when the model
+ends one asking for tools, they run (tools/runner.py), the clients see each call and
+its result live, and the prompt grows by the call and its outputs for the next step.
 
 While tools run, the turn still answers to Stop, its deadline and its lease, polled as
 the generation loop polls them.
@@ -12,13 +12,17 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
+from chat_core.agent.catalogue import AgentType
 from chat_core.agent.history import PromptMessage, PromptToolCall
+from chat_core.agent.model_port import ChatModel, ModelUnavailable
+from chat_core.agent.pump import StreamPump
 from chat_core.errors import AgentUnavailable
 from chat_core.live.events import TurnToolCall, TurnToolResult
 from chat_core.live.relay import LiveRelay
 from chat_core.replies import MAX_STORED_ARGUMENT_BYTES, MAX_STORED_OUTPUT_BYTES, ReplyEnding
 from chat_core.repository.records import ToolStep
-from chat_core.services.generation import Generation
+from chat_core.services.generation import Generation, GenerationLoop
+from chat_core.tools.box import tools_of
 from chat_core.tools.calls import ToolCall, preview
 from chat_core.tools.runner import run_tools
 from chat_core.tools.spec import ToolContext, ToolSpec
@@ -30,11 +34,15 @@ class TurnWatch:
 
     relay: LiveRelay
     ids: tuple[str, str]  # conversation id, turn id
-    deadline: float  # monotonic
+    began: float  # monotonic
     deadline_seconds: int
     keep_lease: Callable[[], bool]
     poll_seconds: float
     monotonic: Callable[[], float] = time.monotonic
+
+    @property
+    def deadline(self) -> float:
+        return self.began + self.deadline_seconds
 
     def interrupted(self, generation: Generation) -> bool:
         """One poll: True (and the generation says why) on Stop, a lost lease or the
@@ -56,6 +64,48 @@ class TurnWatch:
             )
             return True
         return False
+
+
+def run_steps(
+    model: ChatModel,
+    agent: AgentType,
+    prompt: list[PromptMessage],
+    continued: str,
+    loop: GenerationLoop,
+    watch: TurnWatch,
+    context: ToolContext,
+) -> Generation:
+    """The turn's generation: at most ``agent.max_steps`` steps with tools, then one
+    without, so a model that keeps calling still answers. ModelUnavailable when the
+    first step cannot start (nothing was sent); a later one ends the reply as ``error``
+    with what it holds."""
+    tools = tools_of(agent)
+    generation = Generation(text=continued, seed=len(continued))
+    for step in range(1, agent.max_steps + 2):
+        offer = [spec.schema() for spec in tools.values()] if step <= agent.max_steps else []
+        step_start = len(generation.text)
+        try:
+            stream = model.stream(agent, prompt, offer or None)
+        except ModelUnavailable as exc:
+            if step == 1:
+                raise
+            generation.end(ReplyEnding.ERROR, loop.model_error(exc))
+            break
+        if step == 1:  # the tabs are learnt while the model thinks of its first word
+            watch.relay.poll(continued)
+        generation = loop.run(
+            generation, StreamPump(stream), watch.relay, watch.ids, watch.began, watch.keep_lease
+        )
+        if generation.lost or not offer or not generation.wants_tools():
+            break
+        messages, steps = run_step(
+            step, generation.text[step_start:], generation, tools, context, watch
+        )
+        generation.tool_steps += steps
+        prompt = [*prompt, *messages]
+        if generation.lost or generation.ending is not ReplyEnding.STOP:
+            break
+    return generation
 
 
 def run_step(

@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from chat_core.agent.catalogue import AgentType, resolve_agent
 from chat_core.agent.history import PromptMessage, build_prompt, continuation_prompt
 from chat_core.agent.model_port import ChatModel, ModelRefused, ModelUnavailable, ModelUsage
-from chat_core.agent.pump import StreamPump
 from chat_core.agent.tokens import estimate_tokens
 from chat_core.clock import iso_from_ms, now_ms
 from chat_core.errors import (
@@ -47,9 +46,8 @@ from chat_core.repository.turn_kinds import Regenerate
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.generation import Generation, GenerationLoop
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
-from chat_core.services.tool_steps import TurnWatch, run_step
+from chat_core.services.tool_steps import TurnWatch, run_steps
 from chat_core.settings import Settings
-from chat_core.tools.box import tools_of
 from chat_core.tools.spec import ToolContext
 
 
@@ -59,6 +57,8 @@ class StartedTurn:
 
     claim: TurnClaim
     agent_name: str
+    # The user's time zone, when the client sent it (the time tool answers in it).
+    time_zone: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,7 +118,7 @@ class TurnRunner:
         lease = _Lease(self, claim)
         if not lease.keep():
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
-        generation = self._generate(claim, agent, prompt, relay, began, lease)
+        generation = self._generate(started, agent, prompt, relay, began, lease)
         if generation.lost:
             raise self._fail(claim, relay, NotFound(_TAKEN), release=False)
         if generation.ending.failed_mid_reply and (
@@ -132,54 +132,36 @@ class TurnRunner:
 
     def _generate(
         self,
-        claim: TurnClaim,
+        started: StartedTurn,
         agent: AgentType,
         prompt: list[PromptMessage],
         relay: LiveRelay,
         began: float,
         lease: _Lease,
     ) -> Generation:
-        """The model's steps: each one streamed and relayed; when the model asks for
-        tools (and the agent type has them), they run and the model is asked again,
-        at most ``agent.max_steps`` times with tools, then once without them."""
+        """The model's steps (services/tool_steps.py), watched for Stop, the lease and
+        the turn's deadline."""
+        claim = started.claim
         continued = claim.continues.content if claim.continues else ""
         ids = (claim.conversation.id, claim.turn_id)
         settings = self._settings
         loop = GenerationLoop(settings, self._monotonic, lambda e: self._model_error(claim, e))
-        tools = tools_of(agent)
-        context = ToolContext(claim.sub, claim.conversation.id, self._clock(), self._repo)
+        context = ToolContext(
+            claim.sub, claim.conversation.id, self._clock(), self._repo, started.time_zone
+        )
         watch = TurnWatch(
             relay,
             ids,
-            began + settings.turn_deadline_seconds,
+            began,
             settings.turn_deadline_seconds,
             lease.keep,
             settings.live_poll_seconds,
             self._monotonic,
         )
-        generation = Generation(text=continued, seed=len(continued))
-        for step in range(1, agent.max_steps + 2):
-            offer = [spec.schema() for spec in tools.values()] if step <= agent.max_steps else []
-            step_start = len(generation.text)
-            try:
-                stream = self._model.stream(agent, prompt, offer or None)
-            except ModelUnavailable as exc:
-                if step == 1:
-                    raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
-                generation.end(ReplyEnding.ERROR, self._model_error(claim, exc))
-                break
-            if step == 1:  # the tabs are learnt while the model thinks of its first word
-                relay.poll(continued)
-            generation = loop.run(generation, StreamPump(stream), relay, ids, began, lease.keep)
-            if generation.lost or not offer or not generation.wants_tools():
-                break
-            step_text = generation.text[step_start:]
-            messages, steps = run_step(step, step_text, generation, tools, context, watch)
-            generation.tool_steps += steps
-            prompt = [*prompt, *messages]
-            if generation.lost or generation.ending is not ReplyEnding.STOP:
-                break
-        return generation
+        try:
+            return run_steps(self._model, agent, prompt, continued, loop, watch, context)
+        except ModelUnavailable as exc:  # the first step could not start
+            raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
 
     def _history(self, claim: TurnClaim) -> list[MessageRecord]:
         """The messages the reply answers, newest first: up to the turn's user message
