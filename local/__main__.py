@@ -6,6 +6,7 @@ import argparse
 import json
 import logging
 import os
+import secrets
 import signal
 import sys
 import threading
@@ -16,6 +17,7 @@ from local.dynamodb_local import DynamoDBLocal, free_port
 from local.identity import IdentityProvider
 from local.jwt_check import AuthorizerConfig
 from local.lambda_runtime import LAYER_PATH
+from local.mcp_notes import BackgroundMcpServer, notes_server
 from local.server import LocalStack, make_server
 from local.template import ROOT, load_template
 
@@ -58,6 +60,17 @@ def local_environment(
     return env
 
 
+def start_notes_server() -> BackgroundMcpServer | None:
+    """The notes MCP server the "notes" agent type uses, on a loopback port of its own,
+    unless NOTES_MCP_URL names another; the functions get its URL and bearer token."""
+    if os.environ.get("NOTES_MCP_URL"):
+        return None
+    token = os.environ.setdefault("MCP_SECRET_NOTES", secrets.token_urlsafe(24))
+    notes = BackgroundMcpServer(notes_server(), free_port(), token).start()
+    os.environ["NOTES_MCP_URL"] = notes.url
+    return notes
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description="The chat backend's local stack")
     parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "3000")))
@@ -83,6 +96,7 @@ def main() -> None:
         os.environ.clear()  # what local_environment removed must be gone too
         os.environ.update(functions_env)
         sys.path.insert(0, str(LAYER_PATH))
+        notes = start_notes_server()
 
         base_url = f"http://127.0.0.1:{port}"
         audience = os.environ.get("LOCAL_JWT_AUDIENCE", DEFAULT_AUDIENCE)
@@ -131,6 +145,8 @@ def main() -> None:
         )
         server.serve_forever()
         server.server_close()
+        if notes is not None:
+            notes.stop()
     finally:
         dynamodb.stop()
 

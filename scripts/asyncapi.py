@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from scripts.generated_file import write_or_check
 
@@ -22,15 +22,7 @@ def build_document() -> dict[str, Any]:
     sys.path[:0] = [str(ROOT / "layers" / "chat_core" / "python")]
     from pydantic import BaseModel
 
-    from chat_core.live.events import (
-        ConnectionReplaced,
-        ConversationTitled,
-        TurnCompleted,
-        TurnDelta,
-        TurnFailed,
-        TurnReasoning,
-        TurnStarted,
-    )
+    from chat_core.live.events import LiveEvent
 
     class Ping(BaseModel):
         action: str = "ping"
@@ -38,15 +30,8 @@ def build_document() -> dict[str, Any]:
     class Pong(BaseModel):
         type: str = "pong"
 
-    server_messages: list[type[BaseModel]] = [
-        TurnStarted,
-        TurnReasoning,
-        TurnDelta,
-        TurnCompleted,
-        TurnFailed,
-        ConversationTitled,
-        ConnectionReplaced,
-    ]
+    # Every event the backend sends, from the union it sends (none can be left out).
+    server_messages: list[type[BaseModel]] = list(get_args(LiveEvent))
     schemas: dict[str, Any] = {}
     messages: dict[str, Any] = {}
     every: list[type[BaseModel]] = [*server_messages, Pong, Ping]

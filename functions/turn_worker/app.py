@@ -16,13 +16,20 @@ from chat_core.settings import (
     ModelChoice,
     ModelClient,
     TableSettings,
+    ToolSettings,
     TurnBudgets,
     declare_settings,
 )
 from chat_core.wiring import turn_runner
 
 declare_settings(
-    GenerationSettings, LiveSettings, ModelChoice, ModelClient, TableSettings, TurnBudgets
+    GenerationSettings,
+    LiveSettings,
+    ModelChoice,
+    ModelClient,
+    TableSettings,
+    ToolSettings,
+    TurnBudgets,
 )
 
 

@@ -10,6 +10,7 @@ import pytest
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
 from tests.support.live_client import LiveClient
+from tests.support.mcp_lab import Lab, agent_types_with_lab, lab_environment, running_lab
 
 pytestmark = pytest.mark.integration
 
@@ -26,8 +27,23 @@ STACK_ENV = {
 
 
 @pytest.fixture(scope="session")
-def stack() -> Iterator[Any]:
-    with running_stack(env={**STACK_ENV, "GENERATE_TITLES": "false"}) as running:
+def lab() -> Iterator[Lab]:
+    """The tests' MCP server, which the shared stack's "lab" agent type uses."""
+    with running_lab() as (lab, server):
+        lab.url = server.url
+        yield lab
+
+
+@pytest.fixture(scope="session")
+def stack(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    agent_types = agent_types_with_lab(tmp_path_factory.mktemp("agents") / "agent_types.json")
+    env = {
+        **STACK_ENV,
+        **lab_environment(lab.url),
+        "GENERATE_TITLES": "false",
+        "AGENT_TYPES_FILE": str(agent_types),
+    }
+    with running_stack(env=env) as running:
         yield running
 
 

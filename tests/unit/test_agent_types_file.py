@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from chat_core.agent.catalogue import AGENT_TYPES_FILE, AgentTypesInvalid, load_agent_types
-from chat_core.tools.box import check_tools, tools_of
+from chat_core.tools.box import builtin_tools, check_tools
 
 VALID = {"name": "helper", "description": "Helps.", "system_prompt": "Help.", "default": True}
 
@@ -25,14 +25,14 @@ def test_the_shipped_file_is_valid_and_its_tools_exist() -> None:
     agents = load_agent_types(AGENT_TYPES_FILE)
     check_tools(agents)
     assert [a.name for a in agents if a.default] == ["general"]
-    assert "calculator" in tools_of(next(a for a in agents if a.name == "assistant"))
+    assert "calculator" in builtin_tools(next(a for a in agents if a.name == "assistant"))
 
 
 def test_a_new_agent_type_with_tools_is_an_entry_in_the_file(tmp_path: Path) -> None:
     extra = {**VALID, "default": False, "name": "timekeeper", "tools": ["current_time"]}
     agents = load_agent_types(written(tmp_path, [VALID, extra]))
     check_tools(agents)
-    assert list(tools_of(agents[1])) == ["current_time"] and agents[1].max_steps == 10
+    assert list(builtin_tools(agents[1])) == ["current_time"] and agents[1].max_steps == 10
 
 
 @pytest.mark.parametrize(

@@ -13,6 +13,7 @@ from pydantic import ValidationError
 
 from chat_core import settings as sections
 from chat_core import wiring
+from chat_core.agent.catalogue import AGENT_TYPES
 from chat_core.settings import ConversationLimits, declare_settings, get_settings
 from tests.support.template import load_template
 
@@ -44,9 +45,19 @@ def _builders(function: str) -> set[str]:
 
 
 def _variables(section_names: set[str]) -> set[str]:
-    return {
+    """The section's variables; with ToolSettings, also the MCP server URLs the agent
+    types file names as ${VARIABLE}."""
+    named = {
         field.upper() for name in section_names for field in getattr(sections, name).model_fields
     }
+    if "ToolSettings" in section_names:
+        named |= {
+            server.url[2:-1]
+            for agent in AGENT_TYPES
+            for server in agent.mcp_servers
+            if server.url.startswith("${")
+        }
+    return named
 
 
 def _functions() -> dict[str, dict[str, Any]]:

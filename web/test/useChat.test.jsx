@@ -431,6 +431,21 @@ describe("useChat: thinking, endings and Continue", () => {
     expect(result.current.live).toMatchObject({ text: "It is 42.", tools: [expect.objectContaining({ output: '{"result": 42}' })] });
   });
 
+  it("names a tool source the live reply goes without, once however often it is replayed", async () => {
+    const api = fakeApi();
+    const live = fakeLive();
+    const { result } = render(api, live);
+    act(() => result.current.setDraft("my notes?"));
+    await act(() => result.current.send());
+    const gone = { type: "turn.tool_source_unavailable", conversation_id: "c1", turn_id: "t1", source: "notes", reason: "it cannot be reached" };
+    live.emit(started("c1", "t1"));
+    live.emit(gone);
+    live.emit(gone);
+    expect(result.current.live.unavailable).toEqual([{ source: "notes", reason: "it cannot be reached" }]);
+    live.emit(delta("c1", "t1", 0, "The notes service is down."));
+    expect(result.current.live).toMatchObject({ text: "The notes service is down.", unavailable: [{ source: "notes" }] });
+  });
+
   it("counts offsets in characters, so text after an emoji is neither dropped nor cut", async () => {
     const api = fakeApi();
     const live = fakeLive();

@@ -7,7 +7,7 @@ import { ExportButtons } from "./ExportButtons.jsx";
 import { FeedbackButtons } from "./FeedbackButtons.jsx";
 import { EditBox, RegenerateButton, VersionPager, useEditor, useVersionView } from "./MessageRewrites.jsx";
 import { Thinking, ThinkingNow } from "./Thinking.jsx";
-import { ToolCalls } from "./ToolCalls.jsx";
+import { ToolCalls, UnavailableTools } from "./ToolCalls.jsx";
 import { shortTime } from "./time.js";
 import { useNow } from "../hooks/useNow.js";
 
@@ -159,6 +159,7 @@ function LiveReply({ turn }) {
     <li className="message assistant live" data-role="assistant" data-live="true" aria-busy="true">
       <span className="sr-only">Assistant is writing:</span>
       {turn.reasoning && <Thinking reasoning={turn.reasoning} since={turn.text ? null : turn.startedAt} />}
+      <UnavailableTools sources={turn.unavailable} />
       <ToolCalls calls={turn.tools} />
       {turn.text ? <Markdown text={turn.text} /> : <ThinkingNow since={turn.startedAt} quiet={Boolean(turn.reasoning)} />}
     </li>

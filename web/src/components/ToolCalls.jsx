@@ -39,3 +39,17 @@ export function ToolCalls({ calls }) {
     </div>
   );
 }
+
+/** The tool sources (MCP servers) a live reply goes without, and why. */
+export function UnavailableTools({ sources }) {
+  if (!sources || sources.length === 0) return null;
+  return (
+    <div className="tools-unavailable" role="status">
+      {sources.map(({ source, reason }) => (
+        <div key={source}>
+          Tools from <strong>{source}</strong> are unavailable: {reason}.
+        </div>
+      ))}
+    </div>
+  );
+}

@@ -94,6 +94,10 @@ function applyText(turn, event) {
     const tools = turn.tools.map((call) => (call.id === event.call_id ? { ...call, output, error, duration_ms } : call));
     return { ...turn, tools };
   }
+  if (event.type === "turn.tool_source_unavailable") {
+    if (turn.unavailable.some((source) => source.source === event.source)) return turn; // a replay
+    return { ...turn, unavailable: [...turn.unavailable, { source: event.source, reason: event.reason }] };
+  }
   const [text, points] = atOffset(turn.text, turn.points, event);
   return { ...turn, text, points };
 }
@@ -104,6 +108,7 @@ const newTurn = ({ text = "", ...fields }) => ({
   reasoning: "",
   reasoningPoints: 0,
   tools: [], // the calls so far: { id, name, arguments, step, output?, error?, duration_ms? }
+  unavailable: [], // tool sources this reply goes without: { source, reason }
   startedAt: Date.now(),
   ...fields,
 });
@@ -119,7 +124,14 @@ const ENDING_NOTES = {
 };
 
 // The events of a turn still running; the others end it.
-const LIVE_EVENTS = new Set(["turn.started", "turn.delta", "turn.reasoning", "turn.tool_call", "turn.tool_result"]);
+const LIVE_EVENTS = new Set([
+  "turn.started",
+  "turn.delta",
+  "turn.reasoning",
+  "turn.tool_call",
+  "turn.tool_result",
+  "turn.tool_source_unavailable",
+]);
 
 function onEvent(state, event) {
   const { turn_id: turnId, conversation_id: conversationId } = event;

@@ -338,22 +338,6 @@ class StopAccepted(BaseModel):
     status: Literal["stopping"] = "stopping"
 
 
-class AgentTool(BaseModel):
-    name: str
-    description: str
-
-
-class Agent(BaseModel):
-    name: str
-    description: str
-    default: bool
-    tools: list[AgentTool] = []  # what the agent may call while it answers
-
-
-class AgentList(BaseModel):
-    items: list[Agent]
-
-
 class MessagePage(BaseModel):
     items: list[Message]
     next_cursor: str | None

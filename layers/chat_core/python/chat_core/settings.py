@@ -128,6 +128,12 @@ class CursorSettings(Section):
     cursor_secret_id: str | None = None
 
 
+class ToolSettings(Section):
+    # In AWS: the prefix of the Secrets Manager secrets holding MCP servers' auth
+    # (the agent types file names each server's secret; tools/mcp_auth.py).
+    mcp_auth_secret_prefix: str = ""
+
+
 SECTIONS: tuple[type[Section], ...] = (
     TableSettings,
     IdempotencySettings,
@@ -141,6 +147,7 @@ SECTIONS: tuple[type[Section], ...] = (
     LiveSettings,
     AuthSettings,
     CursorSettings,
+    ToolSettings,
 )
 
 
@@ -157,6 +164,7 @@ class Settings(
     LiveSettings,
     AuthSettings,
     CursorSettings,
+    ToolSettings,
 ):
     """Every section, as the services read them. Built from its arguments only (tests
     give what they change); get_settings() gives it the environment's sections."""

@@ -24,6 +24,7 @@ from chat_core.settings import (
     Section,
     Settings,
     TableSettings,
+    ToolSettings,
     TurnBudgets,
     get_settings,
 )
@@ -60,6 +61,7 @@ NEEDS: dict[str, tuple[type[Section], ...]] = {
         ModelClient,
         GenerationSettings,
         LiveSettings,
+        ToolSettings,
     ),
     "title_generator": (TableSettings, ModelChoice, ModelClient, LiveSettings),
     # A route that pages declares CursorSettings too: its cursors are sealed with the

@@ -22,6 +22,33 @@ from chat_core.errors import UnknownAgentType
 
 
 @dataclass(frozen=True)
+class McpServer:
+    """A remote MCP server (streamable HTTP) an agent type's model may use, as the
+    operator configures it. Only this URL is ever contacted for it."""
+
+    __pydantic_config__ = ConfigDict(extra="forbid")
+
+    # The tool source's name, as the UI shows it when it is unavailable.
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+    # http(s) URL, or ${VARIABLE} naming the environment variable that holds it (unset:
+    # the server is unavailable to every turn, which says so).
+    url: Annotated[str, Field(pattern=r"^(https?://\S+|\$\{[A-Z][A-Z0-9_]*\})$")]
+    # The secret sent as ``auth_header`` (Secrets Manager in AWS, the environment
+    # locally; see tools/mcp_auth.py); None: no header.
+    auth_secret: Annotated[str | None, Field(pattern=r"^[a-z][a-z0-9_-]{0,63}$")] = None
+    auth_header: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9-]{0,63}$")] = "Authorization"
+    auth_scheme: Annotated[str, Field(max_length=32)] = "Bearer"
+    # The server's tools the model is offered (None: all it lists).
+    tools: tuple[str, ...] | None = None
+    # Tools that need the user's approval before they run.
+    approval: tuple[str, ...] = ()
+    # Listing its tools (once per warm worker per list_ttl) and each call.
+    list_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 5.0
+    timeout_seconds: Annotated[float, Field(gt=0, le=120)] = 30.0
+    list_ttl_seconds: Annotated[int, Field(ge=0, le=3600)] = 300
+
+
+@dataclass(frozen=True)
 class AgentType:
     # A typo in the operator's file (an unknown key) is an error, not a silent default.
     __pydantic_config__ = ConfigDict(extra="forbid")
@@ -44,6 +71,7 @@ class AgentType:
     # times it is asked per turn before it must answer without them.
     tools: tuple[str, ...] = ()
     max_steps: Annotated[int, Field(ge=1, le=25)] = 10
+    mcp_servers: tuple[McpServer, ...] = ()
 
     @property
     def limits(self) -> GenerationLimits:
@@ -79,6 +107,12 @@ def load_agent_types(path: Path) -> tuple[AgentType, ...]:
     duplicated = sorted({name for name in names if names.count(name) > 1})
     if duplicated:
         raise AgentTypesInvalid(f"{path}: agent types named more than once: {duplicated}")
+    for agent in agents:
+        servers = [server.name for server in agent.mcp_servers]
+        if len(set(servers)) != len(servers):
+            raise AgentTypesInvalid(
+                f"{path}: agent type {agent.name!r} names an MCP server more than once"
+            )
     defaults = [agent.name for agent in agents if agent.default]
     if len(defaults) != 1:
         raise AgentTypesInvalid(f"{path}: exactly one agent type is the default, not {defaults}")

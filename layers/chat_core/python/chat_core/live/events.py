@@ -70,6 +70,17 @@ class TurnToolResult(BaseModel):
     duration_ms: int
 
 
+class TurnToolSourceUnavailable(BaseModel):
+    """An MCP server whose tools this reply goes without (down, slow, misconfigured):
+    the reply goes on, and the model is told."""
+
+    type: Literal["turn.tool_source_unavailable"] = "turn.tool_source_unavailable"
+    conversation_id: str
+    turn_id: str
+    source: str
+    reason: str
+
+
 class TurnCompleted(BaseModel):
     """The reply is stored: ``reply.status`` is ok, stopped (by the user) or incomplete,
     and ``reply.finish_reason`` says why."""
@@ -116,6 +127,7 @@ LiveEvent = (
     | TurnReasoning
     | TurnToolCall
     | TurnToolResult
+    | TurnToolSourceUnavailable
     | TurnCompleted
     | TurnFailed
     | ConversationTitled

@@ -17,15 +17,15 @@ from chat_core.agent.history import PromptMessage, PromptToolCall
 from chat_core.agent.model_port import ChatModel, ModelUnavailable
 from chat_core.agent.pump import StreamPump
 from chat_core.errors import AgentUnavailable
-from chat_core.live.events import TurnToolCall, TurnToolResult
+from chat_core.live.events import TurnToolCall, TurnToolResult, TurnToolSourceUnavailable
 from chat_core.live.relay import LiveRelay
 from chat_core.replies import MAX_STORED_ARGUMENT_BYTES, MAX_STORED_OUTPUT_BYTES, ReplyEnding
 from chat_core.repository.records import ToolStep
 from chat_core.services.generation import Generation, GenerationLoop
-from chat_core.tools.box import tools_of
+from chat_core.tools.box import Toolbox
 from chat_core.tools.calls import ToolCall, preview
 from chat_core.tools.runner import run_tools
-from chat_core.tools.spec import ToolContext, ToolSpec
+from chat_core.tools.spec import Tool, ToolContext
 
 
 @dataclass(frozen=True)
@@ -74,12 +74,15 @@ def run_steps(
     loop: GenerationLoop,
     watch: TurnWatch,
     context: ToolContext,
+    toolbox: Toolbox,
 ) -> Generation:
     """The turn's generation: at most ``agent.max_steps`` steps with tools, then one
     without, so a model that keeps calling still answers. ModelUnavailable when the
     first step cannot start (nothing was sent); a later one ends the reply as ``error``
-    with what it holds."""
-    tools = tools_of(agent)
+    with what it holds. A tool source that is unavailable is told to the clients and
+    to the model, which can say so."""
+    tools = toolbox.tools
+    prompt = [*prompt, *_unavailable_notes(toolbox, watch)]
     generation = Generation(text=continued, seed=len(continued))
     for step in range(1, agent.max_steps + 2):
         offer = [spec.schema() for spec in tools.values()] if step <= agent.max_steps else []
@@ -112,7 +115,7 @@ def run_step(
     step: int,
     step_text: str,
     generation: Generation,
-    tools: Mapping[str, ToolSpec],  # type: ignore[type-arg]
+    tools: Mapping[str, Tool],
     context: ToolContext,
     watch: TurnWatch,
 ) -> tuple[list[PromptMessage], list[ToolStep]]:
@@ -156,6 +159,28 @@ def run_step(
         *(PromptMessage("tool", o.for_model(), tool_call_id=o.call.call_id) for o in outcomes),
     ]
     return messages, [o.stored(step) for o in outcomes]
+
+
+def _unavailable_notes(toolbox: Toolbox, watch: TurnWatch) -> list[PromptMessage]:
+    conversation_id, turn_id = watch.ids
+    notes = []
+    for source in toolbox.unavailable:
+        watch.relay.send_tool_event(
+            TurnToolSourceUnavailable(
+                conversation_id=conversation_id,
+                turn_id=turn_id,
+                source=source.name,
+                reason=source.reason,
+            )
+        )
+        notes.append(
+            PromptMessage(
+                "system",
+                f"The tools of {source.name} are unavailable for this reply: {source.reason}. "
+                "If the user asks for them, say so.",
+            )
+        )
+    return notes
 
 
 def _prompt_call(call: ToolCall) -> PromptToolCall:

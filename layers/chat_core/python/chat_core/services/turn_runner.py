@@ -48,6 +48,7 @@ from chat_core.services.generation import Generation, GenerationLoop
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
 from chat_core.services.tool_steps import TurnWatch, run_steps
 from chat_core.settings import Settings
+from chat_core.tools.box import open_toolbox
 from chat_core.tools.spec import ToolContext
 
 
@@ -159,7 +160,8 @@ class TurnRunner:
             self._monotonic,
         )
         try:
-            return run_steps(self._model, agent, prompt, continued, loop, watch, context)
+            toolbox = open_toolbox(agent, settings.mcp_auth_secret_prefix)
+            return run_steps(self._model, agent, prompt, continued, loop, watch, context, toolbox)
         except ModelUnavailable as exc:  # the first step could not start
             raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
 

@@ -14,11 +14,9 @@ import time
 from collections.abc import Callable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from pydantic import ValidationError
-
 from chat_core.observability import logger
 from chat_core.tools.calls import MAX_ARGUMENT_BYTES, ToolCall, ToolOutcome
-from chat_core.tools.spec import ToolContext, ToolFailed, ToolSpec
+from chat_core.tools.spec import Tool, ToolContext, ToolFailed
 
 MAX_PARALLEL = 4
 STOPPED_OUTPUT = "The user stopped the turn before this tool finished."
@@ -26,7 +24,7 @@ STOPPED_OUTPUT = "The user stopped the turn before this tool finished."
 
 def run_tools(
     calls: list[ToolCall],
-    tools: Mapping[str, ToolSpec],  # type: ignore[type-arg]
+    tools: Mapping[str, Tool],
     context: ToolContext,
     *,
     interrupted: Callable[[], bool],
@@ -47,8 +45,7 @@ def run_tools(
             if problem is not None or spec is None:
                 outcomes[call.call_id] = ToolOutcome(call, problem or "", True, 0)
                 continue
-            arguments = spec.arguments.model_validate_json(call.arguments or "{}")
-            future = pool.submit(spec.run, arguments, context)
+            future = pool.submit(spec.invoke, call.arguments, context)
             running[future] = call
             deadlines[call.call_id] = began[call.call_id] + spec.timeout_seconds
         stopped = False
@@ -78,22 +75,13 @@ def run_tools(
     return [outcomes[call.call_id] for call in calls], stopped
 
 
-def _refusal(call: ToolCall, spec: ToolSpec | None) -> str | None:  # type: ignore[type-arg]
+def _refusal(call: ToolCall, spec: Tool | None) -> str | None:
     """Why the call cannot run, as the model should read it; None when it can."""
     if spec is None:
         return f"There is no tool named {call.name!r}."
     if len(call.arguments.encode("utf-8")) > MAX_ARGUMENT_BYTES:
         return f"The arguments are longer than {MAX_ARGUMENT_BYTES} bytes."
-    try:
-        spec.arguments.model_validate_json(call.arguments or "{}")
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(part) for part in first.get("loc", ()))
-        reason = first.get("msg", "not valid")
-        return (
-            f"Invalid arguments: {where}: {reason}." if where else f"Invalid arguments: {reason}."
-        )
-    return None
+    return spec.problem(call.arguments)
 
 
 def _outcome(call: ToolCall, future: Future[str], seconds: float) -> ToolOutcome:

@@ -1,6 +1,7 @@
-"""A tool the agent may call: its name and description for the model, its arguments as
-a pydantic model (the JSON schema the model is given, and the check its arguments
-pass before the tool runs), and what it does."""
+"""A tool the agent may call (Tool): its schema for the model, the check its arguments
+pass before it runs, and what it does. ToolSpec is a built-in one, its arguments a
+pydantic model (the JSON schema the model is given and the check); a remote MCP
+server's tools are McpTool (tools/mcp_source.py), checked against the server's schema."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from chat_core.repository.port import ConversationPort, MessagePort
 
@@ -35,6 +36,27 @@ class ToolFailed(Exception):
     """The tool could not do what was asked; the message is what the model reads."""
 
 
+class Tool(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def timeout_seconds(self) -> float: ...
+
+    def schema(self) -> dict[str, Any]:
+        """The tool as Chat Completions' ``tools`` lists it."""
+        ...
+
+    def problem(self, arguments: str) -> str | None:
+        """Why these arguments (JSON text) cannot be used, as the model should read it;
+        None when they can."""
+        ...
+
+    def invoke(self, arguments: str, context: ToolContext) -> str:
+        """The output the model reads; ToolFailed when the tool could not do it."""
+        ...
+
+
 Arguments = TypeVar("Arguments", bound=BaseModel)
 
 
@@ -46,8 +68,24 @@ class ToolSpec(Generic[Arguments]):
     run: Callable[[Arguments, ToolContext], str]
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
 
+    def problem(self, arguments: str) -> str | None:
+        try:
+            self.arguments.model_validate_json(arguments or "{}")
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(part) for part in first.get("loc", ()))
+            reason = first.get("msg", "not valid")
+            return (
+                f"Invalid arguments: {where}: {reason}."
+                if where
+                else f"Invalid arguments: {reason}."
+            )
+        return None
+
+    def invoke(self, arguments: str, context: ToolContext) -> str:
+        return self.run(self.arguments.model_validate_json(arguments or "{}"), context)
+
     def schema(self) -> dict[str, Any]:
-        """The tool as Chat Completions' ``tools`` lists it."""
         parameters = self.arguments.model_json_schema()
         parameters.pop("title", None)
         return {

@@ -1,0 +1,66 @@
+"""Remote MCP tools through the local stack: make dev's notes server (the shipped
+"notes" agent type) and the tests' lab server ("lab", tests/support/mcp_lab.py), each a
+real MCP server over streamable HTTP, reached by the worker with the SDK's client."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from tests.support.api_client import ApiClient
+from tests.support.live_client import LiveClient
+from tests.support.mcp_lab import Lab
+
+
+def outcomes(reply: dict[str, Any]) -> list[tuple[str, bool, str]]:
+    return [(c["name"], c["error"], c["output"]) for c in reply["tool_calls"]]
+
+
+def test_the_notes_agent_lists_notes_but_never_writes_without_approval(alice: ApiClient) -> None:
+    listed = alice.chat("What did I save? [stub:tool=list_notes {}]", agent_type="notes")
+    assert listed.status == 201, listed.body
+    [(name, error, output)] = outcomes(listed.body["reply"])
+    assert (name, error) == ("list_notes", False)
+    assert output == "There are no notes yet." or output.startswith("1. ")
+    assert listed.body["reply"]["content"].startswith("Tool results: list_notes: ")
+    # add_note needs the user's approval, which a turn cannot ask for: it is not offered,
+    # so the model cannot call it.
+    added = alice.chat(
+        'Remember milk [stub:tool=add_note {"text": "milk"}]',
+        conversation_id=listed.body["conversation_id"],
+    )
+    assert added.status == 200, added.body
+    assert added.body["reply"]["tool_calls"] == []
+
+
+def test_mcp_tools_run_in_parallel_and_every_failure_is_an_output_the_model_reads(
+    alice: ApiClient, live: Callable[[], LiveClient], lab: Lab
+) -> None:
+    socket = live()
+    message = (
+        '[stub:tool=echo {"text": "hi", "times": 2}] [stub:tool=broken {}] '
+        '[stub:tool=slow {"seconds": 5}] [stub:tool=echo {"times": "x"}] '
+        '[stub:tool=erase {"what": "everything"}]'
+    )
+    accepted = alice.chat(message, agent_type="lab", stream=True)
+    assert accepted.status == 202, accepted.body
+    completed = socket.end_of(accepted.body["conversation_id"])
+    assert completed["type"] == "turn.completed", completed
+    reply = completed["reply"]
+    got = outcomes(reply)
+    assert [(name, error) for name, error, _ in got] == [
+        ("echo", False),
+        ("broken", True),
+        ("slow", True),
+        ("echo", True),
+    ]
+    assert got[0][2] == "hi hi"
+    assert "the lab's store is offline" in got[1][2]
+    assert "did not answer" in got[2][2]
+    assert got[3][2].startswith("Invalid arguments: ")
+    assert "erase" not in lab.calls  # it needs approval: never offered, never run
+    # The unreachable server is named to the clients, and the reply goes on.
+    [gone] = socket.of_type("turn.tool_source_unavailable")
+    assert (gone["source"], gone["reason"]) == ("gone", "it cannot be reached")
+    assert reply["content"].startswith("Tool results: echo: hi hi")
+    assert reply["status"] == "ok"
