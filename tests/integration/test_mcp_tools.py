@@ -39,7 +39,7 @@ def test_mcp_tools_run_in_parallel_and_every_failure_is_an_output_the_model_read
     socket = live()
     message = (
         '[stub:tool=echo {"text": "hi", "times": 2}] [stub:tool=broken {}] '
-        '[stub:tool=slow {"seconds": 5}] [stub:tool=echo {"times": "x"}] '
+        '[stub:tool=slow {"seconds": 30}] [stub:tool=echo {"times": "x"}] '
         '[stub:tool=erase {"what": "everything"}]'
     )
     accepted = alice.chat(message, agent_type="lab", stream=True)
@@ -64,3 +64,28 @@ def test_mcp_tools_run_in_parallel_and_every_failure_is_an_output_the_model_read
     assert (gone["source"], gone["reason"]) == ("gone", "it cannot be reached")
     assert reply["content"].startswith("Tool results: echo: hi hi")
     assert reply["status"] == "ok"
+
+
+def test_a_second_tab_joins_mid_tool_and_stop_ends_the_wait(
+    alice: ApiClient, live: Callable[[], LiveClient], lab: Lab
+) -> None:
+    first = live()
+    accepted = alice.chat('[stub:tool=slow {"seconds": 5.5}]', agent_type="lab", stream=True)
+    assert accepted.status == 202, accepted.body
+    conversation_id = accepted.body["conversation_id"]
+    call = first.wait_for(lambda e: e["type"] == "turn.tool_call")
+    # A reload (a new connection) while the tool runs sees the call so far.
+    second = live()
+    replayed = second.wait_for(lambda e: e["type"] == "turn.tool_call", timeout=10)
+    assert (replayed["call_id"], replayed["name"]) == (call["call_id"], "slow")
+    assert second.of_type("turn.tool_result") == []
+    stop = alice.post(f"/v1/conversations/{conversation_id}/stop")
+    assert stop.status == 202, stop.body
+    completed = first.end_of(conversation_id, timeout=10)
+    reply = completed["reply"]
+    assert reply["status"] == "stopped"
+    [(name, error, output)] = outcomes(reply)
+    assert (name, error) == ("slow", True)
+    assert output == "The user stopped the turn before this tool finished."
+    assert second.end_of(conversation_id, timeout=10)["reply"]["status"] == "stopped"
+    assert "slow" in lab.calls

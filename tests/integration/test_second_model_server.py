@@ -226,7 +226,10 @@ def test_tool_calls_interleaved_in_fragments_are_joined_and_answered(
     assert calls[2]["output"].startswith("Invalid arguments")
     assert turn.body["reply"]["content"].startswith("Outputs: ")
     assert '"result": 14' in turn.body["reply"]["content"]
-    # Asked again with the calls and one tool message per call, in the calls' order.
-    again = server.requests[-1]
+    # Asked again with the calls and one tool message per call, in the calls' order (the
+    # conversation's title may be asked of the model after it: not that request).
+    again = next(
+        r for r in reversed(server.requests) if any(m["role"] == "tool" for m in r["messages"])
+    )
     assert [m["role"] for m in again["messages"][-4:]] == ["assistant", "tool", "tool", "tool"]
     assert [c["id"] for c in again["messages"][-4]["tool_calls"]] == ["call_1", "call_2", "call_3"]

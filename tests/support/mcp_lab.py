@@ -72,7 +72,7 @@ def running_lab() -> Iterator[tuple[Lab, BackgroundMcpServer]]:
 
 
 def lab_servers() -> list[dict[str, Any]]:
-    """The MCP servers of the "lab" agent type: the lab (its call timeout 1 s) and one
+    """The MCP servers of the "lab" agent type: the lab (its call timeout 6 s) and one
     nobody listens on."""
     return [
         {
@@ -80,7 +80,7 @@ def lab_servers() -> list[dict[str, Any]]:
             "url": "${LAB_MCP_URL}",
             "auth_secret": "lab",
             "approval": ["erase"],
-            "timeout_seconds": 1,
+            "timeout_seconds": 6,
         },
         {"name": "gone", "url": "${GONE_MCP_URL}", "list_timeout_seconds": 2},
     ]

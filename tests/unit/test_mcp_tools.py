@@ -56,12 +56,12 @@ def test_the_servers_tools_join_the_builtin_ones_and_a_down_server_is_named(lab_
 
 
 def test_a_call_answers_and_a_failure_or_timeout_is_what_the_model_reads(lab_env: Lab) -> None:
-    tools = open_toolbox(agent()).tools
+    tools = open_toolbox(agent(timeout_seconds=1)).tools
     assert tools["echo"].invoke('{"text": "hi", "times": 2}', None) == "hi hi"  # type: ignore[arg-type]
     with pytest.raises(ToolFailed, match="the lab's store is offline"):
         tools["broken"].invoke("{}", None)  # type: ignore[arg-type]
     with pytest.raises(ToolFailed, match="did not answer"):
-        tools["slow"].invoke('{"seconds": 5}', None)  # type: ignore[arg-type]
+        tools["slow"].invoke('{"seconds": 3}', None)  # type: ignore[arg-type]
 
 
 def test_arguments_are_checked_against_the_servers_schema(lab_env: Lab) -> None:

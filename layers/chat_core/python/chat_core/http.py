@@ -189,6 +189,7 @@ _VALIDATION_SENTENCES = {
 # Fields whose pattern is not a UUID say what they accept instead.
 _PATTERN_SENTENCES = {
     "idempotency-key": "The Idempotency-Key header must be 1 to 128 printable ASCII characters.",
+    "time_zone": "time_zone must be an IANA time zone name such as Europe/Paris.",
 }
 
 

@@ -27,6 +27,7 @@ from chat_core.text_rules import BIDI_CONTROLS, ZERO_WIDTH, is_blank, unsafe_in_
 
 UUID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
 # 1..128 printable ASCII characters (docs/api.md, POST /v1/chat).
+TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
 ConversationId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 Role = Literal["user", "assistant", "system"]
@@ -108,10 +109,11 @@ class ChatRequest(EditMessageRequest):
     agent_type: str | SkipJsonSchema[None] = Field(
         default=None, min_length=1, max_length=64, json_schema_extra={"enum": AGENT_TYPE_NAMES}
     )
-    time_zone: str | SkipJsonSchema[None] = Field(
+    time_zone: (
+        Annotated[str, StringConstraints(max_length=64, pattern=TIME_ZONE_PATTERN)]
+        | (SkipJsonSchema[None])
+    ) = Field(
         default=None,
-        max_length=64,
-        pattern=r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}$",
         description="The user's IANA time zone (e.g. Europe/Paris): a tool that tells the "
         "time answers in it.",
     )

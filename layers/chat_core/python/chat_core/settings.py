@@ -134,23 +134,6 @@ class ToolSettings(Section):
     mcp_auth_secret_prefix: str = ""
 
 
-SECTIONS: tuple[type[Section], ...] = (
-    TableSettings,
-    IdempotencySettings,
-    ConversationLimits,
-    TurnBudgets,
-    DispatchSettings,
-    ActionLimits,
-    ModelChoice,
-    ModelClient,
-    GenerationSettings,
-    LiveSettings,
-    AuthSettings,
-    CursorSettings,
-    ToolSettings,
-)
-
-
 class Settings(
     TableSettings,
     IdempotencySettings,
@@ -179,6 +162,10 @@ class Settings(
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings,)
+
+
+# Every section, in Settings' order.
+SECTIONS: tuple[type[Section], ...] = Settings.__bases__
 
 
 def declare_settings(*sections: type[Section]) -> None:
