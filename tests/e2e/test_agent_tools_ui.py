@@ -45,3 +45,22 @@ def test_tool_calls_are_cards_live_and_after_a_reload(
     expect(cards.nth(1)).to_contain_text("Invalid arguments")
     expect(cards.nth(1)).to_contain_text("{oops}")
     screenshot(page, "tool-cards-after-reload")
+
+
+def test_the_notes_agent_calls_the_local_mcp_server(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    """make dev's first minute: the notes agent type reaches the notes MCP server."""
+    page = new_page()
+    sign_in(page, stack.base_url, new_user("notesy"))
+    page.get_by_label("Agent type").select_option("notes")
+    send(page, "What did I save? [stub:tool=list_notes {}]")
+    reply = page.locator("ol.messages .message.assistant[data-seq]").last
+    expect(reply).to_contain_text("Tool results: list_notes", timeout=30_000)
+    card = reply.locator("details.tool-call")
+    expect(card).to_have_count(1)
+    expect(card.locator(".tool-name")).to_have_text("list_notes")
+    expect(card.locator(".tool-status")).to_contain_text("done in")
+    card.locator("summary").click()
+    expect(card).to_contain_text("There are no notes yet.")  # nothing can add one unapproved
+    screenshot(page, "mcp-notes-tool-card")
