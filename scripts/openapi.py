@@ -32,6 +32,7 @@ _ERROR_TEXT = {
     "Retry-After; no_turn_in_progress (stop: nothing is being generated); "
     "nothing_to_regenerate (regenerate: the last message is not a reply); "
     "nothing_to_continue (continue: the last message is not a reply cut short); "
+    "nothing_to_approve (approval: the last reply is not waiting for an approval); "
     "message_not_editable (edit: not the last user message)",
     413: "Message over the length limit (message_too_long)",
     422: "Conversation full, or Idempotency-Key reused with another body",
@@ -79,6 +80,7 @@ _GATEWAY_431 = {
 _REWRITES = (
     "/v1/conversations/{id}/regenerate",
     "/v1/conversations/{id}/continue",
+    "/v1/conversations/{id}/approval",
     "/v1/conversations/{id}/messages/{seq}",
 )
 
@@ -147,6 +149,7 @@ _LINKED_OPERATIONS = {
     "StopTurn": "#/paths/~1v1~1conversations~1{id}~1stop/post",
     "RegenerateReply": "#/paths/~1v1~1conversations~1{id}~1regenerate/post",
     "ContinueReply": "#/paths/~1v1~1conversations~1{id}~1continue/post",
+    "DecideApproval": "#/paths/~1v1~1conversations~1{id}~1approval/post",
 }
 
 

@@ -16,21 +16,30 @@ def outcomes(reply: dict[str, Any]) -> list[tuple[str, bool, str]]:
     return [(c["name"], c["error"], c["output"]) for c in reply["tool_calls"]]
 
 
-def test_the_notes_agent_lists_notes_but_never_writes_without_approval(alice: ApiClient) -> None:
+def test_the_notes_agent_lists_notes_and_writes_one_once_approved(alice: ApiClient) -> None:
     listed = alice.chat("What did I save? [stub:tool=list_notes {}]", agent_type="notes")
     assert listed.status == 201, listed.body
     [(name, error, output)] = outcomes(listed.body["reply"])
     assert (name, error) == ("list_notes", False)
     assert output == "There are no notes yet." or output.startswith("1. ")
     assert listed.body["reply"]["content"].startswith("Tool results: list_notes: ")
-    # add_note needs the user's approval, which a turn cannot ask for: it is not offered,
-    # so the model cannot call it.
+    # add_note needs the user's approval: the turn pauses, and the note is saved once
+    # the user approves.
     added = alice.chat(
         'Remember milk [stub:tool=add_note {"text": "milk"}]',
         conversation_id=listed.body["conversation_id"],
     )
     assert added.status == 200, added.body
-    assert added.body["reply"]["tool_calls"] == []
+    [call] = added.body["reply"]["tool_calls"]
+    assert (call["name"], call["approval"]) == ("add_note", "pending")
+    approved = alice.post(
+        f"/v1/conversations/{listed.body['conversation_id']}/approval",
+        {"decisions": [{"call_id": call["id"], "approve": True}]},
+    )
+    assert approved.status == 200, approved.body
+    [(name, error, output)] = outcomes(approved.body["reply"])
+    assert (name, error) == ("add_note", False)
+    assert output.startswith("Saved note ") and output.endswith(": milk")
 
 
 def test_mcp_tools_run_in_parallel_and_every_failure_is_an_output_the_model_reads(
@@ -39,8 +48,7 @@ def test_mcp_tools_run_in_parallel_and_every_failure_is_an_output_the_model_read
     socket = live()
     message = (
         '[stub:tool=echo {"text": "hi", "times": 2}] [stub:tool=broken {}] '
-        '[stub:tool=slow {"seconds": 30}] [stub:tool=echo {"times": "x"}] '
-        '[stub:tool=erase {"what": "everything"}]'
+        '[stub:tool=slow {"seconds": 30}] [stub:tool=echo {"times": "x"}]'
     )
     accepted = alice.chat(message, agent_type="lab", stream=True)
     assert accepted.status == 202, accepted.body
@@ -58,7 +66,6 @@ def test_mcp_tools_run_in_parallel_and_every_failure_is_an_output_the_model_read
     assert "the lab's store is offline" in got[1][2]
     assert "did not answer" in got[2][2]
     assert got[3][2].startswith("Invalid arguments: ")
-    assert "erase" not in lab.calls  # it needs approval: never offered, never run
     # The unreachable server is named to the clients, and the reply goes on.
     [gone] = socket.of_type("turn.tool_source_unavailable")
     assert (gone["source"], gone["reason"]) == ("gone", "it cannot be reached")

@@ -48,8 +48,8 @@ def agent(**server: Any) -> AgentType:
 
 def test_the_servers_tools_join_the_builtin_ones_and_a_down_server_is_named(lab_env: Lab) -> None:
     box = open_toolbox(agent())
-    # erase needs approval: never offered while a turn cannot ask for it.
-    assert sorted(box.tools) == ["broken", "calculator", "echo", "slow"]
+    assert sorted(box.tools) == ["broken", "calculator", "echo", "erase", "slow"]
+    assert [n for n, t in box.tools.items() if t.needs_approval] == ["erase"]
     assert [(s.name, s.reason) for s in box.unavailable] == [("gone", "it cannot be reached")]
     schema = box.tools["echo"].schema()["function"]
     assert schema["name"] == "echo" and schema["parameters"]["required"] == ["text"]

@@ -160,6 +160,14 @@ class NothingToContinue(ApiError):
     )
 
 
+class NothingToApprove(ApiError):
+    status, code = 409, "nothing_to_approve"
+    default_message = (
+        "The conversation's last reply is not waiting for an approval (it was decided, "
+        "stopped, or the conversation moved on)."
+    )
+
+
 class MessageNotEditable(ApiError):
     status, code = 409, "message_not_editable"
     default_message = (

@@ -31,7 +31,7 @@ TIME_ZONE_PATTERN = r"^[A-Za-z][A-Za-z0-9_+\-]*(/[A-Za-z0-9_+\-]+){0,3}$"
 IDEMPOTENCY_KEY_PATTERN = r"^[\x21-\x7e]{1,128}$"
 ConversationId = Annotated[str, StringConstraints(pattern=UUID_PATTERN)]
 Role = Literal["user", "assistant", "system"]
-MessageStatus = Literal["ok", "failed", "stopped", "incomplete"]
+MessageStatus = Literal["ok", "failed", "stopped", "incomplete", "awaiting_approval"]
 ConversationStatus = Literal["active", "archived"]
 
 # Upper bound pydantic enforces; the configurable limit (MAX_MESSAGE_CHARS) is checked
@@ -234,6 +234,11 @@ class ToolCallView(BaseModel):
     error: bool
     duration_ms: int
     step: int
+    approval: Literal["pending", "approved", "rejected"] | None = Field(
+        default=None,
+        description="A tool that needs the user's approval: pending while the reply "
+        "waits (POST .../approval decides), then approved or rejected.",
+    )
 
 
 class Message(BaseModel):
@@ -257,7 +262,8 @@ class Message(BaseModel):
         description="A reply's ending: stop (the model finished), length (its output "
         "limit: POST .../continue goes on), content_filter (the provider's filter), "
         "stopped (the user), error (the model or stream failed mid-reply), deadline "
-        "(the turn's time ran out). null on user messages.",
+        "(the turn's time ran out), awaiting_approval (paused until the user decides "
+        "its pending tool calls). null on user messages.",
     )
     reasoning: str | None = Field(
         default=None,
@@ -268,6 +274,11 @@ class Message(BaseModel):
         default_factory=list,
         description="The tools the agent called for this reply, in order (empty for "
         "user messages and replies without tools).",
+    )
+    approval_expires_at: str | None = Field(
+        default=None,
+        description="A reply awaiting approval: when a decision stops counting (it is "
+        "then a rejection the model is told of).",
     )
 
 
@@ -297,6 +308,7 @@ class Conversation(BaseModel):
     message_count: int
     metadata: dict[str, str] = Field(default_factory=dict)
     live_turn: LiveTurn | None = None
+    awaiting_approval_until: str | None = None  # its last reply awaits approval till then
 
 
 class ConversationWithMessages(Conversation):
@@ -335,9 +347,12 @@ class TurnReply(BaseModel):
 
 
 class StopAccepted(BaseModel):
+    """``stopping``: the running turn stops at its next poll; ``stopped``: the reply that
+    waited for approval is settled (``turn_id`` null: no turn runs)."""
+
     conversation_id: str
-    turn_id: str
-    status: Literal["stopping"] = "stopping"
+    turn_id: str | None
+    status: Literal["stopping", "stopped"] = "stopping"
 
 
 class MessagePage(BaseModel):

@@ -4,7 +4,8 @@
 ``finish_reason`` says why: the model finished (``stop``), reached its output limit
 (``length``: Continue goes on from there), was cut by the provider's filter
 (``content_filter``), the user pressed Stop (``stopped``), the model or the stream
-failed mid-reply (``error``), or the turn ran out of time (``deadline``).
+failed mid-reply (``error``), the turn ran out of time (``deadline``), or it waits for
+the user to approve a tool call (``awaiting_approval``, which is also its status).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ MAX_REASONING_BYTES = 32_000
 # sees an output of up to tools/outcomes.py's MAX_OUTPUT_TO_MODEL_BYTES.
 MAX_STORED_ARGUMENT_BYTES = 800
 MAX_STORED_OUTPUT_BYTES = 1_200
+# How long a reply waits for the user's approval; a later decision counts as a
+# rejection, and the model is told the request expired (services/paused_turns.py).
+APPROVAL_WAIT_MS = 24 * 3600 * 1000
 
 
 def clip_utf8(text: str, max_bytes: int) -> str:
@@ -40,14 +44,16 @@ class ReplyEnding(StrEnum):
     STOPPED = "stopped"
     ERROR = "error"
     DEADLINE = "deadline"
+    AWAITING_APPROVAL = "awaiting_approval"
 
     @property
     def status(self) -> str:
-        """The reply's ``status``: ok, stopped (by the user) or incomplete."""
+        """The reply's ``status``: ok, stopped (by the user), awaiting_approval or
+        incomplete."""
         if self is ReplyEnding.STOP:
             return "ok"
-        if self is ReplyEnding.STOPPED:
-            return "stopped"
+        if self in (ReplyEnding.STOPPED, ReplyEnding.AWAITING_APPROVAL):
+            return self.value
         return "incomplete"
 
     @property
@@ -60,4 +66,5 @@ class ReplyEnding(StrEnum):
         """A stored reply's ending; one stored without it is read from its status."""
         if stored is not None and stored in cls._value2member_map_:
             return cls(stored)
-        return {"stopped": cls.STOPPED, "incomplete": cls.ERROR}.get(status, cls.STOP)
+        known = {"stopped": cls.STOPPED, "awaiting_approval": cls.AWAITING_APPROVAL}
+        return known.get(status, cls.ERROR if status == "incomplete" else cls.STOP)

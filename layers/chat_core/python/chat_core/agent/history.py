@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from chat_core.agent.tokens import estimate_tokens
-from chat_core.repository.records import MessageRecord
+from chat_core.repository.records import Approval, MessageRecord, ToolStep
 
 
 @dataclass(frozen=True)
@@ -100,8 +100,17 @@ def _tool_messages(message: MessageRecord) -> list[PromptMessage]:
                 tool_calls=tuple(PromptToolCall(c.call_id, c.name, c.arguments) for c in calls),
             )
         )
-        messages += [PromptMessage("tool", c.output, tool_call_id=c.call_id) for c in calls]
+        messages += [PromptMessage("tool", _output(c), tool_call_id=c.call_id) for c in calls]
     return messages
+
+
+# What the model reads of a call that waited for an approval nobody gave: the user
+# moved on (a new message, an edit) or the turn was left as it was.
+UNDECIDED_OUTPUT = "Not run: the user did not approve this call."
+
+
+def _output(call: ToolStep) -> str:
+    return UNDECIDED_OUTPUT if call.approval is Approval.PENDING else call.output
 
 
 def _tokens(message: PromptMessage) -> int:

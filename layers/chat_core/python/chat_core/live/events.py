@@ -47,7 +47,9 @@ class TurnDelta(BaseModel):
 
 class TurnToolCall(BaseModel):
     """The model called a tool; its result follows as ``turn.tool_result``. Calls of one
-    ``step`` run together. ``arguments`` is a preview (at most 800 bytes)."""
+    ``step`` run together. ``arguments`` is a preview (at most 800 bytes). A call with
+    ``approval: "pending"`` waits for the user's decision: the turn pauses (its
+    ``turn.completed`` has the reply ``awaiting_approval``) and no result follows."""
 
     type: Literal["turn.tool_call"] = "turn.tool_call"
     conversation_id: str
@@ -56,6 +58,7 @@ class TurnToolCall(BaseModel):
     step: int
     name: str
     arguments: str
+    approval: Literal["pending"] | None = None
 
 
 class TurnToolResult(BaseModel):

@@ -22,6 +22,7 @@ from chat_core.repository.turn_kinds import (
     NextMessage,
     Regenerate,
     Rerun,
+    Resume,
     TurnClaim,
 )
 
@@ -54,7 +55,7 @@ def claim_items(w: ItemWrites, claim: TurnClaim, spend: RateSpend) -> list[Named
             messages = 1
         case Rerun():
             return rerun_items(w, claim, spend)
-        case Regenerate() | Continue():
+        case Regenerate() | Continue() | Resume():
             # The old reply stays the conversation's last until the new one replaces it
             # (a failed regeneration has changed nothing), and is not rated meanwhile.
             count = user.seq + 1

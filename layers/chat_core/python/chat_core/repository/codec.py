@@ -14,6 +14,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chat_core.repository import keys
 from chat_core.repository.records import (
+    Approval,
     ConversationRecord,
     Feedback,
     MessageRecord,
@@ -76,6 +77,7 @@ def conversation_from(values: dict[str, Any]) -> ConversationRecord:
             feedback_up=0,
             feedback_down=0,
             title_by_user=False,
+            awaiting_until=None,
         ),
     )
 
@@ -93,6 +95,7 @@ def message_from(values: dict[str, Any]) -> MessageRecord:
             finish_reason=None,
             reasoning=None,
             reasoning_tokens=0,
+            resume_state=None,
         ),
         tool_calls=tuple(_tool_step(step) for step in values.get("tool_calls") or ()),
     )
@@ -107,7 +110,12 @@ def _tool_step(values: dict[str, Any]) -> ToolStep:
         error=bool(values.get("error", False)),
         duration_ms=int(values.get("duration_ms", 0)),
         step=int(values.get("step", 1)),
+        approval=Approval(values["approval"]) if values.get("approval") else None,
     )
+
+
+def _tool_step_values(step: ToolStep) -> dict[str, Any]:
+    return {k: v for k, v in dataclasses.asdict(step).items() if v is not None}
 
 
 def message_version_from(values: dict[str, Any]) -> MessageVersion:
@@ -177,6 +185,7 @@ def conversation_item(sub: str, conv: ConversationRecord) -> dict[str, Any]:
             "message_count": conv.message_count,
             "metadata": conv.metadata,
             "title_by_user": True if conv.title_by_user else None,
+            "awaiting_until": conv.awaiting_until,
             "turn_id": conv.turn_id,
             "turn_lease_until": conv.turn_lease_until,
             "turn_seq": conv.message_count if conv.turn_id else None,
@@ -241,7 +250,8 @@ def _message_values(msg: MessageRecord, *, with_feedback: bool = False) -> dict[
         "finish_reason": msg.finish_reason,
         "reasoning": msg.reasoning or None,
         "reasoning_tokens": msg.reasoning_tokens or None,
-        "tool_calls": [dataclasses.asdict(step) for step in msg.tool_calls] or None,
+        "tool_calls": [_tool_step_values(step) for step in msg.tool_calls] or None,
+        "resume_state": msg.resume_state,
         "feedback_rating": feedback.rating if feedback else None,
         "feedback_comment": feedback.comment if feedback else None,
         "feedback_ms": feedback.updated_ms if feedback else None,

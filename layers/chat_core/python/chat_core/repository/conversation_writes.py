@@ -13,7 +13,7 @@ from chat_core.repository.codec import conversation_item, to_item
 from chat_core.repository.rate_spend import RESERVED, reservation_values, reserved_as_read
 from chat_core.repository.records import ConversationRecord
 from chat_core.repository.transactions import Writes
-from chat_core.repository.turn_kinds import TurnClaim
+from chat_core.repository.turn_kinds import Resume, TurnClaim
 
 # A turn may take the conversation only when no other turn holds a live lease.
 _LEASE_FREE = "(attribute_not_exists(turn_id) OR turn_lease_until < :now)"
@@ -82,6 +82,8 @@ class ConversationWrites:
             if replaces
             else ("turn_seq = :seq", "turn_replaces")
         )
+        if not isinstance(claim.kind, Resume):  # the pause, if any, is left behind
+            cleared += ", awaiting_until"
         return self._requests.update(
             self._conversation(sub, conv.id),
             "SET message_count = :count, turn_id = :tid, turn_lease_until = :lease, "
@@ -137,24 +139,38 @@ class ConversationWrites:
         seq: int,
         now: int,
         tokens: dict[str, int],
+        awaiting_until: int | None = None,
     ) -> dict[str, Any]:
         """The reply's count, time and tokens; the lease released. Only while the turn
         still holds the lease and the conversation was not deleted meanwhile.
+        ``awaiting_until``: the reply waits for the user's approval until then (the list
+        shows it); otherwise no wait is left.
 
         The listing key stays as the claim set it (the turn's start orders the list): a
         key change here would bill the index a second delete and put per turn."""
+        waiting = ", awaiting_until = :until" if awaiting_until else ""
         return self._requests.update(
             self._conversation(sub, conv.id),
-            "SET message_count = :count, last_message_ms = :now, updated_ms = :now "
+            f"SET message_count = :count, last_message_ms = :now, updated_ms = :now{waiting} "
             "ADD prompt_tokens :pt, completion_tokens :ct "
-            f"REMOVE {_TURN_ATTRIBUTES}",
+            f"REMOVE {_TURN_ATTRIBUTES}{'' if awaiting_until else ', awaiting_until'}",
             condition="turn_id = :tid AND attribute_not_exists(deleted_ms)",
             values={
                 "tid": turn_id,
                 "count": seq,
                 "now": now,
+                **({"until": awaiting_until} if awaiting_until else {}),
                 **tokens,
             },
+        )
+
+    def approval_settled(self, sub: str, conversation_id: str, now: int) -> dict[str, Any]:
+        """No reply waits any more (Stop settled it), unless a turn holds the lease."""
+        return self._requests.update(
+            self._conversation(sub, conversation_id),
+            "REMOVE awaiting_until",
+            condition=f"{_LIVE} AND {_LEASE_FREE}",
+            values={"now": now},
         )
 
     def release_conversation(self, sub: str, conversation_id: str, turn_id: str) -> dict[str, Any]:

@@ -162,6 +162,9 @@ class DynamoChatRepository:
     ) -> None:
         return self.messages.rate_message(sub, conv, message, feedback, now)
 
+    def settle_paused(self, sub: str, reply: MessageRecord, was: MessageRecord, now: int) -> None:
+        return self.messages.settle_paused(sub, reply, was, now)
+
     def purge_messages(self, sub: str, conversation_id: str) -> int:
         return self.messages.purge_messages(sub, conversation_id)
 

@@ -123,6 +123,22 @@ class MessageStore:
             items.append((Item.STATS, w.counters.rating_stats(sub, up, down)))
         transact(self._table.client, items)
 
+    def settle_paused(self, sub: str, reply: MessageRecord, was: MessageRecord, now: int) -> None:
+        """A reply that waited for approval, settled in place without a turn (Stop):
+        only as it was read, and while no turn holds the conversation (ClaimRejected
+        otherwise); the list no longer shows it waiting."""
+        w = self._writes
+        transact(
+            self._table.client,
+            [
+                (Item.MESSAGE, w.messages.replaced_message(sub, reply, was=was)),
+                (
+                    Item.CONVERSATION,
+                    w.conversations.approval_settled(sub, reply.conversation_id, now),
+                ),
+            ],
+        )
+
     def purge_messages(self, sub: str, conversation_id: str, batch: int = 25) -> int:
         """Deletes a purged conversation's messages and their superseded versions (called
         after its TTL expired); how many items it deleted."""

@@ -151,6 +151,10 @@ class MessagePort(Protocol):
         now: int,
     ) -> None: ...
 
+    def settle_paused(
+        self, sub: str, reply: MessageRecord, was: MessageRecord, now: int
+    ) -> None: ...
+
     def purge_messages(self, sub: str, conversation_id: str) -> int: ...
 
 

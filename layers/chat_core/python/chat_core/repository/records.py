@@ -4,6 +4,7 @@ nothing of the API (services/api_shapes.py maps them to the contract's shapes)."
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import Generic, TypeVar
 
 from chat_core.repository.refusals import Refusal
@@ -34,6 +35,8 @@ class ConversationRecord:
     # The user chose the title (at creation or by a rename): a generated one never
     # replaces it.
     title_by_user: bool = False
+    # Its last reply waits for the user's approval until then (ms).
+    awaiting_until: int | None = None
     # Its replies' ratings, so a delete takes exactly them out of the user's totals.
     feedback_up: int = 0
     feedback_down: int = 0
@@ -84,6 +87,12 @@ class Feedback:
     updated_ms: int
 
 
+class Approval(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 @dataclass(frozen=True)
 class ToolStep:
     """One tool call of a reply and its output, as stored (previews: replies.py's caps)."""
@@ -95,6 +104,9 @@ class ToolStep:
     error: bool = False
     duration_ms: int = 0
     step: int = 1  # which model step asked for it (calls of one step ran together)
+    # A call of a tool that needs the user's approval: pending while the turn waits,
+    # then approved or rejected (None: a tool that needs none).
+    approval: Approval | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +133,9 @@ class MessageRecord:
     reasoning_tokens: int = 0
     # A reply: the tools it called on the way, in order.
     tool_calls: tuple[ToolStep, ...] = ()
+    # A reply waiting for the user's approval: what the model was told on the way
+    # (services/paused_turns.py), from which a decision resumes the turn.
+    resume_state: str | None = None
 
 
 @dataclass(frozen=True)

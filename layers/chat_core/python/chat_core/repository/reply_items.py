@@ -3,13 +3,14 @@ when the turn fails instead, read in one place (the first is claim_items.py)."""
 
 from __future__ import annotations
 
+from chat_core.replies import APPROVAL_WAIT_MS
 from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import TurnResult
 from chat_core.repository.rate_spend import held
 from chat_core.repository.records import MessageRecord, MessageVersion
 from chat_core.repository.refusals import Item
 from chat_core.repository.transactions import NamedItem
-from chat_core.repository.turn_kinds import TurnClaim
+from chat_core.repository.turn_kinds import Resume, TurnClaim
 
 
 def reply_items(
@@ -30,7 +31,10 @@ def reply_items(
     used = result.prompt_tokens + result.completion_tokens
     settled = used - held(claim.reserved_tokens, claim.now, now)
     message_items: list[NamedItem] = [(Item.MESSAGE, w.messages.new_message(sub, reply))]
-    if replaced is not None:
+    if replaced is not None and isinstance(claim.kind, Resume):
+        # The paused reply goes on in its place: the same version, nothing superseded.
+        message_items = [(Item.MESSAGE, w.messages.replaced_message(sub, reply, was=replaced))]
+    elif replaced is not None:
         message_items = [
             (Item.MESSAGE, w.messages.replaced_message(sub, reply, was=replaced)),
             (Item.VERSION, w.messages.message_version(sub, MessageVersion(replaced), now)),
@@ -40,7 +44,9 @@ def reply_items(
         *message_items,
         (
             Item.CONVERSATION,
-            w.conversations.conversation_replied(sub, conv, claim.turn_id, reply.seq, now, tokens),
+            w.conversations.conversation_replied(
+                sub, conv, claim.turn_id, reply.seq, now, tokens, _awaiting_until(reply)
+            ),
         ),
         (Item.STATS, w.counters.reply_stats(sub, tokens, settled, messages=added)),
     ]
@@ -70,3 +76,9 @@ def failed_items(w: ItemWrites, claim: TurnClaim, now: int) -> list[NamedItem]:
         )
         items.append((Item.FAILED_REQUEST, remembered))
     return items
+
+
+def _awaiting_until(reply: MessageRecord) -> int | None:
+    if reply.status != "awaiting_approval":
+        return None
+    return reply.created_ms + APPROVAL_WAIT_MS

@@ -2,7 +2,7 @@
 
 Each kind is a value holding what only it needs; what its first transaction writes is
 listed per kind in claim_items.py, what its reply replaces in turn_items.py. A new kind
-(a tool step resumed after an approval) is one more class here and one more case
+(Resume: a tool step resumed after an approval) is one more class here and one more case
 there, never a flag that every writer has to consult.
 
 Kinds travel from the chat function to the worker as JSON: ``kind`` tells them apart.
@@ -58,6 +58,27 @@ class Continue:
 
 
 @dataclass(frozen=True)
+class Decision:
+    """The user's word on one call waiting for approval; a rejection's reason is what
+    the model reads."""
+
+    call_id: str
+    approved: bool
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class Resume:
+    """A reply waiting for the user's approval (``reply``, as read, without its resume
+    state, which the worker reads) goes on once each pending call is decided: stored in
+    its place, as the same version."""
+
+    reply: MessageRecord
+    decisions: tuple[Decision, ...]
+    kind: Literal["resume"] = "resume"
+
+
+@dataclass(frozen=True)
 class Edit:
     """The last user message's new text (the claim's ``user_message``); the text as it
     was (``was``) and its reply, if it had one, go into a version item."""
@@ -71,7 +92,7 @@ class Edit:
 
 
 TurnKind = Annotated[
-    NewConversation | NextMessage | Rerun | Regenerate | Continue | Edit,
+    NewConversation | NextMessage | Rerun | Regenerate | Continue | Resume | Edit,
     Field(discriminator="kind"),
 ]
 
@@ -118,9 +139,9 @@ class TurnClaim:
 
     @property
     def replaces(self) -> MessageRecord | None:
-        """The reply this turn's reply replaces (as read at the claim): a regeneration's
-        or a Continue's; the others add their reply after the user message."""
-        return self.kind.reply if isinstance(self.kind, Regenerate | Continue) else None
+        """The reply this turn's reply replaces (as read at the claim): a regeneration's,
+        a Continue's or a Resume's; the others add their reply after the user message."""
+        return self.kind.reply if isinstance(self.kind, Regenerate | Continue | Resume) else None
 
     @property
     def continues(self) -> MessageRecord | None:

@@ -12,7 +12,7 @@ from chat_core.models import (
     Role,
     ToolCallView,
 )
-from chat_core.replies import ReplyEnding
+from chat_core.replies import APPROVAL_WAIT_MS, ReplyEnding
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.repository.records import Feedback as FeedbackRecord
 
@@ -21,6 +21,7 @@ _STATUSES: dict[str, MessageStatus] = {
     "ok": "ok",
     "failed": "failed",
     "stopped": "stopped",
+    "awaiting_approval": "awaiting_approval",
     "incomplete": "incomplete",
 }
 
@@ -43,6 +44,11 @@ def conversation_to_api(record: ConversationRecord, now_ms: int | None = None) -
         last_message_at=iso_from_ms(record.last_message_ms) if record.last_message_ms else None,
         message_count=record.message_count,
         metadata=dict(record.metadata),
+        awaiting_approval_until=(
+            iso_from_ms(record.awaiting_until)
+            if record.awaiting_until and (now_ms is None or record.awaiting_until > now_ms)
+            else None
+        ),
     )
 
 
@@ -68,9 +74,15 @@ def message_to_api(record: MessageRecord) -> Message:
                 error=step.error,
                 duration_ms=step.duration_ms,
                 step=step.step,
+                approval=step.approval.value if step.approval else None,
             )
             for step in record.tool_calls
         ],
+        approval_expires_at=(
+            iso_from_ms(record.created_ms + APPROVAL_WAIT_MS)
+            if record.status == "awaiting_approval"
+            else None
+        ),
     )
 
 

@@ -63,6 +63,8 @@ class Generation:
     # those of earlier steps with their outputs, as stored.
     pending_calls: dict[int, ToolCall] = field(default_factory=dict)
     tool_steps: list[ToolStep] = field(default_factory=list)
+    # Set when the turn pauses for the user's approval (services/paused_turns.py).
+    resume_state: str | None = None
     _text_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
     _reasoning_joiner: SurrogateJoiner = field(default_factory=SurrogateJoiner, repr=False)
 
@@ -124,6 +126,9 @@ class Generation:
 
     def end(self, ending: ReplyEnding, error: ApiError | None = None) -> None:
         self.ending, self.error = ending, error
+
+    def pause(self, resume_state: str) -> None:
+        self.ending, self.resume_state = ReplyEnding.AWAITING_APPROVAL, resume_state
 
     def clipped(self) -> bool:
         """Cuts the text to what a reply may hold (MAX_REPLY_BYTES); True if it had to.

@@ -15,11 +15,13 @@ from typing import NoReturn
 
 from chat_core.agent.catalogue import resolve_agent
 from chat_core.agent.tokens import estimate_tokens
+from chat_core.approval_models import ApprovalRequest
 from chat_core.clock import now_ms
 from chat_core.errors import (
     InvalidRequest,
     MessageNotEditable,
     NotFound,
+    NothingToApprove,
     NothingToContinue,
     NothingToRegenerate,
 )
@@ -30,13 +32,22 @@ from chat_core.models import (
     RegenerateRequest,
     TurnReply,
 )
-from chat_core.replies import MAX_REPLY_BYTES
+from chat_core.replies import APPROVAL_WAIT_MS, MAX_REPLY_BYTES
 from chat_core.repository.port import ChatRepository
-from chat_core.repository.records import ConversationRecord, MessageRecord
-from chat_core.repository.turn_kinds import Continue, Edit, Regenerate, Rerun, TurnKind
+from chat_core.repository.records import Approval, ConversationRecord, MessageRecord
+from chat_core.repository.turn_kinds import (
+    Continue,
+    Decision,
+    Edit,
+    Regenerate,
+    Rerun,
+    Resume,
+    TurnKind,
+)
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.chat import ChatTurn, Prepared
 from chat_core.services.ownership import require_conversation
+from chat_core.services.paused_turns import EXPIRED_REASON
 from chat_core.services.titles import title_for
 
 _NO_MESSAGE = "No message with this seq in this conversation."
@@ -89,6 +100,23 @@ class Rewrites:
                     "new message."
                 )
             return self._claim(sub, conversation, last[0], Continue(reply))
+
+        return self._turn.submit_prepared(prepare, request.stream)
+
+    def decide(self, sub: str, conversation_id: str, request: ApprovalRequest) -> TurnReply:
+        """POST .../approval: the last reply waits for the user's approval of some tool
+        calls; each is approved or rejected, and the turn goes on in a new worker
+        (services/paused_turns.py). Past APPROVAL_WAIT_MS every call counts as
+        rejected, and the model is told it expired. Reads as regenerate does."""
+
+        def prepare() -> Prepared:
+            conversation, last = self._last_exchange(sub, conversation_id)
+            reply = last[1] if last else None
+            if last is None or reply is None or reply.status != "awaiting_approval":
+                raise NothingToApprove()
+            decisions = _decisions(reply, request, expired=self._clock() > _expiry(reply))
+            kind = Resume(replace(reply, resume_state=None), decisions)
+            return self._claim(sub, conversation, last[0], kind)
 
         return self._turn.submit_prepared(prepare, request.stream)
 
@@ -191,3 +219,21 @@ class Rewrites:
         if conversation.status == "archived":
             cap = self._turn.cap(sub, agent.name, now, conversation.id)
         return self._turn.claim(sub, conversation, user, now, kind, cap), agent
+
+
+def _expiry(reply: MessageRecord) -> int:
+    return reply.created_ms + APPROVAL_WAIT_MS
+
+
+def _decisions(
+    reply: MessageRecord, request: ApprovalRequest, *, expired: bool
+) -> tuple[Decision, ...]:
+    """One decision per pending call, in the calls' order; the request must name each
+    pending call once and no other."""
+    pending = [s.call_id for s in reply.tool_calls if s.approval is Approval.PENDING]
+    given = {d.call_id: d for d in request.decisions}
+    if len(given) != len(request.decisions) or set(given) != set(pending):
+        raise InvalidRequest(f"Decide each pending call once: the pending calls are {pending}.")
+    if expired:
+        return tuple(Decision(c, approved=False, reason=EXPIRED_REASON) for c in pending)
+    return tuple(Decision(c, approved=given[c].approve, reason=given[c].reason) for c in pending)

@@ -42,11 +42,12 @@ from chat_core.repository.port import (
     WriteConflict,
 )
 from chat_core.repository.records import MessageRecord
-from chat_core.repository.turn_kinds import Regenerate
+from chat_core.repository.turn_kinds import Regenerate, Resume
 from chat_core.services.api_shapes import message_to_api
 from chat_core.services.generation import Generation, GenerationLoop
+from chat_core.services.paused_turns import thaw
 from chat_core.services.retry_policy import LOST_RACES, RetryPolicy
-from chat_core.services.tool_steps import TurnWatch, run_steps
+from chat_core.services.tool_steps import Resumed, TurnWatch, run_steps
 from chat_core.settings import Settings
 from chat_core.tools.box import open_toolbox
 from chat_core.tools.spec import ToolContext
@@ -161,9 +162,21 @@ class TurnRunner:
         )
         try:
             toolbox = open_toolbox(agent, settings.mcp_auth_secret_prefix)
-            return run_steps(self._model, agent, prompt, continued, loop, watch, context, toolbox)
+            resumed = self._resumed(claim)
+            return run_steps(
+                self._model, agent, prompt, continued, loop, watch, context, toolbox, resumed
+            )
         except ModelUnavailable as exc:  # the first step could not start
             raise self._fail(claim, relay, self._model_error(claim, exc)) from exc
+
+    def _resumed(self, claim: TurnClaim) -> Resumed | None:
+        """A Resume's paused reply with its state (too large to travel with the claim)."""
+        if not isinstance(kind := claim.kind, Resume):
+            return None
+        stored = self._repo.get_message(claim.sub, claim.conversation.id, kind.reply.seq)
+        if stored is None or stored.resume_state is None:  # the claim read it: a bug
+            raise LookupError("the paused reply has no saved state")
+        return Resumed(stored, thaw(stored.resume_state), kind.decisions)
 
     def _history(self, claim: TurnClaim) -> list[MessageRecord]:
         """The messages the reply answers, newest first: up to the turn's user message
@@ -217,6 +230,7 @@ class TurnRunner:
             reasoning=clip_utf8(generation.reasoning, MAX_REASONING_BYTES) or None,
             reasoning_tokens=usage.reasoning_tokens,
             tool_calls=tuple(generation.tool_steps),
+            resume_state=generation.resume_state,
         )
         result = TurnResult(reply, usage.prompt_tokens, usage.completion_tokens)
         try:
@@ -321,8 +335,10 @@ class TurnRunner:
 
 
 def _reply_version(claim: TurnClaim) -> int:
-    """A regeneration's reply is the next version of the one it replaces; any other
-    reply is the first to answer its message's text."""
+    """A regeneration's reply is the next version of the one it replaces, a resumed one
+    stays as it was; any other is the first to answer its message's text."""
+    if isinstance(claim.kind, Resume):
+        return claim.kind.reply.version
     return claim.replaces.version + 1 if claim.replaces else 1
 
 

@@ -1,6 +1,5 @@
 """The tools a turn's model may call: its agent type's built-in tools and those its MCP
-servers list (except those the operator says need the user's approval, which are not
-offered). The agent types file is checked against the built-in tools when this
+servers list. The agent types file is checked against the built-in tools when this
 module loads (the worker's cold start), naming what is unknown."""
 
 from __future__ import annotations
@@ -59,10 +58,6 @@ def open_toolbox(agent: AgentType, secret_prefix: str = "") -> Toolbox:
             unavailable.append(UnavailableSource(server.name, str(exc)))
             continue
         for tool in listed:
-            if tool.needs_approval:
-                # Not offered: a turn cannot yet pause for the user's decision, and a
-                # tool the operator gated must never run without one.
-                continue
             if tool.name in tools:
                 logger.warning("an MCP tool's name is taken", extra={"tool": tool.name})
                 continue

@@ -43,6 +43,11 @@ class Tool(Protocol):
     @property
     def timeout_seconds(self) -> float: ...
 
+    @property
+    def needs_approval(self) -> bool:
+        """The turn pauses for the user's decision before this tool runs."""
+        ...
+
     def schema(self) -> dict[str, Any]:
         """The tool as Chat Completions' ``tools`` lists it."""
         ...
@@ -67,6 +72,7 @@ class ToolSpec(Generic[Arguments]):
     arguments: type[Arguments]
     run: Callable[[Arguments, ToolContext], str]
     timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    needs_approval: bool = False
 
     def problem(self, arguments: str) -> str | None:
         try:
