@@ -4,6 +4,7 @@ the same after a reload."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -62,5 +63,43 @@ def test_the_notes_agent_calls_the_local_mcp_server(
     expect(card.locator(".tool-name")).to_have_text("list_notes")
     expect(card.locator(".tool-status")).to_contain_text("done in")
     card.locator("summary").click()
-    expect(card).to_contain_text("There are no notes yet.")  # nothing can add one unapproved
+    expect(card).to_contain_text(re.compile(r"There are no notes yet\.|1\. "))
     screenshot(page, "mcp-notes-tool-card")
+
+
+def test_a_write_waits_for_approval_and_the_decision_goes_on_after_a_reload(
+    stack: Any, new_page: Callable[..., Page]
+) -> None:
+    """add_note needs approval: the reply waits with Approve and Reject (the sidebar
+    says so), the wait survives a reload, and each decision goes on in the same reply."""
+    page = new_page()
+    sign_in(page, stack.base_url, new_user("approver"))
+    page.get_by_label("Agent type").select_option("notes")
+    send(page, 'Remember milk [stub:tool=add_note {"text": "milk"}]')
+    prompt = page.locator("ol.messages .approval")
+    expect(prompt).to_contain_text("add_note", timeout=30_000)
+    reply = page.locator("ol.messages .message.assistant[data-seq]").last
+    expect(reply.locator("details.tool-call")).to_have_attribute("data-state", "pending")
+    expect(page.locator(".sidebar .conversation .waiting")).to_have_text(
+        "Waiting for your approval"
+    )
+    screenshot(page, "approval-asked")
+    prompt.get_by_role("button", name="Approve").click()
+    expect(reply).to_contain_text("Tool results: add_note: Saved note", timeout=30_000)
+    expect(page.locator("ol.messages .approval")).to_have_count(0)
+    expect(reply.locator(".tool-status")).to_contain_text("done in")
+    screenshot(page, "approval-approved")
+
+    send(page, 'And eggs [stub:tool=add_note {"text": "eggs"}]')
+    expect(page.locator("ol.messages .approval")).to_contain_text("add_note", timeout=30_000)
+    page.reload()
+    prompt = page.locator("ol.messages .approval")
+    expect(prompt).to_contain_text("add_note")  # the wait survived the reload
+    prompt.get_by_label("Reason (optional, for a rejection)").fill("not now")
+    prompt.get_by_role("button", name="Reject").focus()
+    page.keyboard.press("Enter")  # the keyboard decides too
+    reply = page.locator("ol.messages .message.assistant[data-seq]").last
+    expect(reply).to_contain_text("Reason: not now", timeout=30_000)
+    expect(reply.locator(".tool-status").last).to_have_text("rejected")
+    expect(page.locator(".sidebar .conversation .waiting")).to_have_count(0)
+    screenshot(page, "approval-rejected")

@@ -59,6 +59,13 @@ describe("chat_api", () => {
     expect(JSON.parse(calls[0].init.body)).toEqual({ message: "hi", agent_type: "coder", time_zone: zone });
   });
 
+  it("sends the user's decisions on the calls a reply waits for, streamed", async () => {
+    const { api, calls } = setup([json(202, { turn_id: "t" })]);
+    await api.decideApproval("c1", [{ call_id: "a", approve: false, reason: "no" }]);
+    expect(calls[0].url).toBe("http://api/v1/conversations/c1/approval");
+    expect(JSON.parse(calls[0].init.body)).toEqual({ decisions: [{ call_id: "a", approve: false, reason: "no" }], stream: true });
+  });
+
   it("never sends agent_type for an existing conversation", async () => {
     const { api, calls } = setup([json(200, {})]);
     await api.chat({ message: "hi", conversationId: "c1", agentType: "coder" });

@@ -7,7 +7,7 @@ import { ExportButtons } from "./ExportButtons.jsx";
 import { FeedbackButtons } from "./FeedbackButtons.jsx";
 import { EditBox, RegenerateButton, VersionPager, useEditor, useVersionView } from "./MessageRewrites.jsx";
 import { Thinking, ThinkingNow } from "./Thinking.jsx";
-import { ToolCalls, UnavailableTools } from "./ToolCalls.jsx";
+import { ApprovalPrompt, ToolCalls, UnavailableTools } from "./ToolCalls.jsx";
 import { shortTime } from "./time.js";
 import { useNow } from "../hooks/useNow.js";
 
@@ -48,7 +48,7 @@ function UserText({ content }) {
   );
 }
 
-function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenerate, onContinue, editor, onEarlierShown }) {
+function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenerate, onContinue, onDecide, editor, onEarlierShown }) {
   const view = useVersionView(message, onVersion);
   const earlier = view.earlier; // an earlier version on screen (the pager)
   const shown = earlier ? earlier.message : message;
@@ -75,6 +75,7 @@ function MessageView({ message, onRetry, disabled, onRate, onVersion, onRegenera
       <span className="sr-only">{mine ? "You said:" : "Assistant:"}</span>
       {!mine && shown.reasoning && <Thinking reasoning={shown.reasoning} />}
       {!mine && <ToolCalls calls={shown.tool_calls} />}
+      {!mine && !earlier && <ApprovalPrompt message={message} onDecide={onDecide} disabled={disabled} />}
       {editor?.open ? (
         <EditBox text={editor.text} setText={editor.setText} onSend={editor.send} onCancel={editor.cancel} disabled={disabled} />
       ) : mine ? (
@@ -355,6 +356,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
               onVersion={onVersion}
               onRegenerate={regenerable && m === last ? chat.regenerate : null}
               onContinue={regenerable && m === last ? chat.continueReply : null}
+              onDecide={regenerable && m === last ? chat.decide : null}
               editor={editorFor(m)}
               onEarlierShown={setEarlierShown}
             />

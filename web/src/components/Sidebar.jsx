@@ -64,6 +64,9 @@ function ConversationItem({ conversation, selected, onOpen, onRename, onDelete, 
           <span className="meta">
             {plural(conversation.message_count, "message")} · {conversation.agent_type}
           </span>
+          {conversation.awaiting_approval_until && Date.parse(conversation.awaiting_approval_until) > Date.now() && (
+            <span className="waiting">Waiting for your approval</span>
+          )}
         </button>
       )}
       {!editing && !confirming && (

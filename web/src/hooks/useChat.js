@@ -205,22 +205,30 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     [deliver],
   );
 
-  // Regenerate the last reply, continue it (``goOn``: the reply cut short), or (``edit``:
-  // { seq, text }) edit and resend the last user message. An edit's text stays in its
-  // draft until the server has it.
+  // Regenerate the last reply, continue it (``goOn``: the reply cut short, or waiting for
+  // approval with ``decisions``), or (``edit``: { seq, text }) edit and resend the last
+  // user message. An edit's text stays in its draft until the server has it.
   const rewrite = useCallback(
-    async (edit, goOn = null) => {
+    async (edit, goOn = null, decisions = null) => {
       const id = current.current.conversationId;
       if (!id || busy(current.current)) return false;
-      const announcement = edit ? "Sending the edited message…" : goOn ? "Continuing the reply…" : "Regenerating…";
+      const announcement = edit
+        ? "Sending the edited message…"
+        : decisions
+          ? "Going on with your decision…"
+          : goOn
+            ? "Continuing the reply…"
+            : "Regenerating…";
       dispatch({ type: "REWRITE_STARTED", announcement });
       lastEventAt.current = Date.now();
       try {
         const answer = edit
           ? await api.editMessage(id, edit.seq, edit.text)
-          : goOn
-            ? await api.continueReply(id)
-            : await api.regenerate(id);
+          : decisions
+            ? await api.decideApproval(id, decisions)
+            : goOn
+              ? await api.continueReply(id)
+              : await api.regenerate(id);
         if (edit) dispatch({ type: "DRAFT", key: editKey(id, edit.seq), text: "" });
         if (answer.reply) dispatch({ type: "TURN_DONE", turn: answer });
         else dispatch({ type: "TURN_ACCEPTED", accepted: answer, edited: Boolean(edit), seedText: goOn?.content });
@@ -264,6 +272,18 @@ export function useChat({ api, live, conversationId, onConversationStarted, onAc
     retry,
     regenerate: useCallback(() => rewrite(null), [rewrite]),
     continueReply: useCallback((reply) => rewrite(null, reply), [rewrite]),
+    // Approve or reject every call ``reply`` waits for; ``reason`` reaches the model.
+    decide: useCallback(
+      (reply, approve, reason = "") =>
+        rewrite(
+          null,
+          reply,
+          reply.tool_calls
+            .filter((call) => call.approval === "pending")
+            .map((call) => ({ call_id: call.id, approve, ...(reason.trim() && !approve ? { reason: reason.trim() } : {}) })),
+        ),
+      [rewrite],
+    ),
     editMessage: useCallback((seq, text) => rewrite({ seq, text }), [rewrite]),
     // The edit being written for a message (empty: no editor open).
     editDraft: (seq) => state.drafts[editKey(state.conversationId, seq)] || "",

@@ -140,6 +140,10 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
     // The model goes on from the last reply, cut short (docs/api.md "Continue").
     continueReply: (conversationId) =>
       request("POST", `/v1/conversations/${id(conversationId)}/continue`, { body: { stream: true } }),
+    // The user's decision on each tool call the last reply waits for (docs/api.md
+    // "Approvals"): decisions [{ call_id, approve, reason? }]; the turn goes on, streamed.
+    decideApproval: (conversationId, decisions) =>
+      request("POST", `/v1/conversations/${id(conversationId)}/approval`, { body: { decisions, stream: true } }),
     editMessage: (conversationId, seq, message) =>
       request("PUT", `/v1/conversations/${id(conversationId)}/messages/${seq}`, { body: { message, stream: true } }),
     messageVersion: (conversationId, seq, version) =>
