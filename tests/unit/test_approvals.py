@@ -13,8 +13,10 @@ from chat_core.approval_models import ApprovalDecision, ApprovalRequest
 from chat_core.errors import InvalidRequest
 from chat_core.replies import APPROVAL_WAIT_MS
 from chat_core.repository.records import Approval, MessageRecord, ToolStep
+from chat_core.repository.turn_kinds import LOST_OUTPUT, Decision, Resume
 from chat_core.services.paused_turns import EXPIRED_REASON, MAX_STATE_BYTES, freeze, thaw
 from chat_core.services.rewrites import _decisions, _expiry
+from chat_core.services.tool_steps import _answered_in_order
 
 
 def step_messages(output: str) -> list[PromptMessage]:
@@ -76,3 +78,38 @@ def test_a_call_nobody_decided_reads_as_not_run_in_later_history() -> None:
     prompt = build_prompt("sys", [nxt, reply_with(RAN, PENDING), user], 6000)
     outputs = {m.tool_call_id: m.content for m in prompt if m.tool_call_id}
     assert outputs == {"a": "a", "b": UNDECIDED_OUTPUT}
+
+
+def test_a_resumed_step_answers_every_call_in_the_order_the_model_made_them() -> None:
+    calls = tuple(
+        PromptToolCall(i, n, "{}") for i, n in (("g1", "erase"), ("c", "echo"), ("g2", "erase"))
+    )
+    saved = [
+        PromptMessage("assistant", "", calls),
+        PromptMessage("tool", "c ran", tool_call_id="c"),
+    ]
+    answers = {
+        "g2": PromptMessage("tool", "no", tool_call_id="g2"),
+        "g1": PromptMessage("tool", "yes", tool_call_id="g1"),
+    }
+    resumed = _answered_in_order(saved, answers)
+    assert [(m.tool_call_id, m.content) for m in resumed[1:]] == [
+        ("g1", "yes"),
+        ("c", "c ran"),
+        ("g2", "no"),
+    ]
+
+
+def test_a_failed_resume_leaves_a_reply_that_can_never_run_its_calls_again() -> None:
+    other = ToolStep("d", "erase", "{}", "Waiting for your approval.", approval=Approval.PENDING)
+    kind = Resume(
+        reply_with(RAN, PENDING, other),
+        (Decision("b", approved=True), Decision("d", approved=False, reason="no")),
+    )
+    left = kind.abandoned()
+    assert (left.status, left.finish_reason, left.resume_state) == ("incomplete", "error", None)
+    assert [(s.approval, s.output) for s in left.tool_calls] == [
+        (None, "a"),
+        (Approval.APPROVED, LOST_OUTPUT),
+        (Approval.REJECTED, "Not run: the user rejected this call. Reason: no"),
+    ]

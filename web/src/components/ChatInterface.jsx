@@ -356,7 +356,7 @@ export function ChatInterface({ chat, agents, agentType, onAgentTypeChange, onOp
               onVersion={onVersion}
               onRegenerate={regenerable && m === last ? chat.regenerate : null}
               onContinue={regenerable && m === last ? chat.continueReply : null}
-              onDecide={regenerable && m === last ? chat.decide : null}
+              onDecide={m === last && m.role === "assistant" ? chat.decide : null}
               editor={editorFor(m)}
               onEarlierShown={setEarlierShown}
             />

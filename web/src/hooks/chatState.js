@@ -87,6 +87,7 @@ function applyText(turn, event) {
   if (event.type === "turn.tool_call") {
     if (turn.tools.some((call) => call.id === event.call_id)) return turn; // a replay
     const call = { id: event.call_id, name: event.name, arguments: event.arguments, step: event.step };
+    if (event.approval) call.approval = event.approval; // waits for the user's decision
     return { ...turn, tools: [...turn.tools, call] };
   }
   if (event.type === "turn.tool_result") {

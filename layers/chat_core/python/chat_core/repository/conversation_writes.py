@@ -168,7 +168,7 @@ class ConversationWrites:
         """No reply waits any more (Stop settled it), unless a turn holds the lease."""
         return self._requests.update(
             self._conversation(sub, conversation_id),
-            "REMOVE awaiting_until",
+            "SET updated_ms = :now REMOVE awaiting_until",
             condition=f"{_LIVE} AND {_LEASE_FREE}",
             values={"now": now},
         )
@@ -176,7 +176,7 @@ class ConversationWrites:
     def release_conversation(self, sub: str, conversation_id: str, turn_id: str) -> dict[str, Any]:
         return self._requests.update(
             self._conversation(sub, conversation_id),
-            f"REMOVE {_TURN_ATTRIBUTES}",
+            f"REMOVE {_TURN_ATTRIBUTES}, awaiting_until",
             condition="turn_id = :tid",
             values={"tid": turn_id},
         )

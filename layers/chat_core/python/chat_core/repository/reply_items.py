@@ -63,6 +63,11 @@ def failed_items(w: ItemWrites, claim: TurnClaim, now: int) -> list[NamedItem]:
         Item.STATS,
         w.counters.day_tokens(sub, -held(claim.reserved_tokens, claim.now, now)),
     )
+    if isinstance(claim.kind, Resume):
+        # Decided, and perhaps run: never resumable again (abandoned's why).
+        kind = claim.kind
+        abandoned = w.messages.replaced_message(sub, kind.abandoned(), was=kind.reply)
+        return [release, given_back, (Item.MESSAGE, abandoned)]
     if claim.replaces is not None:
         return [release, given_back]
     items = [

@@ -10,12 +10,12 @@ Kinds travel from the chat function to the worker as JSON: ``kind`` tells them a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from chat_core.repository.records import ConversationRecord, MessageRecord
+from chat_core.repository.records import Approval, ConversationRecord, MessageRecord
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,11 @@ class Continue:
     kind: Literal["continue"] = "continue"
 
 
+REJECTED_OUTPUT = "Not run: the user rejected this call."
+# An approved call of a resumed turn that failed: it may have run; it never runs again.
+LOST_OUTPUT = "Its outcome is unknown: the turn failed after the user's decision."
+
+
 @dataclass(frozen=True)
 class Decision:
     """The user's word on one call waiting for approval; a rejection's reason is what
@@ -65,6 +70,10 @@ class Decision:
     call_id: str
     approved: bool
     reason: str | None = None
+
+    def refusal(self) -> str:
+        """What the model reads of a rejected call."""
+        return f"{REJECTED_OUTPUT} Reason: {self.reason}" if self.reason else REJECTED_OUTPUT
 
 
 @dataclass(frozen=True)
@@ -76,6 +85,27 @@ class Resume:
     reply: MessageRecord
     decisions: tuple[Decision, ...]
     kind: Literal["resume"] = "resume"
+
+    def abandoned(self) -> MessageRecord:
+        """The reply when the resumed turn fails: decided, cut short, never resumable
+        again (so a second decision cannot run an approved call twice)."""
+        decided = {d.call_id: d for d in self.decisions}
+        steps = []
+        for step in self.reply.tool_calls:
+            decision = decided.get(step.call_id)
+            if step.approval is Approval.PENDING and decision is not None:
+                approval = Approval.APPROVED if decision.approved else Approval.REJECTED
+                output = LOST_OUTPUT if decision.approved else decision.refusal()
+                steps.append(replace(step, approval=approval, output=output, error=True))
+            else:
+                steps.append(step)
+        return replace(
+            self.reply,
+            status="incomplete",
+            finish_reason="error",
+            resume_state=None,
+            tool_calls=tuple(steps),
+        )
 
 
 @dataclass(frozen=True)

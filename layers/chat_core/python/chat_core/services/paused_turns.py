@@ -21,22 +21,14 @@ import json
 import zlib
 
 from chat_core.agent.history import PromptMessage, PromptToolCall
-from chat_core.repository.turn_kinds import Decision
 from chat_core.tools.calls import preview
 
 MAX_STATE_BYTES = 120_000
 _SHRUNK_OUTPUT_BYTES = (8_000, 2_000, 500)
 EXPIRED_REASON = "The request for approval expired after 24 hours."
-REJECTED_OUTPUT = "Not run: the user rejected this call."
 STOPPED_OUTPUT = "Not run: the user stopped the turn."
 # A pending call's output, as stored and shown until the user decides.
 AWAITING_OUTPUT = "Waiting for your approval."
-
-
-def refusal(decision: Decision) -> str:
-    """What the model reads of a rejected call."""
-    reason = decision.reason
-    return f"{REJECTED_OUTPUT} Reason: {reason}" if reason else REJECTED_OUTPUT
 
 
 def freeze(messages: list[PromptMessage]) -> str:

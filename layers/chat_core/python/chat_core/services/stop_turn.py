@@ -32,10 +32,12 @@ class StopTurn:
         self._repo = repo
         self._clock = clock
 
-    def request(self, sub: str, conversation_id: str) -> StopAccepted:
+    def request(self, sub: str, conversation_id: str, *, retried: bool = False) -> StopAccepted:
         conversation = require_conversation(self._repo, sub, conversation_id)
         now = self._clock()
         if conversation.turn_id is None or not conversation.turn_in_flight(now):
+            if retried:
+                raise NoTurnInProgress()
             return self._stop_paused(sub, conversation_id, now)
         self._repo.request_stop(
             sub, conversation_id, conversation.turn_id, now // 1000 + STOP_TTL_SECONDS
@@ -61,6 +63,7 @@ class StopTurn:
         )
         try:
             self._repo.settle_paused(sub, stopped, was=reply, now=now)
-        except ClaimRejected as exc:  # decided or stopped meanwhile
-            raise NoTurnInProgress() from exc
+        except ClaimRejected:
+            # Decided meanwhile (its turn runs: stop that) or stopped already.
+            return self.request(sub, conversation_id, retried=True)
         return StopAccepted(conversation_id=conversation_id, turn_id=None, status="stopped")

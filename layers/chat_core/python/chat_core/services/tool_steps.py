@@ -23,7 +23,7 @@ from chat_core.replies import MAX_STORED_ARGUMENT_BYTES, MAX_STORED_OUTPUT_BYTES
 from chat_core.repository.records import Approval, MessageRecord, ToolStep
 from chat_core.repository.turn_kinds import Decision
 from chat_core.services.generation import Generation, GenerationLoop
-from chat_core.services.paused_turns import AWAITING_OUTPUT, freeze, refusal
+from chat_core.services.paused_turns import AWAITING_OUTPUT, freeze
 from chat_core.tools.box import Toolbox
 from chat_core.tools.calls import ToolCall, ToolOutcome, preview
 from chat_core.tools.runner import run_tools
@@ -103,7 +103,7 @@ def run_steps(
     first = 1
     if resumed is not None:
         generation = Generation(text=resumed.reply.content, seed=len(resumed.reply.content))
-        prompt = [*prompt, *resumed.messages, *settle(resumed, generation, tools, context, watch)]
+        prompt = [*prompt, *settle(resumed, generation, tools, context, watch)]
         first = max((call.step for call in generation.tool_steps), default=0) + 1
         if generation.lost or generation.ending is not ReplyEnding.STOP:
             return generation
@@ -148,7 +148,8 @@ def settle(
     watch: TurnWatch,
 ) -> list[PromptMessage]:
     """The paused calls decided: the approved ones run now, the rejected ones answer
-    with the user's reason; their tool messages, and the reply's steps with them."""
+    with the user's reason. The steps' messages, every call of the paused step answered
+    in the order the model made them (as OpenAI requires), and the reply's steps."""
     decided = {d.call_id: d for d in resumed.decisions}
     asked = {c.call_id: c for m in resumed.messages for c in m.tool_calls}
     pending = [s for s in resumed.reply.tool_calls if s.approval is Approval.PENDING]
@@ -167,18 +168,39 @@ def settle(
     )
     outcomes = {o.call.call_id: o for o in ran}
     settled: dict[str, ToolStep] = {}
-    messages = []
+    answers: dict[str, PromptMessage] = {}
     for step in pending:
         decision = decided.get(step.call_id, _REJECTED)
         outcome = outcomes.get(step.call_id) or ToolOutcome(
-            ToolCall(step.call_id, step.name, step.arguments), refusal(decision), True, 0
+            ToolCall(step.call_id, step.name, step.arguments), decision.refusal(), True, 0
         )
         _send_result(watch, outcome)
         approval = Approval.APPROVED if decision.approved else Approval.REJECTED
         settled[step.call_id] = replace(outcome.stored(step.step), approval=approval)
-        messages.append(PromptMessage("tool", outcome.for_model(), tool_call_id=step.call_id))
+        answers[step.call_id] = PromptMessage(
+            "tool", outcome.for_model(), tool_call_id=step.call_id
+        )
     generation.tool_steps = [settled.get(s.call_id, s) for s in resumed.reply.tool_calls]
-    return messages
+    return _answered_in_order(resumed.messages, answers)
+
+
+def _answered_in_order(
+    messages: list[PromptMessage], answers: dict[str, PromptMessage]
+) -> list[PromptMessage]:
+    """``messages`` with the last step's tool messages, those saved and ``answers``, in
+    its calls' order."""
+    last = max((i for i, m in enumerate(messages) if m.tool_calls), default=None)
+    if last is None:
+        return messages
+    answers = {m.tool_call_id: m for m in messages[last + 1 :] if m.tool_call_id} | answers
+    return [
+        *messages[: last + 1],
+        *(
+            answers.get(c.call_id)
+            or PromptMessage("tool", _REJECTED.refusal(), tool_call_id=c.call_id)
+            for c in messages[last].tool_calls
+        ),
+    ]
 
 
 _REJECTED = Decision("", approved=False)
