@@ -5,12 +5,17 @@ another user can never make it run."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from typing import Any
 
+import pytest
+
+from local.testing import running_stack
+from tests.integration.conftest import STACK_ENV
 from tests.support.api_client import ApiClient
 from tests.support.live_client import LiveClient
-from tests.support.mcp_lab import Lab
+from tests.support.mcp_lab import Lab, agent_types_with_lab, lab_environment
 
 ASK = '[stub:tool=echo {"text": "a"}] [stub:tool=erase {"what": "the drafts"}]'
 
@@ -131,4 +136,38 @@ def test_a_new_message_moves_on_and_stop_settles_a_pause(alice: ApiClient, lab: 
     assert last["tool_calls"][1]["output"] == "Not run: the user stopped the turn."
     assert decide(alice, again, paused_reply["tool_calls"][1]["id"], approve=True).status == 409
     assert alice.post(f"/v1/conversations/{again}/stop").error_code() == "no_turn_in_progress"
+    assert lab.calls.count("erase") == before
+
+
+@pytest.fixture(scope="module")
+def hasty_stack(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A stack of its own whose replies wait three seconds for an approval."""
+    agent_types = agent_types_with_lab(tmp_path_factory.mktemp("hasty") / "agent_types.json")
+    env = {
+        **STACK_ENV,
+        **lab_environment(lab.url),
+        "GENERATE_TITLES": "false",
+        "AGENT_TYPES_FILE": str(agent_types),
+        "APPROVAL_WAIT_SECONDS": "3",
+    }
+    with running_stack(env=env) as running:
+        yield running
+
+
+def test_a_decision_after_the_wait_is_a_rejection_the_model_is_told_of(
+    hasty_stack: Any, lab: Lab
+) -> None:
+    client = ApiClient(hasty_stack.base_url, hasty_stack.token("hasty-approver"))
+    conversation_id, reply = paused(client, lab)
+    before = lab.calls.count("erase")
+    time.sleep(3.5)
+    assert not waiting(client, conversation_id)  # the list no longer shows it waiting
+    late = decide(client, conversation_id, reply["tool_calls"][1]["id"], approve=True)
+    assert late.status == 200, late.body
+    erase = late.body["reply"]["tool_calls"][1]
+    assert (erase["approval"], erase["output"]) == (
+        "rejected",
+        "Not run: the user rejected this call. Reason: "
+        "The request for approval expired after the time allowed.",
+    )
     assert lab.calls.count("erase") == before

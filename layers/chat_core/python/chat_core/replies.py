@@ -24,9 +24,6 @@ MAX_REASONING_BYTES = 32_000
 # sees an output of up to tools/outcomes.py's MAX_OUTPUT_TO_MODEL_BYTES.
 MAX_STORED_ARGUMENT_BYTES = 800
 MAX_STORED_OUTPUT_BYTES = 1_200
-# How long a reply waits for the user's approval; a later decision counts as a
-# rejection, and the model is told the request expired (services/paused_turns.py).
-APPROVAL_WAIT_MS = 24 * 3600 * 1000
 
 
 def clip_utf8(text: str, max_bytes: int) -> str:

@@ -106,6 +106,9 @@ class GenerationSettings(Section):
     # the titles cut from the first message.
     title_worker_function: str | None = None
     generate_titles: bool = True
+    # How long a reply waits for the user's approval of a tool call; a later decision
+    # counts as a rejection (docs/api.md "Approvals").
+    approval_wait_seconds: int = Field(default=86400, ge=1, le=30 * 86400)
 
 
 class LiveSettings(Section):

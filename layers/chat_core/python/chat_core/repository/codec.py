@@ -96,6 +96,7 @@ def message_from(values: dict[str, Any]) -> MessageRecord:
             reasoning=None,
             reasoning_tokens=0,
             resume_state=None,
+            approval_expires_ms=None,
         ),
         tool_calls=tuple(_tool_step(step) for step in values.get("tool_calls") or ()),
     )
@@ -252,6 +253,7 @@ def _message_values(msg: MessageRecord, *, with_feedback: bool = False) -> dict[
         "reasoning_tokens": msg.reasoning_tokens or None,
         "tool_calls": [_tool_step_values(step) for step in msg.tool_calls] or None,
         "resume_state": msg.resume_state,
+        "approval_expires_ms": msg.approval_expires_ms,
         "feedback_rating": feedback.rating if feedback else None,
         "feedback_comment": feedback.comment if feedback else None,
         "feedback_ms": feedback.updated_ms if feedback else None,

@@ -136,6 +136,8 @@ class MessageRecord:
     # A reply waiting for the user's approval: what the model was told on the way
     # (services/paused_turns.py), from which a decision resumes the turn.
     resume_state: str | None = None
+    # ...and when a decision stops counting (then it is a rejection).
+    approval_expires_ms: int | None = None
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,6 @@ when the turn fails instead, read in one place (the first is claim_items.py)."""
 
 from __future__ import annotations
 
-from chat_core.replies import APPROVAL_WAIT_MS
 from chat_core.repository.item_writes import ItemWrites
 from chat_core.repository.port import TurnResult
 from chat_core.repository.rate_spend import held
@@ -45,7 +44,7 @@ def reply_items(
         (
             Item.CONVERSATION,
             w.conversations.conversation_replied(
-                sub, conv, claim.turn_id, reply.seq, now, tokens, _awaiting_until(reply)
+                sub, conv, claim.turn_id, reply.seq, now, tokens, reply.approval_expires_ms
             ),
         ),
         (Item.STATS, w.counters.reply_stats(sub, tokens, settled, messages=added)),
@@ -81,9 +80,3 @@ def failed_items(w: ItemWrites, claim: TurnClaim, now: int) -> list[NamedItem]:
         )
         items.append((Item.FAILED_REQUEST, remembered))
     return items
-
-
-def _awaiting_until(reply: MessageRecord) -> int | None:
-    if reply.status != "awaiting_approval":
-        return None
-    return reply.created_ms + APPROVAL_WAIT_MS

@@ -12,7 +12,7 @@ from chat_core.models import (
     Role,
     ToolCallView,
 )
-from chat_core.replies import APPROVAL_WAIT_MS, ReplyEnding
+from chat_core.replies import ReplyEnding
 from chat_core.repository.records import ConversationRecord, MessageRecord
 from chat_core.repository.records import Feedback as FeedbackRecord
 
@@ -79,8 +79,8 @@ def message_to_api(record: MessageRecord) -> Message:
             for step in record.tool_calls
         ],
         approval_expires_at=(
-            iso_from_ms(record.created_ms + APPROVAL_WAIT_MS)
-            if record.status == "awaiting_approval"
+            iso_from_ms(record.approval_expires_ms)
+            if record.status == "awaiting_approval" and record.approval_expires_ms
             else None
         ),
     )

@@ -25,7 +25,7 @@ from chat_core.tools.calls import preview
 
 MAX_STATE_BYTES = 120_000
 _SHRUNK_OUTPUT_BYTES = (8_000, 2_000, 500)
-EXPIRED_REASON = "The request for approval expired after 24 hours."
+EXPIRED_REASON = "The request for approval expired after the time allowed."
 STOPPED_OUTPUT = "Not run: the user stopped the turn."
 # A pending call's output, as stored and shown until the user decides.
 AWAITING_OUTPUT = "Waiting for your approval."

@@ -32,7 +32,7 @@ from chat_core.models import (
     RegenerateRequest,
     TurnReply,
 )
-from chat_core.replies import APPROVAL_WAIT_MS, MAX_REPLY_BYTES
+from chat_core.replies import MAX_REPLY_BYTES
 from chat_core.repository.port import ChatRepository
 from chat_core.repository.records import Approval, ConversationRecord, MessageRecord
 from chat_core.repository.turn_kinds import (
@@ -106,7 +106,7 @@ class Rewrites:
     def decide(self, sub: str, conversation_id: str, request: ApprovalRequest) -> TurnReply:
         """POST .../approval: the last reply waits for the user's approval of some tool
         calls; each is approved or rejected, and the turn goes on in a new worker
-        (services/paused_turns.py). Past APPROVAL_WAIT_MS every call counts as
+        (services/paused_turns.py). Past the reply's expiry every call counts as
         rejected, and the model is told it expired. Reads as regenerate does."""
 
         def prepare() -> Prepared:
@@ -114,7 +114,9 @@ class Rewrites:
             reply = last[1] if last else None
             if last is None or reply is None or reply.status != "awaiting_approval":
                 raise NothingToApprove()
-            decisions = _decisions(reply, request, expired=self._clock() > _expiry(reply))
+            expires = reply.approval_expires_ms
+            expired = expires is not None and self._clock() > expires
+            decisions = _decisions(reply, request, expired=expired)
             kind = Resume(replace(reply, resume_state=None), decisions)
             return self._claim(sub, conversation, last[0], kind)
 
@@ -219,10 +221,6 @@ class Rewrites:
         if conversation.status == "archived":
             cap = self._turn.cap(sub, agent.name, now, conversation.id)
         return self._turn.claim(sub, conversation, user, now, kind, cap), agent
-
-
-def _expiry(reply: MessageRecord) -> int:
-    return reply.created_ms + APPROVAL_WAIT_MS
 
 
 def _decisions(

@@ -141,8 +141,7 @@ class TurnRunner:
         began: float,
         lease: _Lease,
     ) -> Generation:
-        """The model's steps (services/tool_steps.py), watched for Stop, the lease and
-        the turn's deadline."""
+        """The model's steps (tool_steps.py), watched for Stop, the lease and the deadline."""
         claim = started.claim
         continued = claim.continues.content if claim.continues else ""
         ids = (claim.conversation.id, claim.turn_id)
@@ -179,8 +178,7 @@ class TurnRunner:
         return Resumed(stored, thaw(stored.resume_state), kind.decisions)
 
     def _history(self, claim: TurnClaim) -> list[MessageRecord]:
-        """The messages the reply answers, newest first: up to the turn's user message
-        (a regeneration's old reply is still stored after it, and is not shown)."""
+        """The messages the reply answers, newest first, up to the turn's user message."""
         if claim.creates:
             return [claim.user_message]
         limit = self._settings.history_max_messages + (1 if claim.replaces else 0)
@@ -231,6 +229,7 @@ class TurnRunner:
             reasoning_tokens=usage.reasoning_tokens,
             tool_calls=tuple(generation.tool_steps),
             resume_state=generation.resume_state,
+            approval_expires_ms=_expiry(generation, now, self._settings.approval_wait_seconds),
         )
         result = TurnResult(reply, usage.prompt_tokens, usage.completion_tokens)
         try:
@@ -296,8 +295,7 @@ class TurnRunner:
         release(self._repo, claim, self._clock, self._retry)
 
     def _give_back_if_deleted(self, claim: TurnClaim) -> None:
-        """A turn that lost its conversation: if it was deleted, nobody else gives this
-        turn's reservation back (a turn that took the lease over gave it back itself)."""
+        """A deleted conversation's turn gives its reservation back (nobody else will)."""
         with contextlib.suppress(StorageFault):
             if self._repo.get_conversation(claim.sub, claim.conversation.id) is None:
                 self._repo.give_back(claim, self._clock())
@@ -334,9 +332,12 @@ class TurnRunner:
         return error
 
 
+def _expiry(generation: Generation, now: int, wait_seconds: int) -> int | None:
+    return now + wait_seconds * 1000 if generation.resume_state else None
+
+
 def _reply_version(claim: TurnClaim) -> int:
-    """A regeneration's reply is the next version of the one it replaces, a resumed one
-    stays as it was; any other is the first to answer its message's text."""
+    """A regeneration's reply is the next version; a resumed one stays; others are 1."""
     if isinstance(claim.kind, Resume):
         return claim.kind.reply.version
     return claim.replaces.version + 1 if claim.replaces else 1
