@@ -64,6 +64,10 @@ def test_the_notes_agent_calls_the_local_mcp_server(
     expect(card.locator(".tool-status")).to_contain_text("done in")
     card.locator("summary").click()
     expect(card).to_contain_text(re.compile(r"There are no notes yet\.|1\. "))
+    # The sidebar counts today's tokens against the daily budget (GET /v1/usage).
+    expect(page.locator(".sidebar .usage")).to_contain_text(
+        re.compile(r"Today: [1-9][\d,]* of 200,000 tokens")
+    )
     screenshot(page, "mcp-notes-tool-card")
 
 

@@ -227,7 +227,7 @@ def test_every_http_route_but_health_requires_the_jwt_authorizer() -> None:
         for r in routes.values()
         if r["Properties"]["ApiId"] == {"Ref": "ChatApi"}
     }
-    assert len(http) == 20
+    assert len(http) == 21
     for key, route in http.items():
         if key == "GET /v1/health":
             assert route["AuthorizationType"] == "NONE"

@@ -14,6 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CONTRACT_ROUTES = {
     ("get", "/v1/health"),
     ("post", "/v1/conversations/{id}/approval"),
+    ("get", "/v1/usage"),
     ("post", "/v1/chat"),
     ("get", "/v1/agents"),
     ("post", "/v1/conversations"),

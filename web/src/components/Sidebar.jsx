@@ -151,7 +151,7 @@ function Group({ label, list, status, selectedId, onLoadMore, ...handlers }) {
 }
 
 export function Sidebar({ conversations, search, selectedId, open, inert, drawerRef, onClose, onOpen, onNew, user, onSignOut }) {
-  const { lists, stats, error, loadMore, rename, remove, setStatus } = conversations;
+  const { lists, stats, usage, error, loadMore, rename, remove, setStatus } = conversations;
   return (
     <nav className={`sidebar${open ? " open" : ""}`} aria-label="Conversations" inert={inert} ref={drawerRef}>
       <div className="sidebar-top">
@@ -184,6 +184,7 @@ export function Sidebar({ conversations, search, selectedId, open, inert, drawer
           {plural(stats.messages, "message")}
         </p>
       )}
+      <TodaysTokens usage={usage} />
       <div className="who">
         Signed in as <b>{user.sub}</b>{" "}
         <button type="button" onClick={onSignOut}>
@@ -191,5 +192,22 @@ export function Sidebar({ conversations, search, selectedId, open, inert, drawer
         </button>
       </div>
     </nav>
+  );
+}
+
+/** Today's tokens against the daily budget: a warning from 80 %, and at 100 % when the
+ * count starts again (so a refusal is never a surprise). */
+export function TodaysTokens({ usage }) {
+  if (!usage) return null;
+  const { tokens, budget, resets_at: resetsAt } = usage.today;
+  const share = budget > 0 ? tokens / budget : 1;
+  const resets = new Date(resetsAt).toLocaleString([], { weekday: "short", hour: "2-digit", minute: "2-digit" });
+  const level = share >= 1 ? "spent" : share >= 0.8 ? "warning" : "ok";
+  return (
+    <p className={`usage ${level}`} aria-label="Your tokens today" role={level === "ok" ? undefined : "status"}>
+      Today: {tokens.toLocaleString()} of {budget.toLocaleString()} tokens ({Math.min(100, Math.floor(share * 100))} %)
+      {level === "warning" && <> · over 80 % used; the count starts again {resets}</>}
+      {level === "spent" && <> · today&apos;s tokens are used up; you can chat again {resets}</>}
+    </p>
   );
 }

@@ -40,6 +40,8 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
   const [undoable, setUndoable] = useState(null);
   // The user's totals (GET /v1/stats), shown under the lists; a failed read keeps the last.
   const [stats, setStats] = useState(null);
+  // Today's tokens against the daily budget (GET /v1/usage), read with the totals.
+  const [usage, setUsage] = useState(null);
   const latest = useRef(lists);
   latest.current = lists;
 
@@ -75,6 +77,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
 
   const refresh = useCallback(async () => {
     api.stats().then(setStats, () => {});
+    api.usage?.().then(setUsage, () => {});
     const wasActive = new Set(latest.current.active.items.map((c) => c.id));
     const [, archived] = await Promise.all([load("active", { reset: true }), load("archived", { reset: true })]);
     const moved = (archived || []).filter((c) => wasActive.has(c.id) && !archivedByUser.current.has(c.id));
@@ -189,6 +192,7 @@ export function useConversations(api, storage = globalThis.sessionStorage) {
   return {
     lists,
     stats,
+    usage,
     error,
     loadMore: load,
     refresh,

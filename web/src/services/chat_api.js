@@ -126,6 +126,8 @@ export function createChatApi({ baseUrl = "", getToken, renewToken, fetchImpl, s
       request("DELETE", `/v1/conversations/${id(conversationId)}`, { keepalive }),
     stopTurn: (conversationId) => request("POST", `/v1/conversations/${id(conversationId)}/stop`),
     stats: () => request("GET", "/v1/stats"),
+    // Tokens today against the daily budget (docs/api.md, GET /v1/usage).
+    usage: () => request("GET", "/v1/usage"),
     searchConversations: ({ q, cursor, limit = 20 }) =>
       request("GET", "/v1/search/conversations" + query({ q, cursor, limit })),
     // feedback: { rating: "up" | "down", comment? } sets it; null takes it back.

@@ -147,6 +147,7 @@ def stats_from(values: dict[str, Any]) -> StatsRecord:
         completion_tokens=counters.get("completion_tokens", 0),
         feedback_up=counters.get("feedback_up", 0),
         feedback_down=counters.get("feedback_down", 0),
+        quota=quota_from(values),
         conversations_by_agent_type={
             name.removeprefix(total_prefix): count
             for name, count in counters.items()

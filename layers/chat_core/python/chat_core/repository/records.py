@@ -160,6 +160,8 @@ class StatsRecord:
     feedback_up: int = 0
     feedback_down: int = 0
     conversations_by_agent_type: dict[str, int] = field(default_factory=dict)
+    # The rate budgets kept on the same item (what GET /v1/usage shows of today).
+    quota: Quota = field(default_factory=lambda: Quota())
 
 
 @dataclass(frozen=True)
