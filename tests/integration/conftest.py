@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from local.testing import running_stack
 from tests.support.api_client import ApiClient
 from tests.support.live_client import LiveClient
-from tests.support.mcp_lab import Lab, agent_types_with_lab, lab_environment, running_lab
+from tests.support.mcp_lab import Lab, lab_stack_environment, running_lab
 
 pytestmark = pytest.mark.integration
 
@@ -34,16 +35,15 @@ def lab() -> Iterator[Lab]:
         yield lab
 
 
+def stack_environment(lab: Lab, folder: Path) -> dict[str, str]:
+    """The shared stack's environment: generous limits, no generated titles, and the
+    "lab" agent type with its MCP servers."""
+    return {**STACK_ENV, **lab_stack_environment(lab.url, folder), "GENERATE_TITLES": "false"}
+
+
 @pytest.fixture(scope="session")
 def stack(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    agent_types = agent_types_with_lab(tmp_path_factory.mktemp("agents") / "agent_types.json")
-    env = {
-        **STACK_ENV,
-        **lab_environment(lab.url),
-        "GENERATE_TITLES": "false",
-        "AGENT_TYPES_FILE": str(agent_types),
-    }
-    with running_stack(env=env) as running:
+    with running_stack(env=stack_environment(lab, tmp_path_factory.mktemp("agents"))) as running:
         yield running
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from local.testing import running_stack
-from tests.integration.conftest import STACK_ENV
+from tests.integration.conftest import stack_environment
 from tests.support.api_client import ApiClient
 from tests.support.live_client import LiveClient
-from tests.support.mcp_lab import Lab, agent_types_with_lab, lab_environment
+from tests.support.mcp_lab import Lab
 
 ASK = '[stub:tool=echo {"text": "a"}] [stub:tool=erase {"what": "the drafts"}]'
 
@@ -142,15 +142,8 @@ def test_a_new_message_moves_on_and_stop_settles_a_pause(alice: ApiClient, lab: 
 @pytest.fixture(scope="module")
 def hasty_stack(lab: Lab, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     """A stack of its own whose replies wait three seconds for an approval."""
-    agent_types = agent_types_with_lab(tmp_path_factory.mktemp("hasty") / "agent_types.json")
-    env = {
-        **STACK_ENV,
-        **lab_environment(lab.url),
-        "GENERATE_TITLES": "false",
-        "AGENT_TYPES_FILE": str(agent_types),
-        "APPROVAL_WAIT_SECONDS": "3",
-    }
-    with running_stack(env=env) as running:
+    env = stack_environment(lab, tmp_path_factory.mktemp("hasty"))
+    with running_stack(env={**env, "APPROVAL_WAIT_SECONDS": "3"}) as running:
         yield running
 
 

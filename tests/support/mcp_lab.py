@@ -15,13 +15,11 @@ import anyio
 from mcp.server import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 
+from chat_core.agent.catalogue import AGENT_TYPES_FILE
 from local.dynamodb_local import free_port
 from local.mcp_notes import BackgroundMcpServer
 
 LAB_TOKEN = "lab-token"
-SHIPPED_AGENT_TYPES = (
-    Path(__file__).resolve().parents[2] / "layers/chat_core/python/chat_core/agent/agent_types.json"
-)
 
 
 class Lab:
@@ -88,7 +86,7 @@ def lab_servers() -> list[dict[str, Any]]:
 
 def agent_types_with_lab(path: Path) -> Path:
     """The shipped agent types file plus "lab", written to ``path``."""
-    agents = json.loads(SHIPPED_AGENT_TYPES.read_text())
+    agents = json.loads(AGENT_TYPES_FILE.read_text())
     lab = {
         "name": "lab",
         "description": "Tests' agent type with the lab's MCP tools.",
@@ -107,3 +105,10 @@ def lab_environment(lab_url: str) -> dict[str, str]:
         "MCP_SECRET_LAB": LAB_TOKEN,
         "GONE_MCP_URL": f"http://127.0.0.1:{free_port()}/mcp",
     }
+
+
+def lab_stack_environment(lab_url: str, folder: Path) -> dict[str, str]:
+    """What a stack needs for the "lab" agent type: its agent types file (written to
+    ``folder``) and the lab's URL and token."""
+    agent_types = agent_types_with_lab(folder / "agent_types.json")
+    return {**lab_environment(lab_url), "AGENT_TYPES_FILE": str(agent_types)}

@@ -10,12 +10,13 @@ Kinds travel from the chat function to the worker as JSON: ``kind`` tells them a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Annotated, Literal
 
 from pydantic import Field
 
-from chat_core.repository.records import Approval, ConversationRecord, MessageRecord
+from chat_core.repository.records import Approval, ConversationRecord, MessageRecord, ToolStep
 
 
 @dataclass(frozen=True)
@@ -90,22 +91,42 @@ class Resume:
         """The reply when the resumed turn fails: decided, cut short, never resumable
         again (so a second decision cannot run an approved call twice)."""
         decided = {d.call_id: d for d in self.decisions}
-        steps = []
-        for step in self.reply.tool_calls:
+
+        def outcome(step: ToolStep) -> tuple[Approval, str] | None:
             decision = decided.get(step.call_id)
-            if step.approval is Approval.PENDING and decision is not None:
-                approval = Approval.APPROVED if decision.approved else Approval.REJECTED
-                output = LOST_OUTPUT if decision.approved else decision.refusal()
-                steps.append(replace(step, approval=approval, output=output, error=True))
-            else:
-                steps.append(step)
-        return replace(
-            self.reply,
-            status="incomplete",
-            finish_reason="error",
-            resume_state=None,
-            tool_calls=tuple(steps),
-        )
+            if decision is None:
+                return None
+            if decision.approved:
+                return Approval.APPROVED, LOST_OUTPUT
+            return Approval.REJECTED, decision.refusal()
+
+        return settled_unrun(self.reply, "incomplete", "error", outcome)
+
+
+def settled_unrun(
+    reply: MessageRecord,
+    status: str,
+    finish_reason: str,
+    outcome: Callable[[ToolStep], tuple[Approval, str] | None],
+) -> MessageRecord:
+    """A paused reply settled without running its pending calls (Stop, a failed
+    resume): each pending call gets ``outcome``'s approval and output as an error (None
+    leaves it as it was), and the resume state goes, so it can never be resumed."""
+    steps = []
+    for step in reply.tool_calls:
+        settled = outcome(step) if step.approval is Approval.PENDING else None
+        if settled is None:
+            steps.append(step)
+        else:
+            approval, output = settled
+            steps.append(replace(step, approval=approval, output=output, error=True))
+    return replace(
+        reply,
+        status=status,
+        finish_reason=finish_reason,
+        resume_state=None,
+        tool_calls=tuple(steps),
+    )
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,6 @@ once, ``stopped``, its pending calls rejected (they never run).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 
 from chat_core.clock import now_ms
 from chat_core.errors import NoTurnInProgress
@@ -21,6 +20,7 @@ from chat_core.replies import ReplyEnding
 from chat_core.repository.port import ChatRepository
 from chat_core.repository.records import Approval
 from chat_core.repository.refusals import ClaimRejected
+from chat_core.repository.turn_kinds import settled_unrun
 from chat_core.services.ownership import require_conversation
 from chat_core.services.paused_turns import STOPPED_OUTPUT
 
@@ -49,17 +49,11 @@ class StopTurn:
         reply = latest[0] if latest else None
         if reply is None or reply.status != "awaiting_approval":
             raise NoTurnInProgress()
-        stopped = replace(
+        stopped = settled_unrun(
             reply,
-            status=ReplyEnding.STOPPED.status,
-            finish_reason=ReplyEnding.STOPPED.value,
-            resume_state=None,
-            tool_calls=tuple(
-                replace(s, approval=Approval.REJECTED, output=STOPPED_OUTPUT, error=True)
-                if s.approval is Approval.PENDING
-                else s
-                for s in reply.tool_calls
-            ),
+            ReplyEnding.STOPPED.status,
+            ReplyEnding.STOPPED.value,
+            lambda _: (Approval.REJECTED, STOPPED_OUTPUT),
         )
         try:
             self._repo.settle_paused(sub, stopped, was=reply, now=now)

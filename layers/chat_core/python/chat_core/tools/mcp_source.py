@@ -21,7 +21,7 @@ import ssl
 import threading
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -52,6 +52,12 @@ class McpTool:
     description: str
     input_schema: dict[str, Any]
     secret_prefix: str = ""
+    # The schema's checker, built once when the tool is listed (the list is cached).
+    validator: Any = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        checker = jsonschema.validators.validator_for(self.input_schema)
+        object.__setattr__(self, "validator", checker(self.input_schema))
 
     @property
     def timeout_seconds(self) -> float:
@@ -78,7 +84,7 @@ class McpTool:
             return "Invalid arguments: not JSON."
         if not isinstance(value, dict):
             return "Invalid arguments: a JSON object is expected."
-        error = jsonschema.exceptions.best_match(_validator(self.input_schema).iter_errors(value))
+        error = jsonschema.exceptions.best_match(self.validator.iter_errors(value))
         if error is None:
             return None
         where = ".".join(str(part) for part in error.absolute_path)
@@ -206,14 +212,3 @@ def _tls() -> ssl.SSLContext:
     """One TLS context per worker: building one costs ~40 ms, and httpx2 builds one for
     every client otherwise (even for http URLs)."""
     return ssl.create_default_context()
-
-
-@lru_cache(maxsize=64)
-def _validator_cached(schema_json: str) -> Any:
-    schema = json.loads(schema_json)
-    cls = jsonschema.validators.validator_for(schema)
-    return cls(schema)
-
-
-def _validator(schema: dict[str, Any]) -> Any:
-    return _validator_cached(json.dumps(schema, sort_keys=True))
